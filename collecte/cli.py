@@ -1,0 +1,124 @@
+"""The `collecte` command: serve, migrate, create-user, demo."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+from collections.abc import Awaitable, Callable, Sequence
+from typing import Any
+
+from collecte.db import close_pool, engine_for, migrate, start_pool
+from collecte.errors import DomainError
+from collecte.lifecycle import Role
+from collecte.settings import Settings, load_settings
+
+
+async def _with_database(
+    settings: Settings, work: Callable[[], Awaitable[Any]], *, migrate_first: bool = True
+) -> Any:
+    """Migrate the configured database, then run `work` against it."""
+    engine = engine_for(settings.database_url)
+    await migrate(engine)
+    await start_pool(engine, 1, 4)
+    try:
+        return await work()
+    finally:
+        await close_pool(engine)
+
+
+def _serve(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from collecte.services.accounts import ensure_first_coordinator
+    from collecte.web.app import create_app
+
+    created = asyncio.run(_with_database(settings, ensure_first_coordinator))
+    if created:
+        email, password = created
+        print(
+            "\nPremier compte de coordination créé (mot de passe affiché une seule fois) :\n"
+            f"  e-mail       : {email}\n"
+            f"  mot de passe : {password}\n",
+            flush=True,
+        )
+    print(f"collecte : http://{args.host}:{args.port}  (documentation de l’API : /schema)")
+    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    return 0
+
+
+def _migrate(_: argparse.Namespace, settings: Settings) -> int:
+    async def nothing() -> None:
+        return None
+
+    asyncio.run(_with_database(settings, nothing))
+    print("Base de données à jour.")
+    return 0
+
+
+def _create_user(args: argparse.Namespace, settings: Settings) -> int:
+    from collecte.services.accounts import (
+        FIRST_ORGANIZATION,
+        add_user,
+        find_or_create_organization,
+    )
+
+    role = Role(args.role)
+    organization_name = args.organization or (
+        FIRST_ORGANIZATION if role is Role.COORDINATOR else None
+    )
+    if not organization_name:
+        print("--organization est obligatoire pour ce rôle.", file=sys.stderr)
+        return 2
+
+    async def work() -> dict[str, Any]:
+        organization = await find_or_create_organization(organization_name, role)
+        return await add_user(organization, args.email, args.password, args.full_name or "")
+
+    user = asyncio.run(_with_database(settings, work))
+    print(f"Compte créé : {user['email']} ({user['role']}, {user['organization_name']}).")
+    return 0
+
+
+def _demo(args: argparse.Namespace, settings: Settings) -> int:
+    from collecte.demo import load_demo
+
+    summary = asyncio.run(_with_database(settings, lambda: load_demo(args.devices)))
+    print(summary)
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The command line's grammar."""
+    parser = argparse.ArgumentParser(prog="collecte", description="La Grande Collecte Numérique")
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="appliquer les migrations puis servir l’API")
+    serve.add_argument("--host", default="127.0.0.1")
+    serve.add_argument("--port", type=int, default=8000)
+    serve.set_defaults(run=_serve)
+    commands.add_parser("migrate", help="appliquer les migrations").set_defaults(run=_migrate)
+    user = commands.add_parser("create-user", help="créer un compte")
+    user.add_argument("--email", required=True)
+    user.add_argument("--password", required=True)
+    user.add_argument("--role", required=True, choices=[r.value for r in Role])
+    user.add_argument("--organization", help="nom de l’organisation (créée si absente)")
+    user.add_argument("--full-name", dest="full_name")
+    user.set_defaults(run=_create_user)
+    demo = commands.add_parser("demo", help="charger des données fictives de démonstration")
+    demo.add_argument("--devices", type=int, default=300)
+    demo.set_defaults(run=_demo)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line."""
+    args = build_parser().parse_args(argv)
+    try:
+        return int(args.run(args, load_settings()))
+    except DomainError as error:
+        print(f"Erreur : {error.message}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,238 @@
+"""Device fields as donors type them (JSON) or export them (CSV): checked and cleaned. Pure."""
+
+from __future__ import annotations
+
+import csv
+import io
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import date
+from typing import Any
+
+from collecte import tags
+from collecte.errors import Invalid
+from collecte.impact_factors import default_weight_kg
+from collecte.lifecycle import STORAGE_BY_DEFAULT, Category
+
+TEXT_FIELDS = ("brand", "model", "serial_number", "condition")
+FIELDS = (
+    "category",
+    "brand",
+    "model",
+    "serial_number",
+    "year",
+    "has_storage",
+    "condition",
+    "estimated_value_xpf",
+    "weight_kg",
+    "tag",
+)
+MAX_TEXT = 200
+MAX_VALUE_XPF = 1_000_000_000
+_TRUE = {"true", "1", "yes", "y", "oui", "o", "vrai", "x"}
+_FALSE = {"false", "0", "no", "n", "non", "faux"}
+# French spreadsheets say "Portable", "PC fixe", "Écran"…: accept the usual words.
+_CATEGORY_WORDS = {
+    "portable": Category.LAPTOP,
+    "ordinateur portable": Category.LAPTOP,
+    "pc portable": Category.LAPTOP,
+    "fixe": Category.DESKTOP,
+    "pc fixe": Category.DESKTOP,
+    "unité centrale": Category.DESKTOP,
+    "unite centrale": Category.DESKTOP,
+    "ordinateur fixe": Category.DESKTOP,
+    "écran": Category.MONITOR,
+    "ecran": Category.MONITOR,
+    "tablette": Category.TABLET,
+    "téléphone": Category.SMARTPHONE,
+    "telephone": Category.SMARTPHONE,
+    "imprimante": Category.PRINTER,
+    "réseau": Category.NETWORK,
+    "reseau": Category.NETWORK,
+    "périphérique": Category.PERIPHERAL,
+    "peripherique": Category.PERIPHERAL,
+    "autre": Category.OTHER,
+}
+
+
+@dataclass(frozen=True)
+class DeviceInput:
+    """A device's fields, validated, defaults applied."""
+
+    category: Category
+    brand: str | None
+    model: str | None
+    serial_number: str | None
+    year: int | None
+    has_storage: bool
+    condition: str | None
+    estimated_value_xpf: int | None
+    weight_kg: float
+    weight_estimated: bool
+    tag: str | None  # a blank tag scanned at registration, to bind to this device
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _category(value: Any) -> Category:
+    if _blank(value):
+        raise Invalid("Le champ « category » est obligatoire.", "category")
+    text = str(value).strip().lower()
+    try:
+        return Category(text)
+    except ValueError:
+        pass
+    if text in _CATEGORY_WORDS:
+        return _CATEGORY_WORDS[text]
+    allowed = ", ".join(c.value for c in Category)
+    raise Invalid(f"Catégorie « {value} » inconnue (possibles : {allowed}).", "category")
+
+
+def _text(name: str, value: Any) -> str | None:
+    if _blank(value):
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"Le champ « {name} » doit être un texte.", name)
+    value = value.strip()
+    if len(value) > MAX_TEXT:
+        raise Invalid(f"Le champ « {name} » dépasse {MAX_TEXT} caractères.", name)
+    return value
+
+
+def _int(name: str, value: Any, low: int, high: int) -> int | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Invalid(f"Le champ « {name} » doit être un nombre entier.", name)
+    if isinstance(value, str):
+        cleaned = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
+        try:
+            value = int(cleaned)
+        except ValueError:
+            raise Invalid(f"Le champ « {name} » doit être un nombre entier.", name) from None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if not isinstance(value, int):
+        raise Invalid(f"Le champ « {name} » doit être un nombre entier.", name)
+    if not low <= value <= high:
+        raise Invalid(f"Le champ « {name} » doit être compris entre {low} et {high}.", name)
+    return value
+
+
+def _weight(value: Any) -> float | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        raise Invalid("Le champ « weight_kg » doit être un nombre.", "weight_kg")
+    if isinstance(value, str):
+        try:
+            value = float(value.strip().replace(",", "."))  # French decimal comma
+        except ValueError:
+            raise Invalid("Le champ « weight_kg » doit être un nombre.", "weight_kg") from None
+    if not isinstance(value, int | float) or not 0 < value <= 1000:
+        raise Invalid("Le champ « weight_kg » doit être un nombre entre 0 et 1000.", "weight_kg")
+    return float(value)
+
+
+def _bool(name: str, value: Any) -> bool | None:
+    if _blank(value):
+        return None
+    if isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE:
+        return True
+    if isinstance(value, str) and value.strip().lower() in _FALSE:
+        return False
+    raise Invalid(f"Le champ « {name} » doit valoir true ou false (oui / non).", name)
+
+
+def _tag(value: Any) -> str | None:
+    if _blank(value):
+        return None
+    if not isinstance(value, str):
+        raise Invalid("Le champ « tag » doit être un texte.", "tag")
+    try:
+        return tags.parse(value)
+    except tags.TagError as error:
+        raise Invalid(str(error), "tag") from None
+
+
+def parse_device(data: Mapping[str, Any]) -> DeviceInput:
+    """Return the validated device described by `data`, or raise Invalid naming the field."""
+    if not isinstance(data, Mapping):
+        raise Invalid("Un appareil doit être un objet JSON.", "devices")
+    category = _category(data.get("category"))
+    has_storage = _bool("has_storage", data.get("has_storage"))
+    weight = _weight(data.get("weight_kg"))
+    return DeviceInput(
+        category=category,
+        brand=_text("brand", data.get("brand")),
+        model=_text("model", data.get("model")),
+        serial_number=_text("serial_number", data.get("serial_number")),
+        year=_int("year", data.get("year"), 1970, date.today().year + 1),
+        has_storage=category in STORAGE_BY_DEFAULT if has_storage is None else has_storage,
+        condition=_text("condition", data.get("condition")),
+        estimated_value_xpf=_int(
+            "estimated_value_xpf", data.get("estimated_value_xpf"), 0, MAX_VALUE_XPF
+        ),
+        weight_kg=weight if weight is not None else default_weight_kg(category),
+        weight_estimated=weight is None,
+        tag=_tag(data.get("tag")),
+    )
+
+
+def parse_devices_csv(text: str, max_rows: int) -> list[DeviceInput]:
+    """Return every device of a CSV export; any bad row raises Invalid naming its line.
+
+    The header names the columns (the device fields, any order, unknown ones refused);
+    commas or semicolons (French spreadsheets) both work, and a UTF-8 BOM is ignored.
+    """
+    text = text.lstrip("\ufeff")
+    if not text.strip():
+        raise Invalid("Le fichier CSV est vide.", "csv")
+    first_line = text.splitlines()[0]
+    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    header = [column.strip().lower() for column in next(reader)]
+    unknown = [column for column in header if column and column not in FIELDS]
+    if unknown:
+        raise Invalid(
+            f"Ligne 1 : colonne(s) inconnue(s) : {', '.join(unknown)} "
+            f"(colonnes possibles : {', '.join(FIELDS)}).",
+            "csv",
+            line=1,
+        )
+    if "category" not in header:
+        raise Invalid("Ligne 1 : la colonne « category » est obligatoire.", "csv", line=1)
+    devices: list[DeviceInput] = []
+    seen_tags: dict[str, int] = {}
+    for row in reader:
+        line = reader.line_num
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) > len(header):
+            raise Invalid(f"Ligne {line} : trop de colonnes ({len(row)}).", "csv", line=line)
+        if len(devices) >= max_rows:
+            raise Invalid(f"Le fichier dépasse {max_rows} appareils.", "csv", line=line)
+        values = dict(zip(header, row, strict=False))
+        try:
+            device = parse_device(values)
+        except Invalid as error:
+            raise Invalid(
+                f"Ligne {line} : {error.message}", error.field, line=line, column=error.field
+            ) from None
+        if device.tag:
+            if device.tag in seen_tags:
+                raise Invalid(
+                    f"Ligne {line} : l’étiquette {tags.display(device.tag)} figure déjà "
+                    f"ligne {seen_tags[device.tag]}.",
+                    "tag",
+                    line=line,
+                )
+            seen_tags[device.tag] = line
+        devices.append(device)
+    if not devices:
+        raise Invalid("Le fichier CSV ne contient aucun appareil.", "csv")
+    return devices

@@ -1,0 +1,274 @@
+"""Organisations, users, signing in, and the first coordinator of a new database."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from collecte.access import Principal
+from collecte.clock import now
+from collecte.db import write_transaction
+from collecte.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthenticated
+from collecte.lifecycle import Role
+from collecte.security import (
+    MIN_PASSWORD_LENGTH,
+    hash_password,
+    new_password,
+    new_secret_key,
+    verify_password,
+)
+from collecte.tables import AppSecret, LoginAttempt, Organization, User
+
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_RIDET = re.compile(r"^[0-9][0-9 .]{5,13}$")
+ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", "address", "city")
+
+
+def require_coordinator(principal: Principal) -> None:
+    """Raise Forbidden unless `principal` is a coordinator."""
+    if principal.role is not Role.COORDINATOR:
+        raise Forbidden("Réservé à la coordination du programme.")
+
+
+def organization_view(row: dict[str, Any]) -> dict[str, Any]:
+    """The JSON shape of an organisation."""
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "kind": row["kind"],
+        "short_name": row["short_name"],
+        "ridet": row["ridet"],
+        "email": row["email"],
+        "phone": row["phone"],
+        "address": row["address"],
+        "city": row["city"],
+        "language": row["language"],
+        "created_at": row["created_at"],
+    }
+
+
+def _clean(value: str | None, field: str, max_length: int) -> str | None:
+    if value is None or not value.strip():
+        return None
+    value = value.strip()
+    if len(value) > max_length:
+        raise Invalid(f"Le champ « {field} » dépasse {max_length} caractères.", field)
+    return value
+
+
+async def create_organization(principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """Create an organisation (coordinators only)."""
+    require_coordinator(principal)
+    name = _clean(data.get("name"), "name", 200)
+    if not name:
+        raise Invalid("Le champ « name » est obligatoire.", "name")
+    try:
+        kind = Role(str(data.get("kind")))
+    except ValueError:
+        kinds = ", ".join(r.value for r in Role)
+        raise Invalid(f"Le champ « kind » doit valoir l’un de : {kinds}.", "kind") from None
+    ridet = _clean(data.get("ridet"), "ridet", 20)
+    if ridet and not _RIDET.match(ridet):
+        raise Invalid("Le RIDET doit être composé de chiffres (ex. 1234567.001).", "ridet")
+    email = _clean(data.get("email"), "email", 254)
+    if email and not _EMAIL.match(email):
+        raise Invalid("Adresse e-mail invalide.", "email")
+    language = data.get("language") or "fr"
+    if language not in ("fr", "en"):
+        raise Invalid("Le champ « language » doit valoir fr ou en.", "language")
+    async with write_transaction():
+        if await Organization.exists().where(Organization.name == name):
+            raise Conflict(f"Une organisation s’appelle déjà « {name} ».", "name")
+        row = Organization(
+            name=name,
+            kind=kind.value,
+            short_name=_clean(data.get("short_name"), "short_name", 60),
+            ridet=ridet,
+            email=email,
+            phone=_clean(data.get("phone"), "phone", 40),
+            address=_clean(data.get("address"), "address", 500),
+            city=_clean(data.get("city"), "city", 100),
+            language=language,
+            created_at=now(),
+        )
+        await row.save()
+    return organization_view(row.to_dict())
+
+
+async def list_organizations(principal: Principal, kind: str | None = None) -> list[dict[str, Any]]:
+    """Every organisation, by name (coordinators only)."""
+    require_coordinator(principal)
+    query = Organization.select().order_by(Organization.name)
+    if kind:
+        try:
+            query = query.where(Organization.kind == Role(kind).value)
+        except ValueError:
+            raise Invalid(f"Type d’organisation « {kind} » inconnu.", "kind") from None
+    return [organization_view(row) for row in await query]
+
+
+async def get_organization(organization_id: int) -> dict[str, Any]:
+    """One organisation by id, or NotFound."""
+    row = await Organization.select().where(Organization.id == organization_id).first()
+    if row is None:
+        raise NotFound(f"Organisation {organization_id} introuvable.", "organization_id")
+    return row
+
+
+def _user_view(row: dict[str, Any], organization: dict[str, Any]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "email": row["email"],
+        "full_name": row["full_name"],
+        "role": organization["kind"],
+        "organization_id": organization["id"],
+        "organization_name": organization["name"],
+    }
+
+
+async def create_user(principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
+    """Create a user in an organisation (coordinators only); the role is the organisation's kind."""
+    require_coordinator(principal)
+    organization_id = data.get("organization_id")
+    if isinstance(organization_id, bool) or not isinstance(organization_id, int):
+        raise Invalid("Le champ « organization_id » est obligatoire (entier).", "organization_id")
+    organization = await get_organization(organization_id)
+    return await add_user(
+        organization, str(data.get("email") or ""), str(data.get("password") or ""),
+        str(data.get("full_name") or ""),
+    )
+
+
+async def add_user(
+    organization: dict[str, Any], email: str, password: str, full_name: str = ""
+) -> dict[str, Any]:
+    """Create a user in `organization` after checking e-mail and password."""
+    email = email.strip().lower()
+    if not _EMAIL.match(email) or len(email) > 254:
+        raise Invalid("Adresse e-mail invalide.", "email")
+    if len(password) < MIN_PASSWORD_LENGTH:
+        raise Invalid(
+            f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.", "password"
+        )
+    if len(password) > 256:
+        raise Invalid("Le mot de passe est trop long (256 caractères au plus).", "password")
+    full_name = full_name.strip()[:200]
+    password_hash = hash_password(password)  # slow on purpose: outside the transaction
+    async with write_transaction():
+        if await User.exists().where(User.email == email):
+            raise Conflict(f"Un compte existe déjà pour {email}.", "email")
+        user = User(
+            email=email,
+            password_hash=password_hash,
+            full_name=full_name,
+            organization=organization["id"],
+            is_active=True,
+            created_at=now(),
+        )
+        await user.save()
+    return _user_view(user.to_dict(), organization)
+
+
+@dataclass(frozen=True)
+class LoginPolicy:
+    """How many failed sign-ins an address may make in a window."""
+
+    max_failures: int
+    window: timedelta
+
+
+async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
+    """Return the principal for valid credentials; failures are counted and limited."""
+    email = (email or "").strip().lower()[:254]
+    since = now() - policy.window
+    failures = await LoginAttempt.count().where(
+        (LoginAttempt.email == email)
+        & (LoginAttempt.succeeded.eq(False))
+        & (LoginAttempt.created_at >= since)
+    )
+    if failures >= policy.max_failures:
+        raise TooManyAttempts(
+            "Trop de tentatives de connexion échouées : réessayez dans quelques minutes.",
+            retry_after=int(policy.window.total_seconds()),
+        )
+    row = (
+        await User.select(
+            User.id,
+            User.email,
+            User.full_name,
+            User.password_hash,
+            User.is_active,
+            User.organization.id.as_alias("org_id"),
+            User.organization.name.as_alias("org_name"),
+            User.organization.kind.as_alias("org_kind"),
+        )
+        .where(User.email == email)
+        .first()
+    )
+    valid = verify_password(row["password_hash"] if row else None, password or "")
+    valid = valid and row is not None and row["is_active"]
+    async with write_transaction():
+        await LoginAttempt.insert(
+            LoginAttempt(email=email, succeeded=valid, created_at=now())
+        )
+    if not valid or row is None:
+        raise Unauthenticated("E-mail ou mot de passe incorrect.", code="bad_credentials")
+    return Principal(
+        user_id=row["id"],
+        email=row["email"],
+        full_name=row["full_name"],
+        organization_id=row["org_id"],
+        organization_name=row["org_name"],
+        role=Role(row["org_kind"]),
+    )
+
+
+async def signing_secret() -> str:
+    """The token signing key kept in the database, created on first use."""
+    row = await AppSecret.select(AppSecret.value).where(AppSecret.name == "token").first()
+    if row:
+        return str(row["value"])
+    async with write_transaction():
+        # Another process may have created it meanwhile: keep whichever came first.
+        await AppSecret.raw(
+            "INSERT INTO app_secret (name, value) VALUES ({}, {}) ON CONFLICT (name) DO NOTHING",
+            "token",
+            new_secret_key(),
+        )
+    row = await AppSecret.select(AppSecret.value).where(AppSecret.name == "token").first()
+    assert row is not None
+    return str(row["value"])
+
+
+async def find_or_create_organization(name: str, kind: Role) -> dict[str, Any]:
+    """The organisation called `name`, created with `kind` if missing (command line use)."""
+    row = await Organization.select().where(Organization.name == name).first()
+    if row is not None:
+        if row["kind"] != kind.value:
+            raise Conflict(
+                f"L’organisation « {name} » est de type {row['kind']}, pas {kind.value}.", "role"
+            )
+        return row
+    async with write_transaction():
+        organization = Organization(name=name, kind=kind.value, language="fr", created_at=now())
+        await organization.save()
+    return organization.to_dict()
+
+
+FIRST_COORDINATOR_EMAIL = "coordination@collecte.local"
+FIRST_ORGANIZATION = "OPEN NC"
+
+
+async def ensure_first_coordinator() -> tuple[str, str] | None:
+    """On a database without any user, create a coordinator; return (e-mail, password) once."""
+    if await User.count() > 0:
+        return None
+    organization = await find_or_create_organization(FIRST_ORGANIZATION, Role.COORDINATOR)
+    password = new_password()
+    try:
+        await add_user(organization, FIRST_COORDINATOR_EMAIL, password, "Coordination")
+    except Conflict:
+        return None  # another process got there first
+    return FIRST_COORDINATOR_EMAIL, password

@@ -1,0 +1,146 @@
+"""Reading devices: loading, scoping to the caller, and their JSON shape."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from piccolo.query import Select
+
+from collecte import tags
+from collecte.access import Principal, can_see_device
+from collecte.errors import Invalid, NotFound
+from collecte.lifecycle import DeviceState, Role, Status, allowed_actions
+from collecte.tables import Device, DeviceEvent
+
+
+def parse_code(code: object, field: str = "code") -> str:
+    """Return the canonical tag in a scanned or typed code, or raise Invalid naming `field`."""
+    if not isinstance(code, str) or not code.strip():
+        raise Invalid(f"Le champ « {field} » est obligatoire (étiquette ou adresse).", field)
+    try:
+        return tags.parse(code)
+    except tags.TagError as error:
+        raise Invalid(str(error), field, code="invalid_tag") from None
+
+
+def device_select() -> Select:
+    """A select of devices with the names the views show."""
+    return Device.select(
+        *Device.all_columns(),
+        Device.donation.number.as_alias("donation_number"),
+        Device.donor.name.as_alias("donor_name"),
+        Device.donor.short_name.as_alias("donor_short_name"),
+        Device.reconditioner.name.as_alias("reconditioner_name"),
+        Device.association.name.as_alias("association_name"),
+    )
+
+
+def visible_to(principal: Principal) -> Any:
+    """A where-clause restricting devices to those `principal` may see (None: all)."""
+    org = principal.organization_id
+    if principal.role is Role.COORDINATOR:
+        return None
+    if principal.role is Role.DONOR:
+        return Device.donor == org
+    if principal.role is Role.RECONDITIONER:
+        return (Device.reconditioner == org) | (Device.status == Status.REGISTERED.value)
+    return Device.association == org
+
+
+def state_of(row: dict[str, Any]) -> DeviceState:
+    """The lifecycle's view of a device row."""
+    return DeviceState(
+        status=Status(row["status"]),
+        has_storage=bool(row["has_storage"]),
+        donor_id=row["donor"],
+        reconditioner_id=row["reconditioner"],
+        association_id=row["association"],
+    )
+
+
+def _party(row: dict[str, Any], key: str) -> dict[str, Any] | None:
+    if row[key] is None:
+        return None
+    return {"id": row[key], "name": row[f"{key}_name"]}
+
+
+def device_summary(row: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """The JSON shape of a device without its history."""
+    return {
+        "id": row["id"],
+        "tag": row["tag"],
+        "label": tags.display(row["tag"]),
+        "status": row["status"],
+        "category": row["category"],
+        "brand": row["brand"],
+        "model": row["model"],
+        "serial_number": row["serial_number"],
+        "year": row["year"],
+        "has_storage": row["has_storage"],
+        "condition": row["condition"],
+        "estimated_value_xpf": row["estimated_value_xpf"],
+        "weight_kg": row["weight_kg"],
+        "weight_estimated": row["weight_estimated"],
+        "grade": row["grade"],
+        "donation": {"id": row["donation"], "number": row["donation_number"]},
+        "donor": {
+            "id": row["donor"],
+            "name": row["donor_name"],
+            "short_name": row["donor_short_name"],
+        },
+        "reconditioner": _party(row, "reconditioner"),
+        "association": _party(row, "association"),
+        "dates": {status.value: row[f"{status.value}_at"] for status in Status},
+        "updated_at": row["updated_at"],
+        "allowed_actions": [a.value for a in allowed_actions(state_of(row), principal.actor)],
+    }
+
+
+def event_view(row: dict[str, Any]) -> dict[str, Any]:
+    """The JSON shape of one custody-log event."""
+    return {
+        "id": row["id"],
+        "action": row["action"],
+        "from_status": row["from_status"],
+        "to_status": row["to_status"],
+        "at": row["created_at"],
+        "actor": {
+            "user_id": row["actor_user"],
+            "name": row["actor_name"],
+            "organization_id": row["actor_organization"],
+            "organization_name": row["actor_organization_name"],
+            "role": row["actor_role"],
+        },
+        "data": row["data"],
+        "certificate_number": row["certificate_number"],
+    }
+
+
+async def load_device_row(tag: str) -> dict[str, Any] | None:
+    """The device row for a canonical tag, with its names, or None."""
+    return await device_select().where(Device.tag == tag).first()
+
+
+async def device_view(row: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """The JSON shape of a device with its history, oldest event first."""
+    events = (
+        await DeviceEvent.select()
+        .where(DeviceEvent.device == row["id"])
+        .order_by(DeviceEvent.id)
+        .output(load_json=True)
+    )
+    return {**device_summary(row, principal), "events": [event_view(e) for e in events]}
+
+
+async def get_visible_row(principal: Principal, tag: str) -> dict[str, Any]:
+    """The device row for `tag` if `principal` may see it; NotFound otherwise (no leak)."""
+    row = await load_device_row(tag)
+    if row is None or not can_see_device(principal, state_of(row)):
+        raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+    return row
+
+
+async def get_device(principal: Principal, code: object, field: str = "tag") -> dict[str, Any]:
+    """A device by tag or label URL, with its history and the caller's allowed actions."""
+    row = await get_visible_row(principal, parse_code(code, field))
+    return await device_view(row, principal)

@@ -1,0 +1,311 @@
+"""Registering donations and their devices (typed in or imported from CSV)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+from collecte import tags
+from collecte.access import Principal
+from collecte.clock import now
+from collecte.db import write_transaction
+from collecte.device_input import DeviceInput, parse_device, parse_devices_csv
+from collecte.errors import Conflict, Forbidden, Invalid, NotFound
+from collecte.lifecycle import REGISTER_EVENT, Role, Status
+from collecte.services.devices import device_select, device_summary, visible_to
+from collecte.services.numbering import next_number
+from collecte.tables import BlankTag, Device, DeviceEvent, Donation, Organization
+
+
+def _donor_for(principal: Principal, donor_id: object) -> int:
+    """The donor organisation a new donation belongs to, given who registers it."""
+    if principal.role is Role.DONOR:
+        if donor_id not in (None, principal.organization_id):
+            raise Forbidden("Un donateur ne peut enregistrer un don que pour sa propre organisation.")
+        return principal.organization_id
+    if principal.role is Role.COORDINATOR:
+        if donor_id is None:
+            raise Invalid("Le champ « donor_id » est obligatoire pour la coordination.", "donor_id")
+        if isinstance(donor_id, bool) or not isinstance(donor_id, int):
+            raise Invalid("Le champ « donor_id » doit être un identifiant entier.", "donor_id")
+        return donor_id
+    raise Forbidden("Seuls les donateurs et la coordination enregistrent des dons.")
+
+
+async def _check_donor(donor_id: int) -> None:
+    row = await Organization.select(Organization.kind).where(Organization.id == donor_id).first()
+    if row is None:
+        raise Invalid(f"Organisation {donor_id} introuvable.", "donor_id")
+    if row["kind"] != Role.DONOR.value:
+        raise Invalid(f"L’organisation {donor_id} n’est pas un donateur.", "donor_id")
+
+
+def _text(data: dict[str, Any], field: str, max_length: int) -> str | None:
+    value = data.get(field)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise Invalid(f"Le champ « {field} » doit être un texte.", field)
+    value = value.strip()
+    if len(value) > max_length:
+        raise Invalid(f"Le champ « {field} » dépasse {max_length} caractères.", field)
+    return value or None
+
+
+def parse_device_list(raw: object, max_devices: int) -> list[DeviceInput]:
+    """Validate a JSON list of devices; errors name the index (`devices[2].category`)."""
+    if raw is None:
+        return []
+    if not isinstance(raw, list):
+        raise Invalid("Le champ « devices » doit être une liste.", "devices")
+    if len(raw) > max_devices:
+        raise Invalid(f"Au plus {max_devices} appareils par requête.", "devices")
+    devices = []
+    for index, item in enumerate(raw):
+        try:
+            devices.append(parse_device(item))
+        except Invalid as error:
+            field = f"devices[{index}].{error.field}" if error.field else f"devices[{index}]"
+            raise Invalid(f"Appareil n° {index + 1} : {error.message}", field) from None
+    seen: set[str] = set()
+    for index, device in enumerate(devices):
+        if device.tag and device.tag in seen:
+            raise Invalid(
+                f"Appareil n° {index + 1} : étiquette {tags.display(device.tag)} en double.",
+                f"devices[{index}].tag",
+            )
+        if device.tag:
+            seen.add(device.tag)
+    return devices
+
+
+async def _new_tags(count: int) -> list[str]:
+    """`count` fresh random tags, none already on a device or reserved as a blank tag."""
+    chosen: list[str] = []
+    while len(chosen) < count:
+        candidates = {tags.generate() for _ in range(count - len(chosen))} - set(chosen)
+        taken = {
+            row["tag"]
+            for row in await Device.select(Device.tag).where(Device.tag.is_in(list(candidates)))
+        } | {
+            row["tag"]
+            for row in await BlankTag.select(BlankTag.tag).where(
+                BlankTag.tag.is_in(list(candidates))
+            )
+        }
+        chosen.extend(sorted(candidates - taken))
+    return chosen
+
+
+async def _claim_blank_tags(wanted: Sequence[str]) -> dict[str, int]:
+    """Check that every scanned tag is an unbound blank tag; return tag → blank tag id."""
+    if not wanted:
+        return {}
+    on_devices = await Device.select(Device.tag).where(Device.tag.is_in(list(wanted)))
+    if on_devices:
+        taken = ", ".join(tags.display(r["tag"]) for r in on_devices)
+        raise Conflict(f"Étiquette(s) déjà attribuée(s) à un appareil : {taken}.", "tag")
+    rows = await BlankTag.select(BlankTag.id, BlankTag.tag, BlankTag.device).where(
+        BlankTag.tag.is_in(list(wanted))
+    )
+    known = {row["tag"]: row["id"] for row in rows if row["device"] is None}
+    unknown = [tag for tag in wanted if tag not in known]
+    if unknown:
+        listed = ", ".join(tags.display(t) for t in unknown)
+        raise Invalid(
+            f"Étiquette(s) inconnue(s) : {listed} (seules les étiquettes vierges imprimées "
+            "par la coordination peuvent être associées).",
+            "tag",
+        )
+    return known
+
+
+async def _insert_devices(
+    principal: Principal, donation_id: int, donor_id: int, devices: Sequence[DeviceInput]
+) -> list[int]:
+    """Insert devices and their registration events; call inside a write transaction."""
+    blank = await _claim_blank_tags([d.tag for d in devices if d.tag])
+    fresh = iter(await _new_tags(sum(1 for d in devices if not d.tag)))
+    moment: datetime = now()
+    rows = [
+        Device(
+            tag=device.tag or next(fresh),
+            donation=donation_id,
+            donor=donor_id,
+            category=device.category.value,
+            brand=device.brand,
+            model=device.model,
+            serial_number=device.serial_number,
+            year=device.year,
+            has_storage=device.has_storage,
+            condition=device.condition,
+            estimated_value_xpf=device.estimated_value_xpf,
+            weight_kg=device.weight_kg,
+            weight_estimated=device.weight_estimated,
+            status=Status.REGISTERED.value,
+            registered_at=moment,
+            updated_at=moment,
+        )
+        for device in devices
+    ]
+    if not rows:
+        return []
+    inserted = await Device.insert(*rows).returning(Device.id, Device.tag)
+    ids = {row["tag"]: row["id"] for row in inserted}
+    await DeviceEvent.insert(
+        *[
+            DeviceEvent(
+                device=ids[row.tag],
+                action=REGISTER_EVENT,
+                from_status=None,
+                to_status=Status.REGISTERED.value,
+                actor_user=principal.user_id,
+                actor_name=principal.display_name,
+                actor_organization=principal.organization_id,
+                actor_organization_name=principal.organization_name,
+                actor_role=principal.role.value,
+                created_at=moment,
+                data={},
+            )
+            for row in rows
+        ]
+    )
+    for tag, blank_id in blank.items():
+        bound = await BlankTag.update({BlankTag.device: ids[tag]}).where(
+            (BlankTag.id == blank_id) & BlankTag.device.is_null()
+        ).returning(BlankTag.id)
+        if not bound:
+            raise Conflict(f"L’étiquette {tags.display(tag)} vient d’être attribuée.", "tag")
+    return [ids[row.tag] for row in rows]
+
+
+async def create_donation(
+    principal: Principal, data: dict[str, Any], max_devices: int
+) -> dict[str, Any]:
+    """Register a donation and its devices in one transaction."""
+    donor_id = _donor_for(principal, data.get("donor_id"))
+    await _check_donor(donor_id)
+    pickup_address = _text(data, "pickup_address", 500)
+    notes = _text(data, "notes", 2000)
+    devices = parse_device_list(data.get("devices"), max_devices)
+    async with write_transaction():
+        donation = Donation(
+            number=await next_number("LOT"),
+            donor=donor_id,
+            pickup_address=pickup_address,
+            notes=notes,
+            created_by=principal.user_id,
+            created_at=now(),
+        )
+        await donation.save()
+        await _insert_devices(principal, donation.id, donor_id, devices)
+    return await get_donation(principal, donation.id)
+
+
+async def _owned_donation(principal: Principal, donation_id: int) -> dict[str, Any]:
+    """The donation if `principal` may add devices to it (its donor or a coordinator)."""
+    row = await Donation.select().where(Donation.id == donation_id).first()
+    visible = row is not None and (
+        principal.role is Role.COORDINATOR
+        or (principal.role is Role.DONOR and row["donor"] == principal.organization_id)
+    )
+    if not visible or row is None:
+        if row is not None and principal.role is not Role.DONOR:
+            raise Forbidden("Seuls le donateur et la coordination ajoutent des appareils.")
+        raise NotFound(f"Don {donation_id} introuvable.", "id")
+    return row
+
+
+async def add_devices(
+    principal: Principal, donation_id: int, devices: Sequence[DeviceInput]
+) -> list[dict[str, Any]]:
+    """Add devices to an existing donation, all or none."""
+    donation = await _owned_donation(principal, donation_id)
+    async with write_transaction():
+        ids = await _insert_devices(principal, donation["id"], donation["donor"], devices)
+    rows = await device_select().where(Device.id.is_in(ids)).order_by(Device.id) if ids else []
+    return [device_summary(row, principal) for row in rows]
+
+
+async def add_device(
+    principal: Principal, donation_id: int, data: dict[str, Any]
+) -> dict[str, Any]:
+    """Add one device to a donation."""
+    device = parse_device(data)
+    return (await add_devices(principal, donation_id, [device]))[0]
+
+
+async def import_devices_csv(
+    principal: Principal, donation_id: int, body: bytes, max_devices: int
+) -> list[dict[str, Any]]:
+    """Add every device of a CSV file to a donation; any bad row and nothing is added."""
+    await _owned_donation(principal, donation_id)
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        try:
+            text = body.decode("cp1252")  # what older French Excel saves as "CSV"
+        except UnicodeDecodeError:
+            raise Invalid("Le fichier CSV doit être encodé en UTF-8.", "csv") from None
+    devices = parse_devices_csv(text, max_devices)
+    return await add_devices(principal, donation_id, devices)
+
+
+def _donation_view(row: dict[str, Any], devices: list[dict[str, Any]]) -> dict[str, Any]:
+    return {
+        "id": row["id"],
+        "number": row["number"],
+        "donor_id": row["donor"],
+        "donor": {"id": row["donor"], "name": row["donor_name"]},
+        "pickup_address": row["pickup_address"],
+        "notes": row["notes"],
+        "created_at": row["created_at"],
+        "device_count": len(devices),
+        "devices": devices,
+    }
+
+
+def _donation_select() -> Any:
+    return Donation.select(*Donation.all_columns(), Donation.donor.name.as_alias("donor_name"))
+
+
+async def _visible_devices(
+    principal: Principal, donation_ids: list[int]
+) -> dict[int, list[dict[str, Any]]]:
+    query = device_select().where(Device.donation.is_in(donation_ids)).order_by(Device.id)
+    scope = visible_to(principal)
+    if scope is not None:
+        query = query.where(scope)
+    by_donation: dict[int, list[dict[str, Any]]] = {i: [] for i in donation_ids}
+    for row in await query:
+        by_donation[row["donation"]].append(device_summary(row, principal))
+    return by_donation
+
+
+async def get_donation(principal: Principal, donation_id: int) -> dict[str, Any]:
+    """A donation with the devices the caller may see; NotFound if it may see none of it."""
+    row = await _donation_select().where(Donation.id == donation_id).first()
+    if row is None:
+        raise NotFound(f"Don {donation_id} introuvable.", "id")
+    devices = (await _visible_devices(principal, [donation_id]))[donation_id]
+    owner = principal.role is Role.COORDINATOR or (
+        principal.role is Role.DONOR and row["donor"] == principal.organization_id
+    )
+    if not owner and not devices:
+        raise NotFound(f"Don {donation_id} introuvable.", "id")
+    return _donation_view(row, devices)
+
+
+async def list_donations(principal: Principal, limit: int, offset: int) -> list[dict[str, Any]]:
+    """The donations the caller may see, newest first, each with its visible devices."""
+    query = _donation_select().order_by(Donation.id, ascending=False)
+    if principal.role is Role.DONOR:
+        query = query.where(Donation.donor == principal.organization_id)
+    elif principal.role is not Role.COORDINATOR:
+        scope = visible_to(principal)
+        visible_ids = Device.select(Device.donation).where(scope)
+        query = query.where(Donation.id.is_in(visible_ids))
+    rows = await query.limit(limit).offset(offset)
+    devices = await _visible_devices(principal, [r["id"] for r in rows]) if rows else {}
+    return [_donation_view(row, devices[row["id"]]) for row in rows]

@@ -1,0 +1,95 @@
+"""Configuration from the environment; every variable is optional."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+DEFAULT_PUBLIC_URL = "http://localhost:8000"
+
+
+def _default_database_url() -> str:
+    return f"sqlite:///{Path.cwd() / 'collecte.sqlite3'}"
+
+
+@dataclass(frozen=True)
+class ProgrammeSettings:
+    """The programme's own details, printed on certificates."""
+
+    name: str = "La Grande Collecte Numérique"
+    operator: str = "OPEN NC"
+    address: str = "Nouméa, Nouvelle-Calédonie"
+    ridet: str = ""
+    signatory_name: str = ""
+    signatory_title: str = "Coordination du programme"
+    legal_mention: str = (
+        "Don ouvrant droit, le cas échéant, à la réduction d’impôt prévue par le code des impôts "
+        "de la Nouvelle-Calédonie au titre du mécénat (article à confirmer par le programme)."
+    )
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Settings of one running service."""
+
+    database_url: str = field(default_factory=_default_database_url)
+    public_url: str = DEFAULT_PUBLIC_URL
+    # None: generated on first run and kept in the database, shared by every process.
+    secret_key: str | None = None
+    token_ttl_minutes: int = 12 * 60
+    # Failed logins tolerated per e-mail address in the window before answering 429.
+    login_max_failures: int = 5
+    login_window_seconds: int = 15 * 60
+    max_body_bytes: int = 5 * 1024 * 1024
+    max_devices_per_request: int = 5000
+    pool_min_size: int = 2
+    pool_max_size: int = 20
+    labels_dir: Path = field(default_factory=lambda: Path(__file__).resolve().parent.parent / "labels")
+    programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
+
+    @property
+    def is_postgres(self) -> bool:
+        """Whether the database is PostgreSQL (else SQLite)."""
+        return self.database_url.startswith(("postgres://", "postgresql://"))
+
+    def with_(self, **changes: object) -> Settings:
+        """Return a copy with some settings changed."""
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+def _int(name: str, default: int) -> int:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        return int(raw)
+    except ValueError:
+        raise SystemExit(f"{name} doit être un nombre entier (reçu « {raw} »).") from None
+
+
+def load_settings() -> Settings:
+    """Return the settings read from the `COLLECTE_*` environment variables."""
+    env = os.environ
+    programme = ProgrammeSettings()
+    programme = replace(
+        programme,
+        **{
+            name: env[f"COLLECTE_PROGRAMME_{name.upper()}"]
+            for name in programme.__dataclass_fields__
+            if f"COLLECTE_PROGRAMME_{name.upper()}" in env
+        },
+    )
+    defaults = Settings()
+    return Settings(
+        database_url=env.get("COLLECTE_DATABASE_URL") or defaults.database_url,
+        public_url=(env.get("COLLECTE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
+        secret_key=env.get("COLLECTE_SECRET_KEY") or None,
+        token_ttl_minutes=_int("COLLECTE_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes),
+        login_max_failures=_int("COLLECTE_LOGIN_MAX_FAILURES", defaults.login_max_failures),
+        login_window_seconds=_int("COLLECTE_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),
+        pool_min_size=_int("COLLECTE_POOL_MIN_SIZE", defaults.pool_min_size),
+        pool_max_size=_int("COLLECTE_POOL_MAX_SIZE", defaults.pool_max_size),
+        labels_dir=Path(env["COLLECTE_LABELS_DIR"]) if env.get("COLLECTE_LABELS_DIR") else defaults.labels_dir,
+        programme=programme,
+    )

@@ -1,0 +1,174 @@
+"""The database tables (Piccolo). Statuses and kinds are the enums of `collecte.lifecycle`."""
+
+from __future__ import annotations
+
+from piccolo.columns import (
+    JSON,
+    BigInt,
+    Boolean,
+    ForeignKey,
+    Integer,
+    OnDelete,
+    Real,
+    Text,
+    Timestamptz,
+    Varchar,
+)
+from piccolo.table import Table
+
+from collecte.lifecycle import Category, Role, Status
+
+
+class Organization(Table, tablename="organization"):
+    """A donor company, a reconditioning workshop, an association or the coordination."""
+
+    name = Varchar(length=200, unique=True, help_text="Legal name, unique.")
+    short_name = Varchar(length=60, null=True, default=None, help_text="Printed on labels.")
+    kind = Varchar(length=20, choices=Role, index=True, help_text="The role of its users.")
+    ridet = Varchar(length=20, null=True, default=None, help_text="New Caledonian company id.")
+    email = Varchar(length=254, null=True, default=None)
+    phone = Varchar(length=40, null=True, default=None)
+    address = Text(null=True, default=None)
+    city = Varchar(length=100, null=True, default=None)
+    language = Varchar(length=2, default="fr", help_text="Language of its certificates.")
+    created_at = Timestamptz()
+
+
+class User(Table, tablename="account"):
+    """A person who signs in; belongs to exactly one organisation."""
+
+    email = Varchar(length=254, unique=True, help_text="Stored lower-case.")
+    password_hash = Varchar(length=255, secret=True)
+    full_name = Varchar(length=200, default="")
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
+    is_active = Boolean(default=True)
+    created_at = Timestamptz()
+
+
+class Donation(Table, tablename="donation"):
+    """A lot of devices given by one donor at one time."""
+
+    number = Varchar(length=20, unique=True, help_text="LOT-{YEAR}-{NNNNN}.")
+    donor = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
+    pickup_address = Text(null=True, default=None)
+    notes = Text(null=True, default=None)
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz(index=True)
+
+
+class Device(Table, tablename="device"):
+    """One device and where it stands; its history is in DeviceEvent."""
+
+    tag = Varchar(length=8, unique=True, help_text="Canonical Crockford tag, check char last.")
+    donation = ForeignKey(Donation, on_delete=OnDelete.restrict, index=True)
+    # Copied from the donation so scoping and totals need no join.
+    donor = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
+    category = Varchar(length=20, choices=Category, index=True)
+    brand = Varchar(length=200, null=True, default=None)
+    model = Varchar(length=200, null=True, default=None)
+    serial_number = Varchar(length=200, null=True, default=None)
+    year = Integer(null=True, default=None)
+    has_storage = Boolean(default=True)
+    condition = Varchar(length=200, null=True, default=None)
+    estimated_value_xpf = BigInt(null=True, default=None)
+    weight_kg = Real(null=True, default=None)
+    weight_estimated = Boolean(default=False, help_text="Weight taken from category defaults.")
+    status = Varchar(length=20, choices=Status, index=True)
+    reconditioner = ForeignKey(
+        Organization, on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
+    association = ForeignKey(
+        Organization, on_delete=OnDelete.restrict, null=True, default=None, index=True
+    )
+    grade = Varchar(length=1, null=True, default=None)
+    # When the device entered each status: totals filter on these, exports print them.
+    registered_at = Timestamptz(index=True)
+    collected_at = Timestamptz(null=True, default=None, index=True)
+    received_at = Timestamptz(null=True, default=None)
+    wiped_at = Timestamptz(null=True, default=None)
+    refurbished_at = Timestamptz(null=True, default=None)
+    recycled_at = Timestamptz(null=True, default=None, index=True)
+    allocated_at = Timestamptz(null=True, default=None)
+    delivered_at = Timestamptz(null=True, default=None, index=True)
+    withdrawn_at = Timestamptz(null=True, default=None)
+    updated_at = Timestamptz()
+
+
+class DeviceEvent(Table, tablename="device_event"):
+    """The append-only custody log: one row per transition, never updated or deleted.
+
+    The actor's name and organisation are copied so the history reads right after a user or an
+    organisation is gone.
+    """
+
+    device = ForeignKey(Device, on_delete=OnDelete.restrict, index=True)
+    action = Varchar(length=20)
+    from_status = Varchar(length=20, null=True, default=None)
+    to_status = Varchar(length=20, choices=Status)
+    actor_user = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    actor_name = Varchar(length=200, default="")
+    actor_organization = ForeignKey(
+        Organization, on_delete=OnDelete.set_null, null=True, default=None
+    )
+    actor_organization_name = Varchar(length=200, default="")
+    actor_role = Varchar(length=20, choices=Role)
+    created_at = Timestamptz(index=True)
+    data = JSON(default="{}")
+    certificate_number = Varchar(length=20, null=True, default=None, index=True)
+
+
+class BlankTag(Table, tablename="blank_tag"):
+    """A tag printed ahead of a collection day, bound to a device when first registered."""
+
+    tag = Varchar(length=8, unique=True)
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz()
+    device = ForeignKey(
+        Device, on_delete=OnDelete.set_null, null=True, default=None, unique=True
+    )
+
+
+class Counter(Table, tablename="counter"):
+    """Gapless numbering (LOT-2026, DON-2026, …): incremented inside the issuing transaction."""
+
+    name = Varchar(length=40, unique=True)
+    value = Integer(default=0)
+
+
+class IdempotencyRecord(Table, tablename="idempotency_record"):
+    """The first answer to a request sent with an Idempotency-Key, replayed on retries."""
+
+    key = Varchar(length=300, unique=True, help_text="'{user id}:{Idempotency-Key}'.")
+    request_hash = Varchar(length=64)
+    status_code = Integer()
+    body = Text()
+    created_at = Timestamptz(index=True)
+
+
+class LoginAttempt(Table, tablename="login_attempt"):
+    """Sign-in attempts, kept in the database so every app process sees the same count."""
+
+    email = Varchar(length=254, index=True)
+    succeeded = Boolean(default=False)
+    created_at = Timestamptz(index=True)
+
+
+class AppSecret(Table, tablename="app_secret"):
+    """Secrets generated on first run and shared by every process (the token signing key)."""
+
+    name = Varchar(length=50, unique=True)
+    value = Text()
+
+
+ALL_TABLES: tuple[type[Table], ...] = (
+    Organization,
+    User,
+    Donation,
+    Device,
+    DeviceEvent,
+    BlankTag,
+    Counter,
+    IdempotencyRecord,
+    LoginAttempt,
+    AppSecret,
+)

@@ -1,0 +1,86 @@
+"""Device tags: 8 characters of Crockford base32, the last one a check character.
+
+Pure, standard library only. Seven random characters give 32⁷ ≈ 3.4 × 10¹⁰ tags, so guessing
+one is hopeless and a clash (retried by the caller) is rare even at a million devices. The check
+character is Luhn mod 32, which catches every single mistyped character and almost every swap
+of two neighbours.
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
+BODY_LENGTH = 7
+TAG_LENGTH = BODY_LENGTH + 1
+_VALUE = {char: index for index, char in enumerate(ALPHABET)}
+# Crockford's forgiving reading of look-alike characters.
+_LOOKALIKES = str.maketrans({"I": "1", "L": "1", "O": "0"})
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+# A label's QR holds `{public_url}/d/{TAG}`; any URL ending in /d/<tag> is accepted.
+_URL_TAG = re.compile(r"/d/([^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
+
+
+class TagError(ValueError):
+    """A code that is not a valid tag; the message is French, for the person who typed it."""
+
+
+def check_character(body: str) -> str:
+    """Return the Luhn mod 32 check character of `body` (Crockford characters)."""
+    total = 0
+    factor = 2
+    for char in reversed(body):
+        addend = factor * _VALUE[char]
+        addend = addend // 32 + addend % 32
+        total += addend
+        factor = 1 if factor == 2 else 2
+    return ALPHABET[(32 - total % 32) % 32]
+
+
+def is_valid(tag: str) -> bool:
+    """Whether `tag` is a canonical tag with a correct check character."""
+    return (
+        len(tag) == TAG_LENGTH
+        and all(char in _VALUE for char in tag)
+        and check_character(tag[:-1]) == tag[-1]
+    )
+
+
+def generate() -> str:
+    """Return a new random canonical tag (the caller retries on a clash)."""
+    body = "".join(secrets.choice(ALPHABET) for _ in range(BODY_LENGTH))
+    return body + check_character(body)
+
+
+def display(tag: str) -> str:
+    """Return the tag as printed and read aloud: `7K3P-9QXM`."""
+    return f"{tag[:4]}-{tag[4:]}"
+
+
+def parse(code: str) -> str:
+    """Return the canonical tag in `code`: a tag typed loosely, or a label's URL in any case.
+
+    Case, spaces and dashes are forgiven, and I→1, L→1, O→0; a wrong check character is not.
+    """
+    text = code.strip()
+    match = _URL_TAG.search(text)
+    if match:
+        text = match.group(1)
+    elif "/" in text:
+        raise TagError("Ce code n’est ni une étiquette ni une adresse d’appareil (…/d/TAG).")
+    cleaned = _SEPARATORS.sub("", text).upper().translate(_LOOKALIKES)
+    if len(cleaned) != TAG_LENGTH:
+        raise TagError(
+            f"Une étiquette compte {TAG_LENGTH} caractères (ex. 7K3P-9QXM) ; "
+            f"« {code.strip()[:40]} » en a {len(cleaned)}."
+        )
+    bad = sorted({char for char in cleaned if char not in _VALUE})
+    if bad:
+        raise TagError(f"Caractère(s) impossible(s) dans une étiquette : {' '.join(bad)}.")
+    if check_character(cleaned[:-1]) != cleaned[-1]:
+        raise TagError(
+            f"Étiquette « {display(cleaned)} » invalide : le caractère de contrôle ne "
+            "correspond pas (faute de frappe ?)."
+        )
+    return cleaned

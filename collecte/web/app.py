@@ -1,0 +1,99 @@
+"""The Litestar application: routes, authentication, error mapping, OpenAPI at /schema."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar import Litestar
+from litestar.config.app import AppConfig
+from litestar.datastructures import State
+from litestar.middleware.base import DefineMiddleware
+from litestar.openapi import OpenAPIConfig
+from litestar.openapi.plugins import SwaggerRenderPlugin
+from litestar.openapi.spec import Components, SecurityScheme
+from litestar.serialization import encode_json
+
+from collecte import __version__
+from collecte.db import close_pool, current_engine, engine_for, start_pool, use_engine
+from collecte.services.accounts import signing_secret
+from collecte.settings import Settings, load_settings
+from collecte.web.auth import BearerTokenMiddleware
+from collecte.web.controllers import auth, devices, donations, health, organizations
+from collecte.web.errors import EXCEPTION_HANDLERS
+
+ROUTES: list[Any] = [
+    health.health,
+    auth.sign_in,
+    organizations.create_organization,
+    organizations.list_organizations,
+    organizations.create_user,
+    donations.create_donation,
+    donations.list_donations,
+    donations.get_donation,
+    donations.add_device,
+    donations.import_devices,
+    devices.get_device,
+    devices.scan,
+    devices.transition_device,
+    devices.transition_batch,
+]
+
+
+def _openapi() -> OpenAPIConfig:
+    return OpenAPIConfig(
+        title="collecte — La Grande Collecte Numérique",
+        version=__version__,
+        description=(
+            "Suivi des appareils donnés, reconditionnés et remis aux associations. "
+            "Connectez-vous avec POST /api/auth/login puis « Authorize » avec le jeton."
+        ),
+        path="/schema",
+        render_plugins=[SwaggerRenderPlugin(path="/")],
+        components=Components(
+            security_schemes={
+                "BearerToken": SecurityScheme(
+                    type="http", scheme="bearer", bearer_format="JWT", description="POST /api/auth/login"
+                )
+            }
+        ),
+        security=[{"BearerToken": []}],
+    )
+
+
+def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
+    """Build the application.
+
+    With `manage_database`, start-up points the tables at the configured database and starts
+    PostgreSQL's pool; tests pass False and manage the engine themselves.
+    """
+    settings = settings or load_settings()
+
+    async def on_startup(app: Litestar) -> None:
+        if manage_database:
+            engine = engine_for(settings.database_url)
+            use_engine(engine)
+            await start_pool(engine, settings.pool_min_size, settings.pool_max_size)
+        if app.state.secret_key is None:
+            app.state.secret_key = await signing_secret()
+
+    async def on_shutdown(_: Litestar) -> None:
+        if manage_database:
+            await close_pool(current_engine())
+
+    config = AppConfig(
+        route_handlers=ROUTES,
+        middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
+        exception_handlers=EXCEPTION_HANDLERS,
+        openapi_config=_openapi(),
+        on_startup=[on_startup],
+        on_shutdown=[on_shutdown],
+        request_max_body_size=settings.max_body_bytes,
+        state=State(
+            {
+                "settings": settings,
+                "secret_key": settings.secret_key,
+                "encode_json": encode_json,
+            }
+        ),
+    )
+    return Litestar.from_config(config)

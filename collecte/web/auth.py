@@ -1,0 +1,43 @@
+"""Bearer-token authentication for every route not marked public."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from litestar.connection import ASGIConnection, Request
+from litestar.exceptions import NotAuthorizedException
+from litestar.middleware.authentication import (
+    AbstractAuthenticationMiddleware,
+    AuthenticationResult,
+)
+
+from collecte.access import Principal
+from collecte.errors import Unauthenticated
+from collecte.tokens import read_token
+
+PUBLIC = {"exclude_from_auth": True}
+
+
+class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
+    """Reads `Authorization: Bearer …`; the token carries the principal, no lookup needed."""
+
+    async def authenticate_request(self, connection: ASGIConnection) -> AuthenticationResult:
+        header = connection.headers.get("authorization", "")
+        scheme, _, token = header.partition(" ")
+        if scheme.lower() != "bearer" or not token.strip():
+            raise NotAuthorizedException(
+                "Authentification requise : en-tête « Authorization: Bearer <jeton> »."
+            )
+        secret = connection.app.state.secret_key
+        try:
+            principal = read_token(token.strip(), secret)
+        except Unauthenticated as error:
+            raise NotAuthorizedException(error.message) from None
+        return AuthenticationResult(user=principal, auth=token)
+
+
+def principal_of(request: Request[Any, Any, Any]) -> Principal:
+    """The signed-in user of a request that passed the middleware."""
+    user = request.user
+    assert isinstance(user, Principal)
+    return user

@@ -1,0 +1,33 @@
+"""Signing in."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, post
+
+from collecte.services.accounts import LoginPolicy, login
+from collecte.tokens import issue_token
+from collecte.web.auth import PUBLIC
+from collecte.web.schemas import LoginIn, TokenOut
+
+
+@post("/api/auth/login", opt=PUBLIC, tags=["auth"], status_code=200, summary="Sign in")
+async def sign_in(request: Request[Any, Any, Any], data: LoginIn) -> TokenOut:
+    """Exchange e-mail and password for a bearer token; repeated failures answer 429."""
+    settings = request.app.state.settings
+    policy = LoginPolicy(
+        max_failures=settings.login_max_failures,
+        window=timedelta(seconds=settings.login_window_seconds),
+    )
+    principal = await login(data.email, data.password, policy)
+    ttl = timedelta(minutes=settings.token_ttl_minutes)
+    return TokenOut(
+        access_token=issue_token(principal, request.app.state.secret_key, ttl),
+        token_type="bearer",
+        expires_in=int(ttl.total_seconds()),
+        role=principal.role.value,
+        organization_id=principal.organization_id,
+        user_id=principal.user_id,
+    )

@@ -1,0 +1,79 @@
+"""Devices: look one up, scan a label, move one or many through the lifecycle."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import FromPath, HeaderParameter
+
+from collecte.services import devices, transitions
+from collecte.services.idempotency import run_idempotent
+from collecte.web.auth import principal_of
+from collecte.web.schemas import BatchTransitionIn, ScanIn, TransitionIn
+
+IdempotencyKey = Annotated[
+    str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=200)
+]
+
+
+def _payload(data: msgspec.Struct) -> dict[str, Any]:
+    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
+
+
+@get("/api/devices/{tag:str}", tags=["devices"], summary="One device with its history")
+async def get_device(request: Request[Any, Any, Any], tag: FromPath[str]) -> dict[str, Any]:
+    """Status, fields, events (oldest first) and the caller's `allowed_actions`."""
+    return await devices.get_device(principal_of(request), tag)
+
+
+@post("/api/scan", tags=["devices"], status_code=200, summary="Resolve a scanned label")
+async def scan(request: Request[Any, Any, Any], data: ScanIn) -> dict[str, Any]:
+    """The label's URL in any case, or the bare tag → the device and what the caller may do."""
+    return await devices.get_device(principal_of(request), data.code, field="code")
+
+
+@post(
+    "/api/devices/{tag:str}/transitions",
+    tags=["devices"],
+    status_code=200,
+    summary="Perform an action on one device",
+)
+async def transition_device(
+    request: Request[Any, Any, Any],
+    tag: FromPath[str],
+    data: TransitionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """409 names the current status; `Idempotency-Key` makes a retry safe."""
+    principal = principal_of(request)
+    payload = _payload(data)
+    return await run_idempotent(
+        principal,
+        idempotency_key,
+        f"POST /api/devices/{tag.upper()}/transitions",
+        payload,
+        lambda: transitions.transition_device(principal, tag, payload),
+        request.app.state.encode_json,
+    )
+
+
+@post("/api/transitions", tags=["devices"], status_code=200, summary="One action on many devices")
+async def transition_batch(
+    request: Request[Any, Any, Any],
+    data: BatchTransitionIn,
+    idempotency_key: IdempotencyKey = None,
+) -> dict[str, Any]:
+    """All or nothing: one failing tag → 409/422 listing each failing tag, nothing changed."""
+    principal = principal_of(request)
+    payload = _payload(data)
+    limit = request.app.state.settings.max_devices_per_request
+    return await run_idempotent(
+        principal,
+        idempotency_key,
+        "POST /api/transitions",
+        payload,
+        lambda: transitions.transition_batch(principal, payload, limit),
+        request.app.state.encode_json,
+    )

@@ -1,0 +1,65 @@
+"""Donations and their devices."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import FromPath, QueryParameter
+
+from collecte.services import donations
+from collecte.web.auth import principal_of
+from collecte.web.schemas import DeviceIn, DonationIn
+
+
+@post("/api/donations", tags=["donations"], summary="Register a donation with its devices")
+async def create_donation(request: Request[Any, Any, Any], data: DonationIn) -> dict[str, Any]:
+    """Donors for their own organisation; coordinators give `donor_id`."""
+    settings = request.app.state.settings
+    return await donations.create_donation(
+        principal_of(request), msgspec.to_builtins(data), settings.max_devices_per_request
+    )
+
+
+@get("/api/donations", tags=["donations"], summary="List donations")
+async def list_donations(
+    request: Request[Any, Any, Any],
+    limit: Annotated[int, QueryParameter(ge=1, le=500, required=False)] = 100,
+    offset: Annotated[int, QueryParameter(ge=0, required=False)] = 0,
+) -> list[dict[str, Any]]:
+    """The donations the caller may see, newest first, with their visible devices."""
+    return await donations.list_donations(principal_of(request), limit, offset)
+
+
+@get("/api/donations/{donation_id:int}", tags=["donations"], summary="One donation")
+async def get_donation(
+    request: Request[Any, Any, Any], donation_id: FromPath[int]
+) -> dict[str, Any]:
+    """The donation with the devices the caller may see."""
+    return await donations.get_donation(principal_of(request), donation_id)
+
+
+@post("/api/donations/{donation_id:int}/devices", tags=["donations"], summary="Add a device")
+async def add_device(
+    request: Request[Any, Any, Any], donation_id: FromPath[int], data: DeviceIn
+) -> dict[str, Any]:
+    """Its donor or a coordinator."""
+    return await donations.add_device(
+        principal_of(request), donation_id, msgspec.structs.asdict(data)
+    )
+
+
+@post(
+    "/api/donations/{donation_id:int}/devices/import",
+    tags=["donations"],
+    summary="Import devices from CSV",
+)
+async def import_devices(
+    request: Request[Any, Any, Any], donation_id: FromPath[int]
+) -> list[dict[str, Any]]:
+    """CSV body with the device fields as columns; any bad row → 422 naming its line."""
+    settings = request.app.state.settings
+    return await donations.import_devices_csv(
+        principal_of(request), donation_id, await request.body(), settings.max_devices_per_request
+    )

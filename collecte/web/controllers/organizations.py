@@ -1,0 +1,36 @@
+"""Organisations and users (coordinators)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import msgspec
+from litestar import Request, get, post
+from litestar.params import QueryParameter
+
+from collecte.services import accounts
+from collecte.web.auth import principal_of
+from collecte.web.schemas import OrganizationIn, UserIn
+
+
+@post("/api/organizations", tags=["organizations"], summary="Create an organisation")
+async def create_organization(
+    request: Request[Any, Any, Any], data: OrganizationIn
+) -> dict[str, Any]:
+    """Coordinators only."""
+    return await accounts.create_organization(principal_of(request), msgspec.structs.asdict(data))
+
+
+@get("/api/organizations", tags=["organizations"], summary="List organisations")
+async def list_organizations(
+    request: Request[Any, Any, Any],
+    kind: Annotated[str | None, QueryParameter(required=False)] = None,
+) -> list[dict[str, Any]]:
+    """Coordinators only; `?kind=` filters."""
+    return await accounts.list_organizations(principal_of(request), kind)
+
+
+@post("/api/users", tags=["users"], summary="Create a user")
+async def create_user(request: Request[Any, Any, Any], data: UserIn) -> dict[str, Any]:
+    """Coordinators only; the role is the organisation's kind."""
+    return await accounts.create_user(principal_of(request), msgspec.structs.asdict(data))

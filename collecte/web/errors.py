@@ -1,0 +1,121 @@
+"""Domain errors mapped to HTTP, in one place.
+
+Body: `{"status_code", "detail", "extra": {"code", "field", …}}`, Litestar's own error shape.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from litestar import Request, Response
+from litestar.exceptions import HTTPException, ValidationException
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
+
+from collecte import lifecycle
+from collecte.errors import (
+    BatchRejected,
+    Conflict,
+    DomainError,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
+from collecte.tags import TagError
+
+logger = logging.getLogger("collecte")
+
+_STATUS: list[tuple[type[Exception], int]] = [
+    (Unauthenticated, HTTP_401_UNAUTHORIZED),
+    (Forbidden, HTTP_403_FORBIDDEN),
+    (NotFound, HTTP_404_NOT_FOUND),
+    (Conflict, HTTP_409_CONFLICT),
+    (Invalid, HTTP_422_UNPROCESSABLE_ENTITY),
+    (TooManyAttempts, HTTP_429_TOO_MANY_REQUESTS),
+    (lifecycle.RoleNotAllowed, HTTP_403_FORBIDDEN),
+    (lifecycle.NotYourDevice, HTTP_403_FORBIDDEN),
+    (lifecycle.WrongStatus, HTTP_409_CONFLICT),
+    (lifecycle.InvalidData, HTTP_422_UNPROCESSABLE_ENTITY),
+    (lifecycle.UnknownAction, HTTP_422_UNPROCESSABLE_ENTITY),
+]
+
+
+def _body(status: int, detail: str, extra: dict[str, Any]) -> dict[str, Any]:
+    return {"status_code": status, "detail": detail, "extra": extra}
+
+
+def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Answer a domain or lifecycle error with its status, message, code and field."""
+    if isinstance(error, BatchRejected):
+        status = error.status_code
+    else:
+        status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    extra: dict[str, Any] = {"code": getattr(error, "code", "error")}
+    field = getattr(error, "field", None)
+    if field:
+        extra["field"] = field
+    if isinstance(error, DomainError):
+        extra.update(error.extra)
+    if isinstance(error, lifecycle.WrongStatus):
+        extra["current_status"] = error.current.value
+    headers = {}
+    if isinstance(error, TooManyAttempts):
+        headers["Retry-After"] = str(error.retry_after)
+    message = getattr(error, "message", str(error))
+    return Response(_body(status, message, extra), status_code=status, headers=headers)
+
+
+def tag_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A malformed tag is bad input."""
+    status = HTTP_422_UNPROCESSABLE_ENTITY
+    return Response(_body(status, str(error), {"code": "invalid_tag", "field": "tag"}), status_code=status)
+
+
+def validation_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Litestar's request validation (types, missing fields, malformed JSON) answers 422."""
+    assert isinstance(error, ValidationException)
+    status = HTTP_422_UNPROCESSABLE_ENTITY
+    extra = error.extra if isinstance(error.extra, dict | list) else {}
+    detail = error.detail
+    if "Expected" in detail or "Object missing" in detail or "Invalid" in detail:
+        detail = f"Requête invalide : {detail}"
+    return Response(
+        _body(status, detail, {"code": "invalid_request", "errors": extra}), status_code=status
+    )
+
+
+def http_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Litestar's own HTTP errors (401 from the middleware, 404 routes, 405, 413…)."""
+    assert isinstance(error, HTTPException)
+    body = _body(error.status_code, error.detail, {"code": "http_error"})
+    return Response(body, status_code=error.status_code, headers=error.headers)
+
+
+def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Log and answer a bug without leaking its details."""
+    logger.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
+    status = HTTP_500_INTERNAL_SERVER_ERROR
+    return Response(
+        _body(status, "Erreur interne : l’équipe technique a été prévenue.", {"code": "internal"}),
+        status_code=status,
+    )
+
+
+EXCEPTION_HANDLERS: dict[Any, Any] = {
+    DomainError: domain_error_handler,
+    lifecycle.LifecycleError: domain_error_handler,
+    TagError: tag_error_handler,
+    ValidationException: validation_handler,
+    HTTPException: http_error_handler,
+    Exception: unexpected_error_handler,
+}
