@@ -6,6 +6,7 @@ from datetime import timedelta
 from typing import Any
 
 from litestar import Request, post
+from litestar.params import JSONBody
 
 from collecte.services.accounts import LoginPolicy, login
 from collecte.tokens import issue_token
@@ -14,7 +15,7 @@ from collecte.web.schemas import LoginIn, TokenOut
 
 
 @post("/api/auth/login", opt=PUBLIC, tags=["auth"], status_code=200, summary="Sign in")
-async def sign_in(request: Request[Any, Any, Any], data: LoginIn) -> TokenOut:
+async def sign_in(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> TokenOut:
     """Exchange e-mail and password for a bearer token; repeated failures answer 429."""
     settings = request.app.state.settings
     policy = LoginPolicy(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, HeaderParameter
+from litestar.params import JSONBody, FromPath, HeaderParameter
 
 from collecte.services import devices, transitions
 from collecte.services.idempotency import run_idempotent
@@ -29,7 +29,7 @@ async def get_device(request: Request[Any, Any, Any], tag: FromPath[str]) -> dic
 
 
 @post("/api/scan", tags=["devices"], status_code=200, summary="Resolve a scanned label")
-async def scan(request: Request[Any, Any, Any], data: ScanIn) -> dict[str, Any]:
+async def scan(request: Request[Any, Any, Any], data: JSONBody[ScanIn]) -> dict[str, Any]:
     """The label's URL in any case, or the bare tag → the device and what the caller may do."""
     return await devices.get_device(principal_of(request), data.code, field="code")
 
@@ -43,7 +43,7 @@ async def scan(request: Request[Any, Any, Any], data: ScanIn) -> dict[str, Any]:
 async def transition_device(
     request: Request[Any, Any, Any],
     tag: FromPath[str],
-    data: TransitionIn,
+    data: JSONBody[TransitionIn],
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """409 names the current status; `Idempotency-Key` makes a retry safe."""
@@ -62,7 +62,7 @@ async def transition_device(
 @post("/api/transitions", tags=["devices"], status_code=200, summary="One action on many devices")
 async def transition_batch(
     request: Request[Any, Any, Any],
-    data: BatchTransitionIn,
+    data: JSONBody[BatchTransitionIn],
     idempotency_key: IdempotencyKey = None,
 ) -> dict[str, Any]:
     """All or nothing: one failing tag → 409/422 listing each failing tag, nothing changed."""

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, QueryParameter
+from litestar.params import JSONBody, FromPath, QueryParameter
 
 from collecte.services import donations
 from collecte.web.auth import principal_of
@@ -14,7 +14,7 @@ from collecte.web.schemas import DeviceIn, DonationIn
 
 
 @post("/api/donations", tags=["donations"], summary="Register a donation with its devices")
-async def create_donation(request: Request[Any, Any, Any], data: DonationIn) -> dict[str, Any]:
+async def create_donation(request: Request[Any, Any, Any], data: JSONBody[DonationIn]) -> dict[str, Any]:
     """Donors for their own organisation; coordinators give `donor_id`."""
     settings = request.app.state.settings
     return await donations.create_donation(
@@ -42,7 +42,7 @@ async def get_donation(
 
 @post("/api/donations/{donation_id:int}/devices", tags=["donations"], summary="Add a device")
 async def add_device(
-    request: Request[Any, Any, Any], donation_id: FromPath[int], data: DeviceIn
+    request: Request[Any, Any, Any], donation_id: FromPath[int], data: JSONBody[DeviceIn]
 ) -> dict[str, Any]:
     """Its donor or a coordinator."""
     return await donations.add_device(

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import QueryParameter
+from litestar.params import JSONBody, QueryParameter
 
 from collecte.services import accounts
 from collecte.web.auth import principal_of
@@ -15,7 +15,7 @@ from collecte.web.schemas import OrganizationIn, UserIn
 
 @post("/api/organizations", tags=["organizations"], summary="Create an organisation")
 async def create_organization(
-    request: Request[Any, Any, Any], data: OrganizationIn
+    request: Request[Any, Any, Any], data: JSONBody[OrganizationIn]
 ) -> dict[str, Any]:
     """Coordinators only."""
     return await accounts.create_organization(principal_of(request), msgspec.structs.asdict(data))
@@ -31,6 +31,6 @@ async def list_organizations(
 
 
 @post("/api/users", tags=["users"], summary="Create a user")
-async def create_user(request: Request[Any, Any, Any], data: UserIn) -> dict[str, Any]:
+async def create_user(request: Request[Any, Any, Any], data: JSONBody[UserIn]) -> dict[str, Any]:
     """Coordinators only; the role is the organisation's kind."""
     return await accounts.create_user(principal_of(request), msgspec.structs.asdict(data))

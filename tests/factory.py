@@ -1,0 +1,157 @@
+"""Test data: organisations, users and tokens made directly, so tests name only what they test."""
+
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import cache
+from typing import Any
+
+import httpx
+
+from collecte.access import Principal
+from collecte.clock import now
+from collecte.lifecycle import Role
+from collecte.security import hash_password
+from collecte.tables import Organization, User
+from collecte.tokens import issue_token
+
+PASSWORD = "mot-de-passe-test"
+SECRET = "test-secret-" + "x" * 40
+_counter = itertools.count(1)
+
+
+@cache
+def _password_hash() -> str:
+    return hash_password(PASSWORD)  # Argon2 is slow on purpose: hash once per session
+
+
+@dataclass(frozen=True)
+class Account:
+    """A user with a ready token."""
+
+    user_id: int
+    email: str
+    organization_id: int
+    organization_name: str
+    role: Role
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Authorization header for this user."""
+        principal = Principal(
+            self.user_id, self.email, "", self.organization_id, self.organization_name, self.role
+        )
+        return {"Authorization": f"Bearer {issue_token(principal, SECRET, timedelta(hours=1))}"}
+
+
+async def make_organization(kind: Role, name: str | None = None, **fields: Any) -> dict[str, Any]:
+    """An organisation of `kind`, with a unique name unless one is given."""
+    row = Organization(
+        name=name or f"{kind.value.title()} {next(_counter)}",
+        kind=kind.value,
+        language="fr",
+        created_at=now(),
+        **fields,
+    )
+    await row.save()
+    return row.to_dict()
+
+
+async def make_account(kind: Role, organization: dict[str, Any] | None = None) -> Account:
+    """A user (and its organisation unless given) with the test password."""
+    organization = organization or await make_organization(kind)
+    email = f"user{next(_counter)}@{kind.value}.test"
+    user = User(
+        email=email,
+        password_hash=_password_hash(),
+        full_name=f"Personne {email}",
+        organization=organization["id"],
+        is_active=True,
+        created_at=now(),
+    )
+    await user.save()
+    return Account(user.id, email, organization["id"], organization["name"], kind)
+
+
+@dataclass(frozen=True)
+class World:
+    """One user of each role, and a second organisation of each non-coordinator kind."""
+
+    coordinator: Account
+    donor: Account
+    other_donor: Account
+    reconditioner: Account
+    other_reconditioner: Account
+    association: Account
+    other_association: Account
+
+
+async def make_world() -> World:
+    """Every role, twice where organisations matter."""
+    return World(
+        coordinator=await make_account(Role.COORDINATOR),
+        donor=await make_account(Role.DONOR),
+        other_donor=await make_account(Role.DONOR),
+        reconditioner=await make_account(Role.RECONDITIONER),
+        other_reconditioner=await make_account(Role.RECONDITIONER),
+        association=await make_account(Role.ASSOCIATION),
+        other_association=await make_account(Role.ASSOCIATION),
+    )
+
+
+def device(**fields: Any) -> dict[str, Any]:
+    """A device payload; a laptop unless told otherwise."""
+    serial = f"SN-{next(_counter):06d}"
+    return {"category": "laptop", "brand": "Dell", "model": "Latitude 5490",
+            "serial_number": serial, "estimated_value_xpf": 25000, **fields}
+
+
+async def make_donation(
+    client: httpx.AsyncClient, donor: Account, count: int = 3, **fields: Any
+) -> dict[str, Any]:
+    """A donation of `count` devices registered through the API by `donor`."""
+    response = await client.post(
+        "/api/donations",
+        json={"devices": [device(**fields) for _ in range(count)]},
+        headers=donor.headers,
+    )
+    assert response.status_code == 201, response.text
+    result: dict[str, Any] = response.json()
+    return result
+
+
+async def act(
+    client: httpx.AsyncClient, account: Account, tag: str, action: str, **data: Any
+) -> httpx.Response:
+    """Perform one action on one device through the API."""
+    return await client.post(
+        f"/api/devices/{tag}/transitions", json={"action": action, **data}, headers=account.headers
+    )
+
+
+WIPE = {"method": "purge", "tool": "nwipe 0.35", "verified": True}
+
+
+async def walk_to(
+    client: httpx.AsyncClient, world: World, tag: str, target: str
+) -> dict[str, Any]:
+    """Walk a device with storage along the reuse path until it reaches `target`."""
+    steps = [
+        ("collected", world.reconditioner, "collect", {}),
+        ("received", world.reconditioner, "receive", {}),
+        ("wiped", world.reconditioner, "wipe", WIPE),
+        ("refurbished", world.reconditioner, "refurbish", {"grade": "A"}),
+        ("allocated", world.coordinator, "allocate",
+         {"association_id": world.association.organization_id}),
+        ("delivered", world.association, "confirm_receipt", {"received_by": "Marie Wayenece"}),
+    ]
+    body: dict[str, Any] = {}
+    for status, account, action, data in steps:
+        response = await act(client, account, tag, action, **data)
+        assert response.status_code == 200, response.text
+        body = response.json()
+        if status == target:
+            return body
+    raise AssertionError(f"unknown target {target}")
