@@ -81,10 +81,13 @@ def load_settings() -> Settings:
         },
     )
     defaults = Settings()
+    secret_key = env.get("COLLECTE_SECRET_KEY") or None
+    if secret_key is not None and len(secret_key.encode()) < 32:
+        raise SystemExit("COLLECTE_SECRET_KEY doit compter au moins 32 octets.")
     return Settings(
         database_url=env.get("COLLECTE_DATABASE_URL") or defaults.database_url,
         public_url=(env.get("COLLECTE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
-        secret_key=env.get("COLLECTE_SECRET_KEY") or None,
+        secret_key=secret_key,
         token_ttl_minutes=_int("COLLECTE_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes),
         login_max_failures=_int("COLLECTE_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_window_seconds=_int("COLLECTE_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),

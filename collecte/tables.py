@@ -6,10 +6,10 @@ from piccolo.columns import (
     JSON,
     BigInt,
     Boolean,
+    DoublePrecision,
     ForeignKey,
     Integer,
     OnDelete,
-    Real,
     Text,
     Timestamptz,
     Varchar,
@@ -71,7 +71,7 @@ class Device(Table, tablename="device"):
     has_storage = Boolean(default=True)
     condition = Varchar(length=200, null=True, default=None)
     estimated_value_xpf = BigInt(null=True, default=None)
-    weight_kg = Real(null=True, default=None)
+    weight_kg = DoublePrecision(null=True, default=None)
     weight_estimated = Boolean(default=False, help_text="Weight taken from category defaults.")
     status = Varchar(length=20, choices=Status, index=True)
     reconditioner = ForeignKey(

@@ -98,25 +98,28 @@ async def _new_tags(count: int) -> list[str]:
     return chosen
 
 
-async def _claim_blank_tags(wanted: Sequence[str]) -> dict[str, int]:
+async def _claim_blank_tags(devices: Sequence[DeviceInput]) -> dict[str, int]:
     """Check that every scanned tag is an unbound blank tag; return tag → blank tag id."""
+    wanted = {device.tag: index for index, device in enumerate(devices) if device.tag}
     if not wanted:
         return {}
     on_devices = await Device.select(Device.tag).where(Device.tag.is_in(list(wanted)))
     if on_devices:
-        taken = ", ".join(tags.display(r["tag"]) for r in on_devices)
-        raise Conflict(f"Étiquette(s) déjà attribuée(s) à un appareil : {taken}.", "tag")
+        taken = on_devices[0]["tag"]
+        raise Conflict(
+            f"L’étiquette {tags.display(taken)} est déjà attribuée à un appareil.",
+            f"devices[{wanted[taken]}].tag",
+        )
     rows = await BlankTag.select(BlankTag.id, BlankTag.tag, BlankTag.device).where(
         BlankTag.tag.is_in(list(wanted))
     )
     known = {row["tag"]: row["id"] for row in rows if row["device"] is None}
     unknown = [tag for tag in wanted if tag not in known]
     if unknown:
-        listed = ", ".join(tags.display(t) for t in unknown)
         raise Invalid(
-            f"Étiquette(s) inconnue(s) : {listed} (seules les étiquettes vierges imprimées "
-            "par la coordination peuvent être associées).",
-            "tag",
+            f"Étiquette {tags.display(unknown[0])} inconnue : seules les étiquettes vierges "
+            "imprimées par la coordination peuvent être associées à un appareil.",
+            f"devices[{wanted[unknown[0]]}].tag",
         )
     return known
 
@@ -125,7 +128,7 @@ async def _insert_devices(
     principal: Principal, donation_id: int, donor_id: int, devices: Sequence[DeviceInput]
 ) -> list[int]:
     """Insert devices and their registration events; call inside a write transaction."""
-    blank = await _claim_blank_tags([d.tag for d in devices if d.tag])
+    blank = await _claim_blank_tags(devices)
     fresh = iter(await _new_tags(sum(1 for d in devices if not d.tag)))
     moment: datetime = now()
     rows = [

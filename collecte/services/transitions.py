@@ -142,10 +142,13 @@ async def _apply(
     return [row["id"] for row in rows]
 
 
-def parse_request(principal: Principal, payload: dict[str, Any]) -> tuple[Action, dict[str, Any]]:
-    """The action and its cleaned data, or Invalid naming the field."""
-    action = parse_action(payload.get("action"))
-    return action, validate_data(action, payload, principal.actor)
+async def _checked_data(
+    principal: Principal, action: Action, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """The action's cleaned data, checked after the rules so 403/409 come before 422."""
+    data = validate_data(action, payload, principal.actor)
+    await _check_targets(data)
+    return data
 
 
 async def transition_device(
@@ -153,12 +156,13 @@ async def transition_device(
 ) -> dict[str, Any]:
     """Perform one action on one device; return the device as it now is."""
     tag = parse_code(code, "tag")
-    action, data = parse_request(principal, payload)
-    await _check_targets(data)
+    action = parse_action(payload.get("action"))
     async with write_transaction():
         row = await device_select().where(Device.tag == tag).first()
         if row is None or not can_see_device(principal, state_of(row)):
             raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+        check_transition(state_of(row), principal.actor, action)
+        data = await _checked_data(principal, action, payload)
         await _apply(principal, [row], action, data)
         updated = await device_select().where(Device.id == row["id"]).first()
         assert updated is not None
@@ -186,8 +190,7 @@ async def transition_batch(
 ) -> dict[str, Any]:
     """Perform one action on many devices, all or nothing; any failing tag is listed."""
     codes = _batch_codes(payload.get("tags"), max_devices)
-    action, data = parse_request(principal, payload)
-    await _check_targets(data)
+    action = parse_action(payload.get("action"))
     failures: list[dict[str, Any]] = []
     wanted: list[str] = []
     for code in codes:
@@ -223,6 +226,7 @@ async def transition_batch(
                 status,
                 failures,
             )
+        data = await _checked_data(principal, action, payload)
         ids = await _apply(principal, accepted, action, data)
         updated = await device_select().where(Device.id.is_in(ids)).order_by(Device.id)
         return {
