@@ -77,12 +77,14 @@ def current_engine() -> Engine:
 def use_engine(engine: Engine) -> None:
     """Point every table, and Piccolo's migration machinery, at `engine`."""
     from piccolo.apps.migrations.tables import Migration
+    from piccolo.table import Table
 
     import collecte.piccolo_conf as conf
     from collecte.tables import ALL_TABLES
 
     conf.DB = engine
-    for table in (*ALL_TABLES, Migration):
+    tables: list[type[Table]] = [*ALL_TABLES, Migration]
+    for table in tables:
         table._meta.db = engine
 
 

@@ -412,7 +412,9 @@ def validate_data(action: Action, data: Mapping[str, Any], actor: Actor) -> dict
     if action is Action.RECYCLE:
         weight = data.get("weight_kg")
         if weight is not None and (
-            isinstance(weight, bool) or not isinstance(weight, int | float) or not 0 < weight <= 1000
+            isinstance(weight, bool)
+            or not isinstance(weight, int | float)
+            or not 0 < weight <= 1000
         ):
             raise InvalidData(
                 "Le champ « weight_kg » doit être un nombre entre 0 et 1000.", "weight_kg"

@@ -10,6 +10,7 @@ from piccolo.columns import (
     ForeignKey,
     Integer,
     OnDelete,
+    Serial,
     Text,
     Timestamptz,
     Varchar,
@@ -21,6 +22,8 @@ from collecte.lifecycle import Category, Role, Status
 
 class Organization(Table, tablename="organization"):
     """A donor company, a reconditioning workshop, an association or the coordination."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
 
     name = Varchar(length=200, unique=True, help_text="Legal name, unique.")
     short_name = Varchar(length=60, null=True, default=None, help_text="Printed on labels.")
@@ -37,6 +40,8 @@ class Organization(Table, tablename="organization"):
 class User(Table, tablename="account"):
     """A person who signs in; belongs to exactly one organisation."""
 
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
     email = Varchar(length=254, unique=True, help_text="Stored lower-case.")
     password_hash = Varchar(length=255, secret=True)
     full_name = Varchar(length=200, default="")
@@ -48,6 +53,8 @@ class User(Table, tablename="account"):
 class Donation(Table, tablename="donation"):
     """A lot of devices given by one donor at one time."""
 
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
     number = Varchar(length=20, unique=True, help_text="LOT-{YEAR}-{NNNNN}.")
     donor = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
     pickup_address = Text(null=True, default=None)
@@ -58,6 +65,8 @@ class Donation(Table, tablename="donation"):
 
 class Device(Table, tablename="device"):
     """One device and where it stands; its history is in DeviceEvent."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
 
     tag = Varchar(length=8, unique=True, help_text="Canonical Crockford tag, check char last.")
     donation = ForeignKey(Donation, on_delete=OnDelete.restrict, index=True)
@@ -101,6 +110,8 @@ class DeviceEvent(Table, tablename="device_event"):
     organisation is gone.
     """
 
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
     device = ForeignKey(Device, on_delete=OnDelete.restrict, index=True)
     action = Varchar(length=20)
     from_status = Varchar(length=20, null=True, default=None)
@@ -120,16 +131,18 @@ class DeviceEvent(Table, tablename="device_event"):
 class BlankTag(Table, tablename="blank_tag"):
     """A tag printed ahead of a collection day, bound to a device when first registered."""
 
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
     tag = Varchar(length=8, unique=True)
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz()
-    device = ForeignKey(
-        Device, on_delete=OnDelete.set_null, null=True, default=None, unique=True
-    )
+    device = ForeignKey(Device, on_delete=OnDelete.set_null, null=True, default=None, unique=True)
 
 
 class Counter(Table, tablename="counter"):
     """Gapless numbering (LOT-2026, DON-2026, …): incremented inside the issuing transaction."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
 
     name = Varchar(length=40, unique=True)
     value = Integer(default=0)
@@ -137,6 +150,8 @@ class Counter(Table, tablename="counter"):
 
 class IdempotencyRecord(Table, tablename="idempotency_record"):
     """The first answer to a request sent with an Idempotency-Key, replayed on retries."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
 
     key = Varchar(length=300, unique=True, help_text="'{user id}:{Idempotency-Key}'.")
     request_hash = Varchar(length=64)
@@ -148,6 +163,8 @@ class IdempotencyRecord(Table, tablename="idempotency_record"):
 class LoginAttempt(Table, tablename="login_attempt"):
     """Sign-in attempts, kept in the database so every app process sees the same count."""
 
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
     email = Varchar(length=254, index=True)
     succeeded = Boolean(default=False)
     created_at = Timestamptz(index=True)
@@ -155,6 +172,8 @@ class LoginAttempt(Table, tablename="login_attempt"):
 
 class AppSecret(Table, tablename="app_secret"):
     """Secrets generated on first run and shared by every process (the token signing key)."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
 
     name = Varchar(length=50, unique=True)
     value = Text()

@@ -104,8 +104,14 @@ async def make_world() -> World:
 def device(**fields: Any) -> dict[str, Any]:
     """A device payload; a laptop unless told otherwise."""
     serial = f"SN-{next(_counter):06d}"
-    return {"category": "laptop", "brand": "Dell", "model": "Latitude 5490",
-            "serial_number": serial, "estimated_value_xpf": 25000, **fields}
+    return {
+        "category": "laptop",
+        "brand": "Dell",
+        "model": "Latitude 5490",
+        "serial_number": serial,
+        "estimated_value_xpf": 25000,
+        **fields,
+    }
 
 
 async def make_donation(
@@ -134,17 +140,19 @@ async def act(
 WIPE = {"method": "purge", "tool": "nwipe 0.35", "verified": True}
 
 
-async def walk_to(
-    client: httpx.AsyncClient, world: World, tag: str, target: str
-) -> dict[str, Any]:
+async def walk_to(client: httpx.AsyncClient, world: World, tag: str, target: str) -> dict[str, Any]:
     """Walk a device with storage along the reuse path until it reaches `target`."""
     steps = [
         ("collected", world.reconditioner, "collect", {}),
         ("received", world.reconditioner, "receive", {}),
         ("wiped", world.reconditioner, "wipe", WIPE),
         ("refurbished", world.reconditioner, "refurbish", {"grade": "A"}),
-        ("allocated", world.coordinator, "allocate",
-         {"association_id": world.association.organization_id}),
+        (
+            "allocated",
+            world.coordinator,
+            "allocate",
+            {"association_id": world.association.organization_id},
+        ),
         ("delivered", world.association, "confirm_receipt", {"received_by": "Marie Wayenece"}),
     ]
     body: dict[str, Any] = {}

@@ -136,7 +136,9 @@ async def create_user(principal: Principal, data: dict[str, Any]) -> dict[str, A
         raise Invalid("Le champ « organization_id » est obligatoire (entier).", "organization_id")
     organization = await get_organization(organization_id)
     return await add_user(
-        organization, str(data.get("email") or ""), str(data.get("password") or ""),
+        organization,
+        str(data.get("email") or ""),
+        str(data.get("password") or ""),
         str(data.get("full_name") or ""),
     )
 
@@ -210,9 +212,7 @@ async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
     valid = verify_password(row["password_hash"] if row else None, password or "")
     valid = valid and row is not None and row["is_active"]
     async with write_transaction():
-        await LoginAttempt.insert(
-            LoginAttempt(email=email, succeeded=valid, created_at=now())
-        )
+        await LoginAttempt.insert(LoginAttempt(email=email, succeeded=valid, created_at=now()))
     if not valid or row is None:
         raise Unauthenticated("E-mail ou mot de passe incorrect.", code="bad_credentials")
     return Principal(

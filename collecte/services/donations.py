@@ -22,7 +22,9 @@ def _donor_for(principal: Principal, donor_id: object) -> int:
     """The donor organisation a new donation belongs to, given who registers it."""
     if principal.role is Role.DONOR:
         if donor_id not in (None, principal.organization_id):
-            raise Forbidden("Un donateur ne peut enregistrer un don que pour sa propre organisation.")
+            raise Forbidden(
+                "Un donateur ne peut enregistrer un don que pour sa propre organisation."
+            )
         return principal.organization_id
     if principal.role is Role.COORDINATOR:
         if donor_id is None:
@@ -175,9 +177,11 @@ async def _insert_devices(
         ]
     )
     for tag, blank_id in blank.items():
-        bound = await BlankTag.update({BlankTag.device: ids[tag]}).where(
-            (BlankTag.id == blank_id) & BlankTag.device.is_null()
-        ).returning(BlankTag.id)
+        bound = (
+            await BlankTag.update({BlankTag.device: ids[tag]})
+            .where((BlankTag.id == blank_id) & BlankTag.device.is_null())
+            .returning(BlankTag.id)
+        )
         if not bound:
             raise Conflict(f"L’étiquette {tags.display(tag)} vient d’être attribuée.", "tag")
     return [ids[row.tag] for row in rows]

@@ -135,7 +135,9 @@ async def _apply(
             )
     await DeviceEvent.insert(
         *[
-            _event(principal, row["id"], action, Status(row["status"]), targets[row["id"]], data, at)
+            _event(
+                principal, row["id"], action, Status(row["status"]), targets[row["id"]], data, at
+            )
             for row in rows
         ]
     )

@@ -52,7 +52,10 @@ def _openapi() -> OpenAPIConfig:
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(
-                    type="http", scheme="bearer", bearer_format="JWT", description="POST /api/auth/login"
+                    type="http",
+                    scheme="bearer",
+                    bearer_format="JWT",
+                    description="POST /api/auth/login",
                 )
             }
         ),

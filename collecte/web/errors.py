@@ -78,7 +78,9 @@ def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Respons
 def tag_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """A malformed tag is bad input."""
     status = HTTP_422_UNPROCESSABLE_ENTITY
-    return Response(_body(status, str(error), {"code": "invalid_tag", "field": "tag"}), status_code=status)
+    return Response(
+        _body(status, str(error), {"code": "invalid_tag", "field": "tag"}), status_code=status
+    )
 
 
 def validation_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:

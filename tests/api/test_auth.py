@@ -49,7 +49,9 @@ async def test_wrong_credentials_are_401(client: httpx.AsyncClient, email_known:
     account = await make_account(Role.DONOR)
     email = account.email if email_known else "personne@nulle.part"
 
-    response = await client.post("/api/auth/login", json={"email": email, "password": "faux-mdp-123"})
+    response = await client.post(
+        "/api/auth/login", json={"email": email, "password": "faux-mdp-123"}
+    )
 
     assert response.status_code == 401
     assert "incorrect" in response.json()["detail"]
@@ -61,7 +63,9 @@ async def test_repeated_failures_are_rate_limited(client: httpx.AsyncClient) -> 
     statuses = [(await client.post("/api/auth/login", json=bad)).status_code for _ in range(6)]
 
     assert statuses == [401] * 5 + [429]
-    locked = await client.post("/api/auth/login", json={"email": account.email, "password": PASSWORD})
+    locked = await client.post(
+        "/api/auth/login", json={"email": account.email, "password": PASSWORD}
+    )
     assert locked.status_code == 429
     assert int(locked.headers["retry-after"]) > 0
 
@@ -81,7 +85,12 @@ async def test_every_api_route_needs_a_token(
     [
         "Bearer n.importe.quoi",
         "Basic dXNlcjpwYXNz",
-        "Bearer " + issue_token(Principal(1, "a@b.c", "", 1, "X", Role.COORDINATOR), "une-autre-clé-de-signature-assez-longue", timedelta(hours=1)),
+        "Bearer "
+        + issue_token(
+            Principal(1, "a@b.c", "", 1, "X", Role.COORDINATOR),
+            "une-autre-clé-de-signature-assez-longue",
+            timedelta(hours=1),
+        ),
     ],
 )
 async def test_bad_tokens_are_401(client: httpx.AsyncClient, header: str) -> None:
@@ -92,7 +101,9 @@ async def test_bad_tokens_are_401(client: httpx.AsyncClient, header: str) -> Non
 
 async def test_expired_token_is_401(client: httpx.AsyncClient) -> None:
     account = await make_account(Role.COORDINATOR)
-    principal = Principal(account.user_id, account.email, "", account.organization_id, "X", Role.COORDINATOR)
+    principal = Principal(
+        account.user_id, account.email, "", account.organization_id, "X", Role.COORDINATOR
+    )
     token = issue_token(principal, SECRET, timedelta(seconds=-1))
 
     response = await client.get("/api/organizations", headers={"Authorization": f"Bearer {token}"})

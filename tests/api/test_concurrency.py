@@ -31,8 +31,11 @@ async def test_twenty_batches_on_the_same_devices(client: httpx.AsyncClient) -> 
 
     responses = await asyncio.gather(
         *[
-            client.post("/api/transitions", json={"action": "collect", "tags": batch},
-                        headers=world.reconditioner.headers)
+            client.post(
+                "/api/transitions",
+                json={"action": "collect", "tags": batch},
+                headers=world.reconditioner.headers,
+            )
             for _ in range(RACERS)
         ]
     )
@@ -49,8 +52,11 @@ async def test_overlapping_batches_never_half_apply(client: httpx.AsyncClient) -
 
     responses = await asyncio.gather(
         *[
-            client.post("/api/transitions", json={"action": "collect", "tags": b},
-                        headers=world.reconditioner.headers)
+            client.post(
+                "/api/transitions",
+                json={"action": "collect", "tags": b},
+                headers=world.reconditioner.headers,
+            )
             for b in batches
         ]
     )
@@ -69,8 +75,9 @@ async def test_the_same_idempotent_request_twenty_times_at_once(client: httpx.As
 
     responses = await asyncio.gather(
         *[
-            client.post(f"/api/devices/{tag}/transitions", json={"action": "collect"},
-                        headers=headers)
+            client.post(
+                f"/api/devices/{tag}/transitions", json={"action": "collect"}, headers=headers
+            )
             for _ in range(RACERS)
         ]
     )

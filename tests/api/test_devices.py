@@ -33,12 +33,17 @@ async def test_device_by_tag_in_every_spelling(client: httpx.AsyncClient) -> Non
 async def test_scan_accepts_the_label_url_and_the_bare_tag(client: httpx.AsyncClient) -> None:
     world = await make_world()
     tag = (await make_donation(client, world.donor, count=1))["devices"][0]["tag"]
-    codes = [f"HTTP://LOCALHOST:8000/D/{tag}", f"http://collecte.nc/d/{tag.lower()}/", tag,
-             tags.display(tag).lower()]
+    codes = [
+        f"HTTP://LOCALHOST:8000/D/{tag}",
+        f"http://collecte.nc/d/{tag.lower()}/",
+        tag,
+        tags.display(tag).lower(),
+    ]
 
     for code in codes:
-        response = await client.post("/api/scan", json={"code": code},
-                                     headers=world.reconditioner.headers)
+        response = await client.post(
+            "/api/scan", json={"code": code}, headers=world.reconditioner.headers
+        )
         assert response.status_code == 200, code
         assert response.json()["tag"] == tag
         assert response.json()["allowed_actions"] == ["collect"]
@@ -50,11 +55,16 @@ async def test_unknown_and_mistyped_tags(client: httpx.AsyncClient) -> None:
     unknown = tags.generate()
 
     missing = await client.get(f"/api/devices/{unknown}", headers=world.coordinator.headers)
-    mistyped = await client.get(f"/api/devices/{_wrong_check(tag)}", headers=world.coordinator.headers)
+    mistyped = await client.get(
+        f"/api/devices/{_wrong_check(tag)}", headers=world.coordinator.headers
+    )
     short = await client.post("/api/scan", json={"code": "ABC"}, headers=world.coordinator.headers)
     empty = await client.post("/api/scan", json={"code": ""}, headers=world.coordinator.headers)
-    not_a_label = await client.post("/api/scan", json={"code": "https://exemple.nc/autre/chose"},
-                                    headers=world.coordinator.headers)
+    not_a_label = await client.post(
+        "/api/scan",
+        json={"code": "https://exemple.nc/autre/chose"},
+        headers=world.coordinator.headers,
+    )
 
     assert missing.status_code == 404
     assert mistyped.status_code == 422
@@ -69,7 +79,11 @@ async def test_allowed_actions_follow_role_and_status(client: httpx.AsyncClient)
 
     async def allowed(account) -> list[str] | int:  # type: ignore[no-untyped-def]
         response = await client.get(f"/api/devices/{tag}", headers=account.headers)
-        return response.json()["allowed_actions"] if response.status_code == 200 else response.status_code
+        return (
+            response.json()["allowed_actions"]
+            if response.status_code == 200
+            else response.status_code
+        )
 
     assert await allowed(world.donor) == ["withdraw"]
     assert await allowed(world.coordinator) == ["collect", "withdraw"]
@@ -85,7 +99,9 @@ async def test_allowed_actions_follow_role_and_status(client: httpx.AsyncClient)
 
 async def test_device_without_storage_skips_the_wipe(client: httpx.AsyncClient) -> None:
     world = await make_world()
-    tag = (await make_donation(client, world.donor, count=1, category="monitor"))["devices"][0]["tag"]
+    tag = (await make_donation(client, world.donor, count=1, category="monitor"))["devices"][0][
+        "tag"
+    ]
     await walk_to(client, world, tag, "received")
 
     seen = await client.get(f"/api/devices/{tag}", headers=world.reconditioner.headers)
@@ -104,15 +120,24 @@ async def test_device_without_storage_skips_the_wipe(client: httpx.AsyncClient) 
         ("allocated", {"coordinator", "donor", "reconditioner", "association"}),
     ],
 )
-async def test_who_sees_a_device(client: httpx.AsyncClient, status: str, visible_to: set[str]) -> None:
+async def test_who_sees_a_device(
+    client: httpx.AsyncClient, status: str, visible_to: set[str]
+) -> None:
     world = await make_world()
     tag = (await make_donation(client, world.donor, count=1))["devices"][0]["tag"]
     if status != "registered":
         await walk_to(client, world, tag, status)
 
     seen = set()
-    for role in ("coordinator", "donor", "other_donor", "reconditioner", "other_reconditioner",
-                 "association", "other_association"):
+    for role in (
+        "coordinator",
+        "donor",
+        "other_donor",
+        "reconditioner",
+        "other_reconditioner",
+        "association",
+        "other_association",
+    ):
         response = await client.get(f"/api/devices/{tag}", headers=getattr(world, role).headers)
         assert response.status_code in (200, 404)
         if response.status_code == 200:

@@ -48,8 +48,9 @@ async def test_donation_numbers_follow_each_other(client: httpx.AsyncClient) -> 
 async def test_coordinator_registers_for_a_donor(client: httpx.AsyncClient) -> None:
     world = await make_world()
 
-    without = await client.post("/api/donations", json={"devices": [device()]},
-                                headers=world.coordinator.headers)
+    without = await client.post(
+        "/api/donations", json={"devices": [device()]}, headers=world.coordinator.headers
+    )
     with_donor = await client.post(
         "/api/donations",
         json={"donor_id": world.donor.organization_id, "devices": [device()]},
@@ -75,8 +76,11 @@ async def test_who_may_register_a_donation(client: httpx.AsyncClient) -> None:
         headers=world.donor.headers,
     )
     statuses = [
-        (await client.post("/api/donations", json={"devices": [device()]},
-                           headers=account.headers)).status_code
+        (
+            await client.post(
+                "/api/donations", json={"devices": [device()]}, headers=account.headers
+            )
+        ).status_code
         for account in (world.reconditioner, world.association)
     ]
 
@@ -91,7 +95,13 @@ async def test_who_may_register_a_donation(client: httpx.AsyncClient) -> None:
         ({"category": "laptop", "year": 1850}, "devices[1].year"),
         ({"category": "laptop", "estimated_value_xpf": -5}, "devices[1].estimated_value_xpf"),
         ({"category": "laptop", "weight_kg": 0}, "devices[1].weight_kg"),
-        ({"category": "laptop", "tag": "7K3P-9QX" + ("A" if tags.check_character("7K3P9QX") != "A" else "B")}, "devices[1].tag"),
+        (
+            {
+                "category": "laptop",
+                "tag": "7K3P-9QX" + ("A" if tags.check_character("7K3P9QX") != "A" else "B"),
+            },
+            "devices[1].tag",
+        ),
         ({"category": "laptop", "tag": tags.generate()}, "devices[1].tag"),  # not a blank tag
     ],
 )
@@ -118,7 +128,9 @@ async def test_a_bad_device_refuses_the_whole_donation(
         ("application/json", b"[]"),
     ],
 )
-async def test_malformed_bodies_are_4xx(client: httpx.AsyncClient, content: str, body: bytes) -> None:
+async def test_malformed_bodies_are_4xx(
+    client: httpx.AsyncClient, content: str, body: bytes
+) -> None:
     donor = await make_account(Role.DONOR)
 
     response = await client.post(
@@ -135,7 +147,9 @@ async def test_oversized_body_is_413(client: httpx.AsyncClient) -> None:
     body = b'{"notes": "' + b"x" * (6 * 1024 * 1024) + b'"}'
 
     response = await client.post(
-        "/api/donations", content=body, headers={**donor.headers, "Content-Type": "application/json"}
+        "/api/donations",
+        content=body,
+        headers={**donor.headers, "Content-Type": "application/json"},
     )
 
     assert response.status_code == 413
@@ -150,15 +164,18 @@ async def test_donations_are_scoped(client: httpx.AsyncClient) -> None:
     other = await client.get(f"/api/donations/{theirs['id']}", headers=world.donor.headers)
     own = await client.get(f"/api/donations/{mine['id']}", headers=world.donor.headers)
     by_coordinator = await client.get("/api/donations", headers=world.coordinator.headers)
-    by_association = await client.get(f"/api/donations/{mine['id']}",
-                                      headers=world.association.headers)
+    by_association = await client.get(
+        f"/api/donations/{mine['id']}", headers=world.association.headers
+    )
 
     assert [d["id"] for d in listed.json()] == [mine["id"]]
     assert other.status_code == 404
     assert own.status_code == 200 and len(own.json()["devices"]) == 2
     assert {d["id"] for d in by_coordinator.json()} == {mine["id"], theirs["id"]}
     assert by_association.status_code == 404
-    assert (await client.get("/api/donations/999999", headers=world.donor.headers)).status_code == 404
+    assert (
+        await client.get("/api/donations/999999", headers=world.donor.headers)
+    ).status_code == 404
 
 
 async def test_add_one_device(client: httpx.AsyncClient) -> None:
@@ -229,7 +246,8 @@ async def test_import_csv_rejects_unusable_files(client: httpx.AsyncClient, body
     donation = await make_donation(client, donor, count=0)
 
     response = await client.post(
-        f"/api/donations/{donation['id']}/devices/import", content=body,
+        f"/api/donations/{donation['id']}/devices/import",
+        content=body,
         headers={**donor.headers, "Content-Type": "text/csv"},
     )
 

@@ -18,7 +18,13 @@ async def test_device_walks_from_registered_to_delivered(client: httpx.AsyncClie
 
     assert final["status"] == "delivered"
     assert [e["action"] for e in final["events"]] == [
-        "register", "collect", "receive", "wipe", "refurbish", "allocate", "confirm_receipt",
+        "register",
+        "collect",
+        "receive",
+        "wipe",
+        "refurbish",
+        "allocate",
+        "confirm_receipt",
     ]
     assert final["events"][-1]["to_status"] == final["status"]
     assert final["association"]["id"] == world.association.organization_id
@@ -33,7 +39,9 @@ async def test_device_walks_to_recycled(client: httpx.AsyncClient) -> None:
     tag = donation["devices"][1]["tag"]
     await walk_to(client, world, tag, "wiped")
 
-    response = await act(client, world.reconditioner, tag, "recycle", channel="Trecodec", weight_kg=2)
+    response = await act(
+        client, world.reconditioner, tag, "recycle", channel="Trecodec", weight_kg=2
+    )
 
     assert response.status_code == 200, response.text
     body = response.json()

@@ -11,8 +11,13 @@ from tests.factory import make_account, make_organization
 
 async def test_coordinator_creates_an_organization(client: httpx.AsyncClient) -> None:
     coordinator = await make_account(Role.COORDINATOR)
-    payload = {"name": "Banque Exemple SA", "kind": "donor", "ridet": "1234567.001",
-               "email": "dons@banque.nc", "city": "Nouméa"}
+    payload = {
+        "name": "Banque Exemple SA",
+        "kind": "donor",
+        "ridet": "1234567.001",
+        "email": "dons@banque.nc",
+        "city": "Nouméa",
+    }
 
     response = await client.post("/api/organizations", json=payload, headers=coordinator.headers)
 
@@ -37,7 +42,11 @@ async def test_only_coordinators_manage_organizations_and_users(
     listed = await client.get("/api/organizations", headers=account.headers)
     user = await client.post(
         "/api/users",
-        json={"email": "a@b.nc", "password": "longpassword", "organization_id": account.organization_id},
+        json={
+            "email": "a@b.nc",
+            "password": "longpassword",
+            "organization_id": account.organization_id,
+        },
         headers=account.headers,
     )
 
@@ -69,9 +78,12 @@ async def test_bad_organization_is_422_naming_the_field(
 async def test_missing_or_mistyped_fields_are_422(client: httpx.AsyncClient) -> None:
     coordinator = await make_account(Role.COORDINATOR)
 
-    missing = await client.post("/api/organizations", json={"name": "A"}, headers=coordinator.headers)
-    mistyped = await client.post("/api/organizations", json={"name": 5, "kind": "donor"},
-                                 headers=coordinator.headers)
+    missing = await client.post(
+        "/api/organizations", json={"name": "A"}, headers=coordinator.headers
+    )
+    mistyped = await client.post(
+        "/api/organizations", json={"name": 5, "kind": "donor"}, headers=coordinator.headers
+    )
 
     assert missing.status_code == 422
     assert "kind" in missing.text
@@ -83,8 +95,11 @@ async def test_duplicate_organization_name_is_409(client: httpx.AsyncClient) -> 
     coordinator = await make_account(Role.COORDINATOR)
     await make_organization(Role.DONOR, name="Mine du Nord")
 
-    response = await client.post("/api/organizations", json={"name": "Mine du Nord", "kind": "donor"},
-                                 headers=coordinator.headers)
+    response = await client.post(
+        "/api/organizations",
+        json={"name": "Mine du Nord", "kind": "donor"},
+        headers=coordinator.headers,
+    )
 
     assert response.status_code == 409
 
@@ -92,8 +107,12 @@ async def test_duplicate_organization_name_is_409(client: httpx.AsyncClient) -> 
 async def test_coordinator_creates_a_user_who_can_sign_in(client: httpx.AsyncClient) -> None:
     coordinator = await make_account(Role.COORDINATOR)
     workshop = await make_organization(Role.RECONDITIONER)
-    payload = {"email": "Atelier@Exemple.nc", "password": "un-mot-de-passe", "full_name": "Jo",
-               "organization_id": workshop["id"]}
+    payload = {
+        "email": "Atelier@Exemple.nc",
+        "password": "un-mot-de-passe",
+        "full_name": "Jo",
+        "organization_id": workshop["id"],
+    }
 
     response = await client.post("/api/users", json=payload, headers=coordinator.headers)
 
@@ -102,8 +121,9 @@ async def test_coordinator_creates_a_user_who_can_sign_in(client: httpx.AsyncCli
     assert body["email"] == "atelier@exemple.nc"
     assert body["role"] == "reconditioner"
     assert "password" not in response.text and "un-mot-de-passe" not in response.text
-    login = await client.post("/api/auth/login",
-                              json={"email": "atelier@exemple.nc", "password": "un-mot-de-passe"})
+    login = await client.post(
+        "/api/auth/login", json={"email": "atelier@exemple.nc", "password": "un-mot-de-passe"}
+    )
     assert login.status_code == 200
     again = await client.post("/api/users", json=payload, headers=coordinator.headers)
     assert again.status_code == 409
@@ -121,8 +141,12 @@ async def test_bad_user_is_refused(
     client: httpx.AsyncClient, changes: dict, status: int, field: str
 ) -> None:
     coordinator = await make_account(Role.COORDINATOR)
-    payload = {"email": "x@y.nc", "password": "un-mot-de-passe",
-               "organization_id": coordinator.organization_id, **changes}
+    payload = {
+        "email": "x@y.nc",
+        "password": "un-mot-de-passe",
+        "organization_id": coordinator.organization_id,
+        **changes,
+    }
 
     response = await client.post("/api/users", json=payload, headers=coordinator.headers)
 

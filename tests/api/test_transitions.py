@@ -132,8 +132,9 @@ async def test_targets_must_be_of_the_right_kind(client: httpx.AsyncClient) -> N
     world = await make_world()
     tag = await _one_tag(client, world)
 
-    to_donor = await act(client, world.coordinator, tag, "collect",
-                         reconditioner_id=world.donor.organization_id)
+    to_donor = await act(
+        client, world.coordinator, tag, "collect", reconditioner_id=world.donor.organization_id
+    )
     to_nowhere = await act(client, world.coordinator, tag, "collect", reconditioner_id=999999)
 
     assert (to_donor.status_code, to_nowhere.status_code) == (422, 422)
@@ -142,11 +143,18 @@ async def test_targets_must_be_of_the_right_kind(client: httpx.AsyncClient) -> N
 
 async def test_a_workshop_collects_for_itself_or_for_another(client: httpx.AsyncClient) -> None:
     world = await make_world()
-    mine, theirs = (d["tag"] for d in (await make_donation(client, world.donor, count=2))["devices"])
+    mine, theirs = (
+        d["tag"] for d in (await make_donation(client, world.donor, count=2))["devices"]
+    )
 
     own = await act(client, world.reconditioner, mine, "collect")
-    other = await act(client, world.reconditioner, theirs, "collect",
-                      reconditioner_id=world.other_reconditioner.organization_id)
+    other = await act(
+        client,
+        world.reconditioner,
+        theirs,
+        "collect",
+        reconditioner_id=world.other_reconditioner.organization_id,
+    )
 
     assert own.json()["reconditioner"]["id"] == world.reconditioner.organization_id
     assert other.json()["reconditioner"]["id"] == world.other_reconditioner.organization_id
@@ -175,8 +183,11 @@ async def test_idempotency_key_replays_the_first_answer(client: httpx.AsyncClien
     first = await client.post(path, json={"action": "collect"}, headers=headers)
     replay = await client.post(path, json={"action": "collect"}, headers=headers)
     reused = await client.post(path, json={"action": "receive"}, headers=headers)
-    fresh = await client.post(path, json={"action": "collect"},
-                              headers={**world.reconditioner.headers, "Idempotency-Key": "scan-0002"})
+    fresh = await client.post(
+        path,
+        json={"action": "collect"},
+        headers={**world.reconditioner.headers, "Idempotency-Key": "scan-0002"},
+    )
 
     assert first.status_code == replay.status_code == 200
     assert replay.json() == first.json()
@@ -192,24 +203,35 @@ async def test_batch_is_all_or_nothing(client: httpx.AsyncClient) -> None:
     await act(client, world.reconditioner, batch[1], "collect")
 
     refused = await client.post(
-        "/api/transitions", json={"action": "collect", "tags": batch},
+        "/api/transitions",
+        json={"action": "collect", "tags": batch},
         headers=world.reconditioner.headers,
     )
 
     assert refused.status_code == 409
     errors = refused.json()["extra"]["errors"]
     assert [(e["tag"], e["current_status"]) for e in errors] == [(batch[1], "collected")]
-    assert [await _status(client, world, t) for t in batch] == ["registered", "collected", "registered"]
+    assert [await _status(client, world, t) for t in batch] == [
+        "registered",
+        "collected",
+        "registered",
+    ]
     assert await DeviceEvent.count().where(DeviceEvent.action == "collect") == 1
 
 
 async def test_batch_moves_every_device_at_once(client: httpx.AsyncClient) -> None:
     world = await make_world()
     batch = [d["tag"] for d in (await make_donation(client, world.donor, count=3))["devices"]]
-    codes = [f"HTTP://LOCALHOST:8000/D/{batch[0]}", tags.display(batch[1]).lower(), batch[2], batch[2]]
+    codes = [
+        f"HTTP://LOCALHOST:8000/D/{batch[0]}",
+        tags.display(batch[1]).lower(),
+        batch[2],
+        batch[2],
+    ]
 
     response = await client.post(
-        "/api/transitions", json={"action": "collect", "tags": codes},
+        "/api/transitions",
+        json={"action": "collect", "tags": codes},
         headers=world.reconditioner.headers,
     )
 
@@ -229,12 +251,15 @@ async def test_batch_moves_every_device_at_once(client: httpx.AsyncClient) -> No
         ([tags.generate()], 422),  # unknown tag: listed, nothing done
     ],
 )
-async def test_batch_with_unusable_tags(client: httpx.AsyncClient, codes: list[str], status: int) -> None:
+async def test_batch_with_unusable_tags(
+    client: httpx.AsyncClient, codes: list[str], status: int
+) -> None:
     world = await make_world()
     good = await _one_tag(client, world)
 
     response = await client.post(
-        "/api/transitions", json={"action": "collect", "tags": [good, *codes] if codes else []},
+        "/api/transitions",
+        json={"action": "collect", "tags": [good, *codes] if codes else []},
         headers=world.reconditioner.headers,
     )
 
@@ -249,7 +274,8 @@ async def test_batch_forbidden_for_the_role(client: httpx.AsyncClient) -> None:
     good = await _one_tag(client, world)
 
     response = await client.post(
-        "/api/transitions", json={"action": "withdraw", "reason": "x", "tags": [good]},
+        "/api/transitions",
+        json={"action": "withdraw", "reason": "x", "tags": [good]},
         headers=world.reconditioner.headers,
     )
 

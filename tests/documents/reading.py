@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import io
+import math
 from dataclasses import dataclass
 
 import pypdfium2 as pdfium
 import zxingcpp
+from PIL import Image, ImageDraw
 from pypdf import PdfReader
 
 
@@ -44,12 +46,89 @@ def decode_qr_codes(pdf: bytes, dpi: int = 200) -> list[DecodedCode]:
             height_pt = page.get_height()
             image = page.render(scale=scale, grayscale=True).to_pil()
             for result in zxingcpp.read_barcodes(image, formats=zxingcpp.BarcodeFormat.QRCode):
-                points = [result.position.top_left, result.position.top_right,
-                          result.position.bottom_left, result.position.bottom_right]
+                points = [
+                    result.position.top_left,
+                    result.position.top_right,
+                    result.position.bottom_left,
+                    result.position.bottom_right,
+                ]
                 xs = [p.x / scale for p in points]
                 ys = [height_pt - p.y / scale for p in points]
-                found.append(DecodedCode(index, result.text, str(result.format),
-                                         min(xs), min(ys), max(xs), max(ys)))
+                found.append(
+                    DecodedCode(
+                        index, result.text, str(result.format), min(xs), min(ys), max(xs), max(ys)
+                    )
+                )
     finally:
         document.close()
     return found
+
+
+def page_images(pdf: bytes, dpi: int = 100) -> list[Image.Image]:
+    """Rasterise every page at `dpi` in grayscale (255 = white); pixel (0, 0) is the top left."""
+    document = pdfium.PdfDocument(pdf)
+    try:
+        return [
+            document[index].render(scale=dpi / 72, grayscale=True).to_pil().convert("L")
+            for index in range(len(document))
+        ]
+    finally:
+        document.close()
+
+
+def dark_pixels_outside(
+    image: Image.Image,
+    allowed: list[tuple[float, float, float, float]],
+    page_height: float,
+    dpi: int,
+    threshold: int = 160,
+) -> tuple[int, int, int, int] | None:
+    """Return the pixel bounding box of the dark pixels outside every allowed box, or None.
+
+    Boxes are (x0, y0, x1, y1) in PDF points from the page's lower left; a one-pixel border
+    around each is allowed too, for anti-aliasing.
+    """
+    scale = dpi / 72
+    masked = image.copy()
+    draw = ImageDraw.Draw(masked)
+    for x0, y0, x1, y1 in allowed:
+        draw.rectangle(
+            (
+                math.floor(x0 * scale) - 1,
+                math.floor((page_height - y1) * scale) - 1,
+                math.ceil(x1 * scale) + 1,
+                math.ceil((page_height - y0) * scale) + 1,
+            ),
+            fill=255,
+        )
+    return masked.point(lambda value: 255 if value < threshold else 0).getbbox()
+
+
+@dataclass(frozen=True)
+class TextRun:
+    """A string drawn on a page: its font, size and baseline start in PDF points."""
+
+    page: int
+    text: str
+    font: str
+    size: float
+    x: float
+    y: float
+
+
+def text_runs(pdf: bytes) -> list[TextRun]:
+    """Return every non-blank string shown on every page, where and how it is drawn."""
+    runs: list[TextRun] = []
+    for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
+
+        def visit(text, cm, tm, font_dict, font_size, index=index):  # type: ignore[no-untyped-def]
+            if not text.strip() or font_dict is None:
+                return
+            scale = cm[0]  # reportlab output: no rotation, uniform scale
+            x = tm[4] * cm[0] + tm[5] * cm[2] + cm[4]
+            y = tm[4] * cm[1] + tm[5] * cm[3] + cm[5]
+            font = str(font_dict.get("/BaseFont", "")).lstrip("/")
+            runs.append(TextRun(index, text.strip(), font, font_size * tm[0] * scale, x, y))
+
+        page.extract_text(visitor_text=visit)
+    return runs

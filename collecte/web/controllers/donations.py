@@ -14,7 +14,9 @@ from collecte.web.schemas import DeviceIn, DonationIn
 
 
 @post("/api/donations", tags=["donations"], summary="Register a donation with its devices")
-async def create_donation(request: Request[Any, Any, Any], data: JSONBody[DonationIn]) -> dict[str, Any]:
+async def create_donation(
+    request: Request[Any, Any, Any], data: JSONBody[DonationIn]
+) -> dict[str, Any]:
     """Donors for their own organisation; coordinators give `donor_id`."""
     settings = request.app.state.settings
     return await donations.create_donation(
