@@ -195,7 +195,23 @@ def parse_devices_csv(text: str, max_rows: int) -> list[DeviceInput]:
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
+    try:
+        devices = _read_rows(reader, max_rows)
+    except csv.Error as error:
+        # A malformed file (e.g. a cell beyond the csv module's size limit) is bad input.
+        line = reader.line_num or 1
+        raise Invalid(f"Ligne {line} : ligne CSV illisible ({error}).", "csv", line=line) from None
+    if not devices:
+        raise Invalid("Le fichier CSV ne contient aucun appareil.", "csv")
+    return devices
+
+
+def _read_rows(reader: Any, max_rows: int) -> list[DeviceInput]:
+    """The devices of a CSV reader positioned before its header."""
     header = [column.strip().lower() for column in next(reader)]
+    repeated = sorted({column for column in header if column and header.count(column) > 1})
+    if repeated:
+        raise Invalid(f"Ligne 1 : colonne(s) en double : {', '.join(repeated)}.", "csv", line=1)
     unknown = [column for column in header if column and column not in FIELDS]
     if unknown:
         raise Invalid(
@@ -233,6 +249,4 @@ def parse_devices_csv(text: str, max_rows: int) -> list[DeviceInput]:
                 )
             seen_tags[device.tag] = line
         devices.append(device)
-    if not devices:
-        raise Invalid("Le fichier CSV ne contient aucun appareil.", "csv")
     return devices

@@ -1,0 +1,780 @@
+"""The device lifecycle, checked against the table of DESIGN.md written out again here.
+
+The expectations below are deliberately NOT derived from `collecte.lifecycle.RULES`: they are
+copied by hand from the design document (plain strings, so the stored values are pinned too), and
+every status × action × role is checked against them.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, replace
+from itertools import product
+from typing import Any
+
+import pytest
+
+from collecte.lifecycle import (
+    CERTIFICATE_PREFIX,
+    MAY_HOLD_DATA_STATUSES,
+    OPEN_STATUSES,
+    STORAGE_BY_DEFAULT,
+    TERMINAL_STATUSES,
+    WORKSHOP_STATUSES,
+    Action,
+    Actor,
+    Category,
+    CertificateKind,
+    DeviceState,
+    InvalidData,
+    LifecycleError,
+    NotYourDevice,
+    Role,
+    RoleNotAllowed,
+    Status,
+    UnknownAction,
+    WrongStatus,
+    allowed_actions,
+    certificate_for,
+    check_transition,
+    parse_action,
+    validate_data,
+)
+
+# --- the expected table (DESIGN.md, "The device lifecycle") ---------------------------------
+
+
+# Copied from the design document; "-" means no certificate.
+DESIGN_TABLE = """
+action           from          to            who may                     certificate
+collect          registered    collected     coordinator,reconditioner   donation
+receive          collected     received      coordinator,reconditioner   -
+wipe             received      wiped         coordinator,reconditioner   erasure
+refurbish        wiped         refurbished   coordinator,reconditioner   -
+recycle          wiped         recycled      coordinator,reconditioner   recycling
+allocate         refurbished   allocated     coordinator                 -
+confirm_receipt  allocated     delivered     coordinator,association     receipt
+withdraw         registered    withdrawn     coordinator,donor           -
+"""
+# "refurbish / recycle: from wiped, or received when the device has no storage".
+ALSO_WITHOUT_STORAGE = {"refurbish": {"received"}, "recycle": {"received"}}
+
+
+@dataclass(frozen=True)
+class Expected:
+    """One row of the design's transition table."""
+
+    from_statuses: frozenset[str]
+    to_status: str
+    roles: frozenset[str]
+    certificate: str | None
+    # Extra starting statuses allowed only for a device without storage (nothing to wipe).
+    also_without_storage: frozenset[str] = frozenset()
+
+    def starts(self, has_storage: bool) -> frozenset[str]:
+        if has_storage:
+            return self.from_statuses
+        return self.from_statuses | self.also_without_storage
+
+
+def _read_design_table() -> dict[str, Expected]:
+    rows = {}
+    for line in DESIGN_TABLE.strip().splitlines()[1:]:
+        action, from_, to, roles, certificate = line.split()
+        rows[action] = Expected(
+            from_statuses=frozenset(from_.split(",")),
+            to_status=to,
+            roles=frozenset(roles.split(",")),
+            certificate=None if certificate == "-" else certificate,
+            also_without_storage=frozenset(ALSO_WITHOUT_STORAGE.get(action, ())),
+        )
+    return rows
+
+
+EXPECTED = _read_design_table()
+
+LIFECYCLE_ORDER = [
+    "collect",
+    "receive",
+    "wipe",
+    "refurbish",
+    "recycle",
+    "allocate",
+    "confirm_receipt",
+    "withdraw",
+]
+ALL_STATUSES = [
+    "registered",
+    "collected",
+    "received",
+    "wiped",
+    "refurbished",
+    "recycled",
+    "allocated",
+    "delivered",
+    "withdrawn",
+]
+ALL_ROLES = ["donor", "reconditioner", "association", "coordinator"]
+
+# --- the organisations in play -------------------------------------------------------------
+
+COORDINATOR_ORG = 1
+DONOR_ORG = 10
+OTHER_DONOR_ORG = 11
+RECONDITIONER_ORG = 20
+OTHER_RECONDITIONER_ORG = 21
+ASSOCIATION_ORG = 30
+OTHER_ASSOCIATION_ORG = 31
+
+ORG_OF_ROLE = {
+    Role.COORDINATOR: COORDINATOR_ORG,
+    Role.DONOR: DONOR_ORG,
+    Role.RECONDITIONER: RECONDITIONER_ORG,
+    Role.ASSOCIATION: ASSOCIATION_ORG,
+}
+
+
+def actor(role: Role, organization_id: int | None = None) -> Actor:
+    return Actor(role=role, organization_id=organization_id or ORG_OF_ROLE[role])
+
+
+def device(status: Status | str, has_storage: bool = True, **overrides: Any) -> DeviceState:
+    """A device held by every organisation in play, so only role and status decide."""
+    fields: dict[str, Any] = {
+        "status": Status(status),
+        "has_storage": has_storage,
+        "donor_id": DONOR_ORG,
+        "reconditioner_id": RECONDITIONER_ORG,
+        "association_id": ASSOCIATION_ORG,
+    }
+    fields.update(overrides)
+    return DeviceState(**fields)
+
+
+def expected_outcome(
+    status: str, action: str, role: str, has_storage: bool
+) -> str | type[LifecycleError]:
+    """The resulting status, or the error, for an actor whose organisation holds the device."""
+    row = EXPECTED[action]
+    if role not in row.roles:
+        return RoleNotAllowed
+    if status not in row.starts(has_storage):
+        return WrongStatus
+    return row.to_status
+
+
+def outcome(dev: DeviceState, who: Actor, action: Action) -> Status | type[LifecycleError]:
+    try:
+        return check_transition(dev, who, action)
+    except LifecycleError as error:
+        return type(error)
+
+
+# --- the enumerations themselves -----------------------------------------------------------
+
+
+def test_statuses_actions_and_roles_have_the_stored_values() -> None:
+    assert [s.value for s in Status] == ALL_STATUSES
+    assert [a.value for a in Action] == LIFECYCLE_ORDER
+    assert sorted(r.value for r in Role) == sorted(ALL_ROLES)
+    assert set(EXPECTED) == set(LIFECYCLE_ORDER)
+
+
+# --- every status × action × role ----------------------------------------------------------
+
+MATRIX = list(product(Status, Action, Role))
+
+
+@pytest.mark.parametrize("has_storage", [True, False], ids=["with_storage", "without_storage"])
+@pytest.mark.parametrize(
+    ("status", "action", "role"), MATRIX, ids=[f"{s}-{a}-{r}" for s, a, r in MATRIX]
+)
+def test_check_transition_follows_the_design_table(
+    status: Status, action: Action, role: Role, has_storage: bool
+) -> None:
+    expected = expected_outcome(status.value, action.value, role.value, has_storage)
+    dev = device(status, has_storage)
+
+    if isinstance(expected, str):
+        result = check_transition(dev, actor(role), action)
+        assert result == Status(expected)
+        assert isinstance(result, Status)
+    else:
+        with pytest.raises(expected) as caught:
+            check_transition(dev, actor(role), action)
+        assert caught.value.field == "action"
+        if isinstance(caught.value, WrongStatus):
+            # The 409 names the current status.
+            assert f"« {status.value} »" in caught.value.message
+            assert caught.value.current == status
+            assert caught.value.action == action
+
+
+def test_error_codes_are_stable() -> None:
+    assert UnknownAction.code == "unknown_action"
+    assert RoleNotAllowed.code == "role_not_allowed"
+    assert NotYourDevice.code == "not_your_device"
+    assert WrongStatus.code == "wrong_status"
+    assert InvalidData.code == "invalid_data"
+    for error in (UnknownAction, RoleNotAllowed, NotYourDevice, WrongStatus, InvalidData):
+        assert issubclass(error, LifecycleError)
+
+
+def test_wrong_status_message_names_the_expected_statuses() -> None:
+    with pytest.raises(WrongStatus) as caught:
+        check_transition(device(Status.DELIVERED), actor(Role.COORDINATOR), Action.ALLOCATE)
+    assert "« delivered »" in caught.value.message
+    assert "refurbished" in caught.value.message
+    assert "« allocate »" in caught.value.message
+
+
+# --- storage: no refurbishing or recycling without a wipe ----------------------------------
+
+STORAGE_SENSITIVE = [Action.REFURBISH, Action.RECYCLE]
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.RECONDITIONER])
+@pytest.mark.parametrize("action", STORAGE_SENSITIVE)
+def test_device_with_storage_cannot_skip_the_wipe(role: Role, action: Action) -> None:
+    with pytest.raises(WrongStatus) as caught:
+        check_transition(device(Status.RECEIVED, has_storage=True), actor(role), action)
+    assert "« received »" in caught.value.message
+    # The message tells the person what to do instead.
+    assert "wipe" in caught.value.message
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.RECONDITIONER])
+@pytest.mark.parametrize("action", STORAGE_SENSITIVE)
+def test_device_without_storage_may_skip_the_wipe(role: Role, action: Action) -> None:
+    result = check_transition(device(Status.RECEIVED, has_storage=False), actor(role), action)
+    assert result == Status(EXPECTED[action.value].to_status)
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.RECONDITIONER])
+@pytest.mark.parametrize("action", STORAGE_SENSITIVE)
+def test_wiped_device_may_be_refurbished_or_recycled_either_way(role: Role, action: Action) -> None:
+    for has_storage in (True, False):
+        result = check_transition(device(Status.WIPED, has_storage), actor(role), action)
+        assert result == Status(EXPECTED[action.value].to_status)
+
+
+def _paths_from_registered(has_storage: bool) -> list[list[tuple[Action, Status]]]:
+    """Every sequence of legal transitions (as the coordinator) from registration to an end."""
+    coordinator = actor(Role.COORDINATOR)
+    paths: list[list[tuple[Action, Status]]] = []
+
+    def walk(status: Status, path: list[tuple[Action, Status]]) -> None:
+        steps = allowed_actions(device(status, has_storage), coordinator)
+        if not steps:
+            paths.append(path)
+            return
+        for action in steps:
+            to = check_transition(device(status, has_storage), coordinator, action)
+            walk(to, [*path, (action, to)])
+
+    walk(Status.REGISTERED, [])
+    return paths
+
+
+def test_every_path_of_a_device_with_storage_is_wiped_before_reuse_or_recycling() -> None:
+    paths = _paths_from_registered(has_storage=True)
+    assert paths, "the lifecycle must lead somewhere"
+    for path in paths:
+        statuses = [to for _, to in path]
+        for end in (Status.REFURBISHED, Status.RECYCLED):
+            if end in statuses:
+                assert Status.WIPED in statuses[: statuses.index(end)], path
+
+
+def test_a_device_without_storage_has_a_path_without_wipe() -> None:
+    paths = _paths_from_registered(has_storage=False)
+    no_wipe_ends = {path[-1][1] for path in paths if all(a != Action.WIPE for a, _ in path)}
+    assert {Status.DELIVERED, Status.RECYCLED, Status.WITHDRAWN} <= no_wipe_ends
+
+
+def test_full_journey_of_a_laptop() -> None:
+    steps = [
+        (Role.RECONDITIONER, Action.COLLECT, Status.COLLECTED),
+        (Role.RECONDITIONER, Action.RECEIVE, Status.RECEIVED),
+        (Role.RECONDITIONER, Action.WIPE, Status.WIPED),
+        (Role.RECONDITIONER, Action.REFURBISH, Status.REFURBISHED),
+        (Role.COORDINATOR, Action.ALLOCATE, Status.ALLOCATED),
+        (Role.ASSOCIATION, Action.CONFIRM_RECEIPT, Status.DELIVERED),
+    ]
+    dev = device(Status.REGISTERED, reconditioner_id=None, association_id=None)
+    for role, action, to in steps:
+        if action is Action.RECEIVE:
+            dev = replace(dev, reconditioner_id=RECONDITIONER_ORG)
+        if action is Action.CONFIRM_RECEIPT:
+            dev = replace(dev, association_id=ASSOCIATION_ORG)
+        assert check_transition(dev, actor(role), action) == to
+        dev = replace(dev, status=to)
+    assert allowed_actions(dev, actor(Role.COORDINATOR)) == []
+
+
+# --- organisations: who holds the device ---------------------------------------------------
+
+
+def _start(action: str) -> str:
+    """The status `action` starts from (for a device with storage)."""
+    (status,) = EXPECTED[action].from_statuses
+    return status
+
+
+# A non-coordinator actor, a device in the action's starting status with one of its
+# organisations set as given (the others are the actor's), and whether the actor may act.
+# fmt: off
+OWNERSHIP: list[tuple[str, str, str, int | None, bool]] = [
+    # role           action             device field        set to                    allowed
+    # A reconditioner has the label in hand at pick-up: it may collect any registered device.
+    ("reconditioner", "collect",         "reconditioner_id", None,                     True),
+    ("reconditioner", "collect",         "reconditioner_id", RECONDITIONER_ORG,        True),
+    ("reconditioner", "collect",         "reconditioner_id", OTHER_RECONDITIONER_ORG,  True),
+    ("reconditioner", "collect",         "donor_id",         OTHER_DONOR_ORG,          True),
+    # After that, only the reconditioner recorded on the device may act on it.
+    ("reconditioner", "receive",         "reconditioner_id", RECONDITIONER_ORG,        True),
+    ("reconditioner", "receive",         "reconditioner_id", OTHER_RECONDITIONER_ORG,  False),
+    ("reconditioner", "receive",         "reconditioner_id", None,                     False),
+    ("reconditioner", "wipe",            "reconditioner_id", RECONDITIONER_ORG,        True),
+    ("reconditioner", "wipe",            "reconditioner_id", OTHER_RECONDITIONER_ORG,  False),
+    ("reconditioner", "wipe",            "reconditioner_id", None,                     False),
+    ("reconditioner", "refurbish",       "reconditioner_id", RECONDITIONER_ORG,        True),
+    ("reconditioner", "refurbish",       "reconditioner_id", OTHER_RECONDITIONER_ORG,  False),
+    ("reconditioner", "refurbish",       "reconditioner_id", None,                     False),
+    ("reconditioner", "recycle",         "reconditioner_id", RECONDITIONER_ORG,        True),
+    ("reconditioner", "recycle",         "reconditioner_id", OTHER_RECONDITIONER_ORG,  False),
+    ("reconditioner", "recycle",         "reconditioner_id", None,                     False),
+    # An association confirms only what is allocated to it.
+    ("association",   "confirm_receipt", "association_id",   ASSOCIATION_ORG,          True),
+    ("association",   "confirm_receipt", "association_id",   OTHER_ASSOCIATION_ORG,    False),
+    ("association",   "confirm_receipt", "association_id",   None,                     False),
+    # A donor withdraws only its own devices.
+    ("donor",         "withdraw",        "donor_id",         DONOR_ORG,                True),
+    ("donor",         "withdraw",        "donor_id",         OTHER_DONOR_ORG,          False),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize("has_storage", [True, False], ids=["with_storage", "without_storage"])
+@pytest.mark.parametrize(
+    ("role", "action", "field", "value", "allowed"),
+    OWNERSHIP,
+    ids=[f"{r}-{a}-{f}={v}" for r, a, f, v, _ in OWNERSHIP],
+)
+def test_organisation_must_hold_the_device(
+    role: str, action: str, field: str, value: int | None, allowed: bool, has_storage: bool
+) -> None:
+    dev = device(_start(action), has_storage, **{field: value})
+    who = actor(Role(role))
+    if allowed:
+        assert check_transition(dev, who, Action(action)) == Status(EXPECTED[action].to_status)
+        assert Action(action) in allowed_actions(dev, who)
+    else:
+        with pytest.raises(NotYourDevice) as caught:
+            check_transition(dev, who, Action(action))
+        assert caught.value.field == "action"
+        assert Action(action) not in allowed_actions(dev, who)
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_coordinator_may_act_on_any_organisations_device(action: Action) -> None:
+    dev = DeviceState(
+        status=Status(_start(action.value)),
+        has_storage=True,
+        donor_id=OTHER_DONOR_ORG,
+        reconditioner_id=OTHER_RECONDITIONER_ORG,
+        association_id=OTHER_ASSOCIATION_ORG,
+    )
+    assert check_transition(dev, actor(Role.COORDINATOR), action) == Status(
+        EXPECTED[action.value].to_status
+    )
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_coordinator_may_act_on_unassigned_device(action: Action) -> None:
+    dev = device(_start(action.value), reconditioner_id=None, association_id=None)
+    assert check_transition(dev, actor(Role.COORDINATOR), action) == Status(
+        EXPECTED[action.value].to_status
+    )
+
+
+STRANGERS = [
+    (Role.DONOR, Action.WITHDRAW, {"donor_id": OTHER_DONOR_ORG}),
+    (Role.RECONDITIONER, Action.WIPE, {"reconditioner_id": OTHER_RECONDITIONER_ORG}),
+    (Role.ASSOCIATION, Action.CONFIRM_RECEIPT, {"association_id": OTHER_ASSOCIATION_ORG}),
+]
+
+
+@pytest.mark.parametrize("status", list(Status))
+@pytest.mark.parametrize(
+    ("role", "action", "fields"), STRANGERS, ids=[f"{r}-{a}" for r, a, _ in STRANGERS]
+)
+def test_a_stranger_is_told_not_yours_before_the_status(
+    role: Role, action: Action, fields: dict[str, Any], status: Status
+) -> None:
+    """Another organisation's device: the refusal must not reveal its current status."""
+    with pytest.raises(NotYourDevice):
+        check_transition(device(status, **fields), actor(role), action)
+
+
+WRONG_ROLES = [(s, a, r) for s, a, r in MATRIX if r.value not in EXPECTED[a.value].roles]
+
+
+@pytest.mark.parametrize(
+    ("status", "action", "role"), WRONG_ROLES, ids=[f"{s}-{a}-{r}" for s, a, r in WRONG_ROLES]
+)
+def test_a_wrong_role_is_refused_first(status: Status, action: Action, role: Role) -> None:
+    """A role that may never do the action gets RoleNotAllowed, even on a stranger's device."""
+    stranger_device = DeviceState(
+        status=status,
+        has_storage=True,
+        donor_id=OTHER_DONOR_ORG,
+        reconditioner_id=OTHER_RECONDITIONER_ORG,
+        association_id=OTHER_ASSOCIATION_ORG,
+    )
+    with pytest.raises(RoleNotAllowed):
+        check_transition(stranger_device, actor(role), action)
+
+
+# --- allowed_actions -----------------------------------------------------------------------
+
+OWNERSHIP_VARIANTS: dict[str, dict[str, int | None]] = {
+    "held": {},
+    "held_by_others": {
+        "donor_id": OTHER_DONOR_ORG,
+        "reconditioner_id": OTHER_RECONDITIONER_ORG,
+        "association_id": OTHER_ASSOCIATION_ORG,
+    },
+    "unassigned": {"reconditioner_id": None, "association_id": None},
+}
+ALLOWED_CASES = list(product(Status, Role, [True, False], OWNERSHIP_VARIANTS))
+
+
+@pytest.mark.parametrize(
+    ("status", "role", "has_storage", "variant"),
+    ALLOWED_CASES,
+    ids=[f"{s}-{r}-{'storage' if h else 'nostorage'}-{v}" for s, r, h, v in ALLOWED_CASES],
+)
+def test_allowed_actions_are_exactly_those_check_transition_accepts(
+    status: Status, role: Role, has_storage: bool, variant: str
+) -> None:
+    dev = device(status, has_storage, **OWNERSHIP_VARIANTS[variant])
+    who = actor(role)
+    accepted = [a for a in LIFECYCLE_ORDER if isinstance(outcome(dev, who, Action(a)), Status)]
+
+    result = allowed_actions(dev, who)
+
+    assert [a.value for a in result] == accepted
+    assert all(isinstance(a, Action) for a in result)
+    if variant == "held":
+        # With the organisation holding the device, only role and status decide.
+        assert accepted == [
+            a
+            for a in LIFECYCLE_ORDER
+            if isinstance(expected_outcome(status.value, a, role.value, has_storage), str)
+        ]
+
+
+# fmt: off
+ALLOWED_EXAMPLES = [
+    # status,        has_storage, role,                 expected actions, in lifecycle order
+    (Status.REGISTERED,  True,  Role.COORDINATOR,   ["collect", "withdraw"]),
+    (Status.REGISTERED,  True,  Role.RECONDITIONER, ["collect"]),
+    (Status.REGISTERED,  True,  Role.DONOR,         ["withdraw"]),
+    (Status.REGISTERED,  True,  Role.ASSOCIATION,   []),
+    (Status.RECEIVED,    True,  Role.RECONDITIONER, ["wipe"]),
+    (Status.RECEIVED,    False, Role.RECONDITIONER, ["wipe", "refurbish", "recycle"]),
+    (Status.WIPED,       True,  Role.RECONDITIONER, ["refurbish", "recycle"]),
+    (Status.REFURBISHED, True,  Role.RECONDITIONER, []),
+    (Status.REFURBISHED, True,  Role.COORDINATOR,   ["allocate"]),
+    (Status.ALLOCATED,   True,  Role.ASSOCIATION,   ["confirm_receipt"]),
+    (Status.DELIVERED,   True,  Role.COORDINATOR,   []),
+    (Status.WITHDRAWN,   True,  Role.COORDINATOR,   []),
+    (Status.RECYCLED,    False, Role.COORDINATOR,   []),
+]
+# fmt: on
+
+
+@pytest.mark.parametrize(("status", "has_storage", "role", "expected"), ALLOWED_EXAMPLES)
+def test_allowed_actions_examples(
+    status: Status, has_storage: bool, role: Role, expected: list[str]
+) -> None:
+    assert allowed_actions(device(status, has_storage), actor(role)) == [
+        Action(a) for a in expected
+    ]
+
+
+# --- certificates --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("action", list(Action))
+def test_certificate_for_each_action(action: Action) -> None:
+    expected = EXPECTED[action.value].certificate
+    result = certificate_for(action)
+    if expected is None:
+        assert result is None
+    else:
+        assert result == CertificateKind(expected)
+        assert isinstance(result, CertificateKind)
+
+
+def test_certificate_kinds_and_prefixes() -> None:
+    assert {k.value for k in CertificateKind} == {"donation", "erasure", "recycling", "receipt"}
+    assert {k.value: p for k, p in CERTIFICATE_PREFIX.items()} == {
+        "donation": "DON",
+        "erasure": "EFF",
+        "recycling": "RCY",
+        "receipt": "REC",
+    }
+
+
+# --- parse_action --------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("name", LIFECYCLE_ORDER)
+def test_parse_action_accepts_every_action_name(name: str) -> None:
+    assert parse_action(name) is Action(name)
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["register", "delete", "", "collected", "wiped", "confirm-receipt", None, 42, ["collect"]],
+)
+def test_parse_action_rejects_unknown_names(value: object) -> None:
+    with pytest.raises(UnknownAction) as caught:
+        parse_action(value)
+    assert caught.value.field == "action"
+    assert f"« {value} »" in caught.value.message
+    # The message lists what would have worked.
+    assert "confirm_receipt" in caught.value.message
+
+
+# --- status groups -------------------------------------------------------------------------
+
+
+def test_terminal_statuses_are_those_no_action_leaves() -> None:
+    starting: set[str] = set()
+    for row in EXPECTED.values():
+        starting |= row.starts(has_storage=False)
+    ends = {s for s in ALL_STATUSES if s not in starting}
+    assert ends == {"recycled", "delivered", "withdrawn"}
+    assert {s.value for s in TERMINAL_STATUSES} == ends
+
+
+def test_open_statuses_are_all_the_others() -> None:
+    assert frozenset(Status) - TERMINAL_STATUSES == OPEN_STATUSES
+    assert not OPEN_STATUSES & TERMINAL_STATUSES
+    assert {s.value for s in OPEN_STATUSES} == {
+        "registered",
+        "collected",
+        "received",
+        "wiped",
+        "refurbished",
+        "allocated",
+    }
+
+
+def test_may_hold_data_statuses_are_those_before_a_wipe() -> None:
+    assert {s.value for s in MAY_HOLD_DATA_STATUSES} == {
+        "registered",
+        "collected",
+        "received",
+        "withdrawn",
+    }
+
+
+def test_workshop_statuses_are_those_in_a_reconditioners_hands() -> None:
+    assert {s.value for s in WORKSHOP_STATUSES} == {"received", "wiped", "refurbished"}
+
+
+def test_categories_with_storage_by_default() -> None:
+    assert {c.value for c in Category} == {
+        "laptop",
+        "desktop",
+        "monitor",
+        "tablet",
+        "smartphone",
+        "printer",
+        "network",
+        "peripheral",
+        "other",
+    }
+    assert {c.value for c in STORAGE_BY_DEFAULT} == {"laptop", "desktop", "tablet", "smartphone"}
+
+
+# --- validate_data: the data each action takes ---------------------------------------------
+
+COORD = actor(Role.COORDINATOR)
+RECOND = actor(Role.RECONDITIONER)
+ASSOC = actor(Role.ASSOCIATION)
+DONOR = actor(Role.DONOR)
+WIPE_OK = {"method": "purge", "tool": "nwipe", "verified": True}
+WIPE_CLEAN = {**WIPE_OK, "storage_serials": [], "destination": None}
+
+# fmt: off
+# action, actor, data given, cleaned data expected
+VALID_DATA: list[tuple[Action, Actor, dict[str, Any], dict[str, Any]]] = [
+    # collect: a reconditioner collecting for itself may omit the destination
+    (Action.COLLECT, COORD, {"reconditioner_id": 20}, {"reconditioner_id": 20}),
+    (Action.COLLECT, RECOND, {}, {"reconditioner_id": RECONDITIONER_ORG}),
+    (Action.COLLECT, RECOND, {"reconditioner_id": None}, {"reconditioner_id": RECONDITIONER_ORG}),
+    (Action.COLLECT, RECOND, {"reconditioner_id": 21}, {"reconditioner_id": 21}),
+    (Action.RECEIVE, RECOND, {}, {}),
+    (Action.WIPE, RECOND, WIPE_OK, WIPE_CLEAN),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": None}, WIPE_CLEAN),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": []}, WIPE_CLEAN),
+    (Action.WIPE, RECOND,
+        {"method": " CLEAR ", "tool": "  Blancco 7  ", "verified": False,
+         "storage_serials": [" S3R1AL ", "WD-123", "  "]},
+        {"method": "clear", "tool": "Blancco 7", "verified": False,
+         "storage_serials": ["S3R1AL", "WD-123"], "destination": None}),
+    # optional destination stated on the erasure certificate: reuse or recycling
+    (Action.WIPE, RECOND,
+        {**WIPE_OK, "destination": "reuse"}, {**WIPE_CLEAN, "destination": "reuse"}),
+    (Action.WIPE, RECOND,
+        {**WIPE_OK, "destination": " Recycling "}, {**WIPE_CLEAN, "destination": "recycling"}),
+    (Action.WIPE, COORD,
+        {"method": "Destroy", "tool": "broyeur", "verified": True},
+        {**WIPE_CLEAN, "method": "destroy", "tool": "broyeur"}),
+    (Action.REFURBISH, RECOND, {"grade": "A"}, {"grade": "A", "notes": None}),
+    (Action.REFURBISH, RECOND,
+        {"grade": "b", "notes": " écran rayé "}, {"grade": "B", "notes": "écran rayé"}),
+    (Action.REFURBISH, RECOND, {"grade": "C", "notes": ""}, {"grade": "C", "notes": None}),
+    (Action.RECYCLE, RECOND, {"channel": "Ecotrade"}, {"channel": "Ecotrade", "weight_kg": None}),
+    (Action.RECYCLE, COORD,
+        {"channel": " Ecotrade ", "weight_kg": 2.5}, {"channel": "Ecotrade", "weight_kg": 2.5}),
+    (Action.RECYCLE, COORD, {"channel": "X", "weight_kg": 1000},
+        {"channel": "X", "weight_kg": 1000}),
+    (Action.RECYCLE, COORD, {"channel": "X", "weight_kg": 0.01},
+        {"channel": "X", "weight_kg": 0.01}),
+    (Action.ALLOCATE, COORD, {"association_id": 30}, {"association_id": 30}),
+    (Action.CONFIRM_RECEIPT, ASSOC, {}, {"received_by": None}),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": " Marie W. "}, {"received_by": "Marie W."}),
+    (Action.WITHDRAW, DONOR, {"reason": "Finalement gardé"}, {"reason": "Finalement gardé"}),
+]
+
+A_VALID = {action: data for action, _, data, _ in reversed(VALID_DATA)}
+
+# action, actor, data given, field named by InvalidData
+INVALID_DATA: list[tuple[Action, Actor, dict[str, Any], str]] = [
+    # collect: a coordinator must say where the device goes
+    (Action.COLLECT, COORD, {}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": None}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": 0}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": -4}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": "20"}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": 20.0}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": True}, "reconditioner_id"),
+    (Action.COLLECT, RECOND, {"reconditioner_id": 0}, "reconditioner_id"),
+    (Action.COLLECT, RECOND, {"reconditioner_id": "x"}, "reconditioner_id"),
+    # wipe
+    (Action.WIPE, RECOND, {"tool": "nwipe", "verified": True}, "method"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "method": "shred"}, "method"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "method": ""}, "method"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "method": None}, "method"),
+    (Action.WIPE, RECOND, {"method": "purge", "verified": True}, "tool"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "tool": "   "}, "tool"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "tool": 12}, "tool"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "tool": "x" * 201}, "tool"),
+    (Action.WIPE, RECOND, {"method": "purge", "tool": "nwipe"}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "verified": None}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "verified": "true"}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "verified": 1}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": "S1"}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": ["S1", 2]}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": {"a": "S1"}}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": ["S"] * 33}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": ["S" * 201]}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "destination": "landfill"}, "destination"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "destination": "refurbished"}, "destination"),
+    # refurbish
+    (Action.REFURBISH, RECOND, {}, "grade"),
+    (Action.REFURBISH, RECOND, {"grade": "D"}, "grade"),
+    (Action.REFURBISH, RECOND, {"grade": "AB"}, "grade"),
+    (Action.REFURBISH, RECOND, {"grade": "A", "notes": 5}, "notes"),
+    (Action.REFURBISH, RECOND, {"grade": "A", "notes": "n" * 201}, "notes"),
+    # recycle
+    (Action.RECYCLE, RECOND, {}, "channel"),
+    (Action.RECYCLE, RECOND, {"channel": " "}, "channel"),
+    (Action.RECYCLE, RECOND, {"weight_kg": 3}, "channel"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": 0}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": -1.5}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": 1000.01}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": "3"}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": True}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": math.nan}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": math.inf}, "weight_kg"),
+    # allocate
+    (Action.ALLOCATE, COORD, {}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": 0}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": -30}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": "30"}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": 30.0}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": True}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": False}, "association_id"),
+    # withdraw
+    (Action.WITHDRAW, DONOR, {}, "reason"),
+    (Action.WITHDRAW, DONOR, {"reason": ""}, "reason"),
+    (Action.WITHDRAW, DONOR, {"reason": "  \t"}, "reason"),
+    (Action.WITHDRAW, DONOR, {"reason": ["no"]}, "reason"),
+    # confirm_receipt
+    (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": 7}, "received_by"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": "m" * 201}, "received_by"),
+]
+# fmt: on
+
+# Fields no action takes: whatever a client sends besides is not recorded.
+NOISE = {"status": "delivered", "donor_id": 666, "action": "collect", "tags": ["X"], "evil": "1"}
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "data", "expected"),
+    VALID_DATA,
+    ids=[f"{a}-{i}" for i, (a, *_) in enumerate(VALID_DATA)],
+)
+def test_validate_data_cleans_valid_data(
+    action: Action, who: Actor, data: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert validate_data(action, data, who) == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "data", "expected"),
+    VALID_DATA,
+    ids=[f"{a}-{i}" for i, (a, *_) in enumerate(VALID_DATA)],
+)
+def test_validate_data_drops_unrelated_fields(
+    action: Action, who: Actor, data: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert validate_data(action, {**NOISE, **data}, who) == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "data", "field"),
+    INVALID_DATA,
+    ids=[f"{a}-{f}-{i}" for i, (a, _, _, f) in enumerate(INVALID_DATA)],
+)
+def test_validate_data_names_the_bad_field(
+    action: Action, who: Actor, data: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidData) as caught:
+        validate_data(action, data, who)
+    assert caught.value.field == field
+    assert f"« {field} »" in caught.value.message
+
+
+def test_every_action_has_valid_data_examples() -> None:
+    assert set(A_VALID) == set(Action)
+
+
+@pytest.mark.parametrize("method", ["clear", "purge", "destroy", "CLEAR", "Purge", "dEsTrOy"])
+def test_wipe_method_is_case_insensitive(method: str) -> None:
+    data = {**WIPE_OK, "method": method}
+    assert validate_data(Action.WIPE, data, RECOND)["method"] == method.lower()
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.DONOR, Role.ASSOCIATION])
+def test_only_a_reconditioner_may_omit_the_collect_destination(role: Role) -> None:
+    with pytest.raises(InvalidData) as caught:
+        validate_data(Action.COLLECT, {}, actor(role))
+    assert caught.value.field == "reconditioner_id"
