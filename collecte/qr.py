@@ -1,7 +1,7 @@
 """QR codes encoded quickly and drawn as vector shapes on a reportlab canvas.
 
-Drawing filled rectangles (one per run of dark modules in a row) keeps the code
-crisp at any print size and the PDF small; a bitmap would blur on a thermal printer and weigh more.
+Drawing filled rectangles (one per run of dark modules in a row) keeps the code crisp at any print
+size and the PDF small; a bitmap would blur on a thermal printer and weigh more.
 
 The `qrcode` package is exact but spends about 3 ms per symbol choosing its mask in pure Python,
 which made a sheet of 1,000 labels take seconds. This module encodes the symbol itself (reusing
@@ -146,7 +146,11 @@ def pdf_operators(symbol: QrSymbol, x: float, y: float, size: float) -> str:
     left = x + QUIET_ZONE_MODULES * module
     top = y + size - QUIET_ZONE_MODULES * module
     parts = [f"q 0 g {module:.5f} 0 0 {-module:.5f} {left:.3f} {top:.3f} cm\n"]
-    parts.extend(f"{col} {row} {length} 1 re\n" for col, row, length in _runs(symbol))
+    bits, stride, width = _bit_string(symbol), symbol.stride, symbol.size
+    for row in range(width):
+        start, tail = row * stride, f" {row} "
+        runs = map(re.Match.span, _RE_DARK_RUN.finditer(bits, start, start + width))
+        parts.extend([f"{first - start}{tail}{end - first} 1 re\n" for first, end in runs])
     parts.append("f Q\n")
     return "".join(parts)
 
@@ -172,16 +176,6 @@ def _bit_string(symbol: QrSymbol) -> str:
     length = symbol.size * symbol.stride
     body = symbol.packed >> (PAD_ROWS * symbol.stride)
     return format(body, f"0{length}b")[::-1]
-
-
-def _runs(symbol: QrSymbol) -> list[tuple[int, int, int]]:
-    """Return (col, row, length) for every horizontal run of dark modules, row 0 at the top."""
-    stride = symbol.stride
-    runs = []
-    for match in _RE_DARK_RUN.finditer(_bit_string(symbol)):
-        row, col = divmod(match.start(), stride)
-        runs.append((col, row, match.end() - match.start()))
-    return runs
 
 
 def _penalty(x: int, layout: _Layout | _PenaltyMasks) -> int:
@@ -275,18 +269,21 @@ def _alphanumeric_bits(data: str) -> tuple[int, int]:
 
 def _interleave(data: bytes, version: int, error_correction: int) -> bytes:
     """Split the data codewords into blocks, add Reed-Solomon codewords and interleave them."""
+    blocks = rs_blocks(version, error_correction)
+    if len(blocks) == 1:
+        return data + _reed_solomon(data, blocks[0].total_count - blocks[0].data_count)
     data_blocks: list[bytes] = []
     error_blocks: list[bytes] = []
     offset = 0
-    for block in rs_blocks(version, error_correction):
+    for block in blocks:
         chunk = data[offset : offset + block.data_count]
         offset += block.data_count
         data_blocks.append(chunk)
         error_blocks.append(_reed_solomon(chunk, block.total_count - block.data_count))
     out = bytearray()
-    for blocks in (data_blocks, error_blocks):
-        for index in range(max(len(block) for block in blocks)):
-            out.extend(block[index] for block in blocks if index < len(block))
+    for group in (data_blocks, error_blocks):
+        for index in range(max(len(block) for block in group)):
+            out.extend(block[index] for block in group if index < len(block))
     return bytes(out)
 
 
@@ -406,6 +403,7 @@ def _layout(version: int) -> _Layout:
     stride = size + QUIET_ZONE_MODULES
     base = PAD_ROWS * stride
     order = _data_order(size, reserved)
+    # every level splits the same total of codewords differently
     data_bits = 8 * sum(block.total_count for block in rs_blocks(version, ERROR_CORRECT_M))
     # The gathered string is the packed symbol body, most significant bit (last module) first.
     source = [data_bits] * (size * stride)

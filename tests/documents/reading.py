@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import math
 from dataclasses import dataclass
+from typing import Any
 
 import pypdfium2 as pdfium
 import zxingcpp
@@ -121,7 +122,14 @@ def text_runs(pdf: bytes) -> list[TextRun]:
     runs: list[TextRun] = []
     for index, page in enumerate(PdfReader(io.BytesIO(pdf)).pages):
 
-        def visit(text, cm, tm, font_dict, font_size, index=index):  # type: ignore[no-untyped-def]
+        def visit(
+            text: str,
+            cm: list[float],
+            tm: list[float],
+            font_dict: Any,
+            font_size: float,
+            index: int = index,
+        ) -> None:
             if not text.strip() or font_dict is None:
                 return
             scale = cm[0]  # reportlab output: no rotation, uniform scale

@@ -1,0 +1,294 @@
+"""QR labels for devices: sheets of stickers or thermal-roll labels, as one PDF.
+
+Pure: no database, no web. The stocks come from `labels/*.toml` (see `collecte.label_formats`); the
+caller supplies each label's payload (the device URL, upper case) and texts.
+"""
+
+from __future__ import annotations
+
+import io
+import unicodedata
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+
+from collecte.label_formats import LABELS_DIR, LabelFormat, load_formats
+from collecte.qr import ERROR_CORRECT_M, encode, pdf_operators
+
+__all__ = [
+    "BLANK_HINT",
+    "BLANK_TITLE",
+    "LABELS_DIR",
+    "LABEL_ERROR_CORRECTION",
+    "PROGRAMME_NAME",
+    "LabelContent",
+    "LabelFormat",
+    "format_tag",
+    "label_box",
+    "load_formats",
+    "render_labels",
+]
+
+MM = 72 / 25.4  # PDF points per millimetre
+PROGRAMME_NAME = "La Grande Collecte Numérique"
+BLANK_TITLE = "Étiquette vierge"
+BLANK_HINT = "À associer à un appareil"
+
+# Level M (15 % of the codewords recoverable): a device URL then fits in version 2 or 3, so the
+# modules stay about 0.8 mm wide even on the 29 mm thermal label, which matters more to a phone
+# camera or a 203 dpi print head than extra redundancy. Level Q would cost a version (smaller
+# modules) for damage these indoor labels rarely suffer; L would leave scuffs unrecoverable.
+LABEL_ERROR_CORRECTION = ERROR_CORRECT_M
+
+# Standard PDF fonts: nothing to embed, and their WinAnsi encoding covers French.
+_TAG_FONT = "Courier-Bold"  # monospace, so 0/O-like confusions stay visible
+_TAG_ADVANCE = 0.6  # Courier's advance width, in font sizes
+_TAG_TOP = 0.65  # tag glyphs (digits and capitals) reach this high, in font sizes
+_BOLD = "Helvetica-Bold"
+_REGULAR = "Helvetica"
+_TEXT_TOP = 0.95  # accented capitals (É) reach this high above the baseline, in font sizes
+_TEXT_BOTTOM = 0.23  # descenders (g, p) go this low
+_MIN_TEXT_SIZE = 5.0  # below this a text is cut with an ellipsis rather than shrunk
+_MIN_PROGRAMME_SIZE = 4.0
+_ELLIPSIS = "…"
+
+
+@dataclass(frozen=True)
+class LabelContent:
+    """What one label shows; `category` None means a blank tag not yet bound to a device."""
+
+    tag: str  # canonical, 8 characters: printed as 7K3P-9QXM
+    payload: str  # the QR text; upper case keeps the code in its compact alphanumeric mode
+    category: str | None = None  # French, as shown to people
+    brand_model: str | None = None
+    donor: str | None = None
+
+
+@dataclass(frozen=True)
+class _Line:
+    """One text slot of a label: font, largest size, baseline and extent, relative to the label."""
+
+    font: str
+    size: float
+    min_size: float
+    x: float
+    baseline: float
+    width: float
+
+
+@dataclass(frozen=True)
+class _Layout:
+    """Where the QR square and the text slots go on a label of one stock."""
+
+    qr_x: float
+    qr_y: float
+    qr_size: float
+    tag: _Line
+    category: _Line
+    detail: _Line
+    donor: _Line
+    programme: _Line
+
+
+def format_tag(tag: str) -> str:
+    """Return the tag as printed: `7K3P9QXM` → `7K3P-9QXM`."""
+    return f"{tag[:4]}-{tag[4:]}" if len(tag) == 8 else tag
+
+
+def label_box(fmt: LabelFormat, position: int) -> tuple[float, float, float, float]:
+    """Return (x, y, width, height) in points, from the page's lower left, of a label position.
+
+    Positions run row by row from the top left, 0 to `per_page - 1`; the calibration offset
+    (positive: right and down) is applied.
+    """
+    if isinstance(position, bool) or not isinstance(position, int):
+        raise TypeError(f"position must be an int, got {position!r}")
+    if not 0 <= position < fmt.per_page:
+        raise ValueError(f"position must be between 0 and {fmt.per_page - 1}, got {position}")
+    row, column = divmod(position, fmt.columns)
+    left = fmt.margin_left_mm + column * (fmt.label_width_mm + fmt.gap_x_mm) + fmt.offset_x_mm
+    top = fmt.margin_top_mm + row * (fmt.label_height_mm + fmt.gap_y_mm) + fmt.offset_y_mm
+    bottom = fmt.page_height_mm - top - fmt.label_height_mm
+    return left * MM, bottom * MM, fmt.label_width_mm * MM, fmt.label_height_mm * MM
+
+
+def render_labels(
+    labels: Sequence[LabelContent],
+    fmt: LabelFormat,
+    skip: int = 0,
+    programme_name: str = PROGRAMME_NAME,
+) -> bytes:
+    """Return a PDF of `labels` on `fmt`, the first `skip` positions of the first sheet left empty.
+
+    With no labels the PDF is one empty page.
+    """
+    if isinstance(skip, bool) or not isinstance(skip, int):
+        raise ValueError(f"skip doit être un entier, reçu {skip!r}")
+    if not 0 <= skip < fmt.per_page:
+        raise ValueError(
+            f"skip doit être compris entre 0 et {fmt.per_page - 1} pour ce format "
+            f"({fmt.per_page} étiquettes par page), reçu {skip}"
+        )
+    layout = _layout(fmt)
+    boxes = [label_box(fmt, position)[:2] for position in range(fmt.per_page)]
+    programme = _fit(_printable(programme_name), layout.programme)
+    buffer = io.BytesIO()
+    # invariant: no creation date or random id, so the same labels give the same bytes
+    canvas = Canvas(
+        buffer,
+        pagesize=(fmt.page_width_mm * MM, fmt.page_height_mm * MM),
+        pageCompression=1,
+        invariant=1,
+    )
+    canvas.setTitle(f"Étiquettes QR — {fmt.name}")
+    canvas.setAuthor(_printable(programme_name))
+    canvas.setCreator("collecte")
+    position = skip
+    for label in labels:
+        if position == fmt.per_page:
+            canvas.showPage()
+            position = 0
+        x, y = boxes[position]
+        _draw_label(canvas, label, x, y, layout, programme)
+        position += 1
+    canvas.showPage()
+    canvas.save()
+    return buffer.getvalue()
+
+
+def _draw_label(
+    canvas: Canvas,
+    label: LabelContent,
+    x: float,
+    y: float,
+    layout: _Layout,
+    programme: tuple[str, float],
+) -> None:
+    """Draw one label whose lower-left corner is (x, y)."""
+    symbol = encode(label.payload, LABEL_ERROR_CORRECTION)
+    canvas.addLiteral(pdf_operators(symbol, x + layout.qr_x, y + layout.qr_y, layout.qr_size))
+    category: str
+    detail: str | None
+    if label.category is None:
+        category, detail = BLANK_TITLE, BLANK_HINT
+    else:
+        category, detail = label.category, label.brand_model
+    texts = (
+        (format_tag(_printable(label.tag)), layout.tag),
+        (category, layout.category),
+        (detail, layout.detail),
+        (label.donor, layout.donor),
+    )
+    for text, line in texts:
+        if text:
+            _draw_line(canvas, x, y, line, _fit(_printable(text), line))
+    _draw_line(canvas, x, y, layout.programme, programme)
+
+
+def _draw_line(canvas: Canvas, x: float, y: float, line: _Line, fitted: tuple[str, float]) -> None:
+    """Draw one fitted text in its slot of the label at (x, y)."""
+    text, size = fitted
+    if text:
+        canvas.setFont(line.font, size)
+        canvas.drawString(x + line.x, y + line.baseline, text)
+
+
+def _fit(text: str, line: _Line) -> tuple[str, float]:
+    """Return the text and font size that fit the slot: shrunk to the minimum, then cut with …."""
+    unit = stringWidth(text, line.font, 1)
+    if unit * line.size <= line.width:
+        return text, line.size
+    if unit * line.min_size <= line.width:
+        return text, line.width / unit
+    size = line.min_size
+    shortest, longest = 0, len(text)
+    while shortest < longest:  # the longest prefix that fits with the ellipsis
+        middle = (shortest + longest + 1) // 2
+        if stringWidth(text[:middle].rstrip() + _ELLIPSIS, line.font, size) <= line.width:
+            shortest = middle
+        else:
+            longest = middle - 1
+    cut = text[:shortest].rstrip()
+    if stringWidth(cut + _ELLIPSIS, line.font, size) > line.width:
+        return "", size  # not even the ellipsis fits: a slot this narrow shows nothing
+    return cut + _ELLIPSIS, size
+
+
+def _printable(text: str) -> str:
+    """Return `text` on one line, with what the standard PDF fonts cannot draw approximated."""
+    text = " ".join(text.split())
+    try:
+        text.encode("cp1252")
+        return text
+    except UnicodeEncodeError:
+        pass
+    out = []
+    for char in text:
+        if unicodedata.category(char).startswith("C"):
+            continue
+        try:
+            out.append(char.encode("cp1252").decode("cp1252"))
+            continue
+        except UnicodeEncodeError:
+            pass
+        decomposed = unicodedata.normalize("NFKD", char)
+        base = "".join(c for c in decomposed if not unicodedata.combining(c))
+        try:
+            out.append(base.encode("cp1252").decode("cp1252") or "?")
+        except UnicodeEncodeError:
+            out.append("?")  # a glyph the font lacks would print as a black box
+    return "".join(out)
+
+
+def _layout(fmt: LabelFormat) -> _Layout:
+    """Place the QR code and the text slots for the stock's label size.
+
+    Wide labels get the QR on the left and the texts on the right; squarish or tall ones get the
+    QR on top. Sizes follow the label, within readable bounds, and shrink together if crowded.
+    """
+    width, height = fmt.label_width_mm * MM, fmt.label_height_mm * MM
+    pad = min(max(min(width, height) * 0.06, 1 * MM), 2.5 * MM)
+    if width >= 1.35 * height:
+        # The square includes the quiet zone, so the QR needs only a small inset of its own.
+        qr_size = min(height - pad, width * 0.5)
+        qr_x, qr_y = pad / 2, (height - qr_size) / 2
+        text_x, text_top = qr_x + qr_size, height - pad
+    else:
+        qr_size = min(width - pad, height * 0.6)
+        qr_x, qr_y = (width - qr_size) / 2, height - pad / 2 - qr_size
+        text_x, text_top = pad, qr_y
+    text_width = max(width - pad - text_x, 0.0)
+    text_bottom = pad
+    room = max(text_top - text_bottom, 0.0)
+    sizes = [
+        min(0.22 * room, 24.0, text_width / (9 * _TAG_ADVANCE)),  # tag: nine characters
+        min(0.11 * room, 11.0),  # category
+        min(0.10 * room, 10.0),  # brand and model
+        min(0.10 * room, 10.0),  # donor
+        min(0.075 * room, 7.5),  # programme
+    ]
+    tops = [_TAG_TOP] + [_TEXT_TOP] * 4
+    bottoms = [0.0] + [_TEXT_BOTTOM] * 4
+    gaps = [0.3, 0.15, 0.15, 0.15]  # between consecutive lines, in the upper line's size
+    needed = sum(s * (t + b) for s, t, b in zip(sizes, tops, bottoms, strict=True))
+    needed += sum(s * g for s, g in zip(sizes, gaps, strict=False))
+    if needed > room > 0:
+        sizes = [s * room / needed for s in sizes]
+        needed = room
+    spare = (room - needed) / len(gaps) if room else 0.0
+    baselines = []
+    y = text_top
+    for index, size in enumerate(sizes):
+        baseline = y - tops[index] * size
+        baselines.append(baseline)
+        if index < len(gaps):
+            y = baseline - bottoms[index] * size - gaps[index] * size - spare
+    fonts = [_TAG_FONT, _BOLD, _REGULAR, _REGULAR, _REGULAR]
+    minimums = [0.0, _MIN_TEXT_SIZE, _MIN_TEXT_SIZE, _MIN_TEXT_SIZE, _MIN_PROGRAMME_SIZE]
+    lines = [
+        _Line(font, size, min(minimum, size), text_x, baseline, text_width)
+        for font, size, minimum, baseline in zip(fonts, sizes, minimums, baselines, strict=True)
+    ]
+    return _Layout(qr_x, qr_y, qr_size, *lines)
