@@ -109,6 +109,13 @@ class WipeMethod(StrEnum):
     DESTROY = "destroy"
 
 
+class Destination(StrEnum):
+    """Where a wiped device is headed, as stated on the erasure certificate."""
+
+    REUSE = "reuse"
+    RECYCLING = "recycling"
+
+
 class Grade(StrEnum):
     """Cosmetic and functional grade given at refurbishment."""
 
@@ -394,7 +401,8 @@ def validate_data(action: Action, data: Mapping[str, Any], actor: Actor) -> dict
         verified = data.get("verified")
         if not isinstance(verified, bool):
             raise InvalidData("Le champ « verified » est obligatoire (true ou false).", "verified")
-        serials = data.get("storage_serials") or []
+        serials = data.get("storage_serials")
+        serials = [] if serials is None else serials
         if not isinstance(serials, list) or not all(isinstance(s, str) for s in serials):
             raise InvalidData(
                 "Le champ « storage_serials » doit être une liste de textes.", "storage_serials"
@@ -406,6 +414,11 @@ def validate_data(action: Action, data: Mapping[str, Any], actor: Actor) -> dict
             "tool": _text(data, "tool", required=True),
             "verified": verified,
             "storage_serials": [s.strip() for s in serials if s.strip()],
+            "destination": (
+                _choice(data, "destination", Destination)
+                if data.get("destination") is not None
+                else None
+            ),
         }
     if action is Action.REFURBISH:
         return {"grade": _choice(data, "grade", Grade), "notes": _text(data, "notes", False)}

@@ -23,10 +23,8 @@ class ProgrammeSettings:
     ridet: str = ""
     signatory_name: str = ""
     signatory_title: str = "Coordination du programme"
-    legal_mention: str = (
-        "Don ouvrant droit, le cas échéant, à la réduction d’impôt prévue par le code des impôts "
-        "de la Nouvelle-Calédonie au titre du mécénat (article à confirmer par le programme)."
-    )
+    # None: the default mention of collecte.certificate_pdf (sponsorship article, to confirm).
+    legal_mention: str | None = None
 
 
 @dataclass(frozen=True)

@@ -6,6 +6,7 @@ from piccolo.columns import (
     JSON,
     BigInt,
     Boolean,
+    Bytea,
     DoublePrecision,
     ForeignKey,
     Integer,
@@ -17,7 +18,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from collecte.lifecycle import Category, Role, Status
+from collecte.lifecycle import Category, CertificateKind, Role, Status
 
 
 class Organization(Table, tablename="organization"):
@@ -128,6 +129,25 @@ class DeviceEvent(Table, tablename="device_event"):
     certificate_number = Varchar(length=20, null=True, default=None, index=True)
 
 
+class Certificate(Table, tablename="certificate"):
+    """An issued certificate: its PDF bytes and hash, stored once and never regenerated."""
+
+    id: Serial
+    number = Varchar(length=20, unique=True, help_text="{PREFIX}-{YEAR}-{NNNNN}.")
+    kind = Varchar(length=20, choices=CertificateKind, index=True)
+    issued_at = Timestamptz(index=True)
+    language = Varchar(length=2, default="fr")
+    recipient = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
+    issuer = ForeignKey(
+        Organization, on_delete=OnDelete.set_null, null=True, default=None, index=True
+    )
+    issued_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    device_count = Integer(default=0)
+    sha256 = Varchar(length=64, unique=True, help_text="SHA-256 of the PDF bytes.")
+    content_fingerprint = Varchar(length=64, help_text="SHA-256 of the canonical content.")
+    pdf = Bytea(secret=True)
+
+
 class BlankTag(Table, tablename="blank_tag"):
     """A tag printed ahead of a collection day, bound to a device when first registered."""
 
@@ -185,6 +205,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Donation,
     Device,
     DeviceEvent,
+    Certificate,
     BlankTag,
     Counter,
     IdempotencyRecord,

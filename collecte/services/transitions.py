@@ -8,6 +8,7 @@ one success and one 409, never two events.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -28,6 +29,7 @@ from collecte.lifecycle import (
     parse_action,
     validate_data,
 )
+from collecte.services.certificates import LANGUAGES, Issued, issue_for_transition
 from collecte.services.devices import (
     device_select,
     device_summary,
@@ -35,6 +37,7 @@ from collecte.services.devices import (
     parse_code,
     state_of,
 )
+from collecte.settings import Settings
 from collecte.tables import Device, DeviceEvent, Organization
 
 # The organisation an action's data points at, and the kind it must be.
@@ -99,15 +102,25 @@ def _event(
     )
 
 
+@dataclass(frozen=True)
+class Context:
+    """What a transition needs beyond the request: settings and the certificate language."""
+
+    settings: Settings
+    language: str | None = None
+
+
 async def _apply(
     principal: Principal,
     rows: Sequence[dict[str, Any]],
     action: Action,
     data: dict[str, Any],
-) -> list[int]:
-    """Update the devices conditionally and append their events; raise Conflict on a lost race.
+    context: Context,
+) -> tuple[list[int], list[Issued]]:
+    """Update the devices conditionally, issue certificates and append the events citing them.
 
-    Call inside a write transaction, after the rules accepted every device.
+    Call inside a write transaction, after the rules accepted every device; raise Conflict on a
+    lost race, which rolls everything back.
     """
     at = now()
     by_status: dict[Status, list[dict[str, Any]]] = {}
@@ -133,15 +146,26 @@ async def _apply(
                 code="wrong_status",
                 current_status=current[0]["status"] if current else None,
             )
+    issued = await issue_for_transition(
+        principal, action, rows, data, at, context.settings, context.language
+    )
+    number_of = {device_id: item.number for item in issued for device_id in item.device_ids}
     await DeviceEvent.insert(
         *[
             _event(
-                principal, row["id"], action, Status(row["status"]), targets[row["id"]], data, at
+                principal,
+                row["id"],
+                action,
+                Status(row["status"]),
+                targets[row["id"]],
+                data,
+                at,
+                number_of.get(row["id"]),
             )
             for row in rows
         ]
     )
-    return [row["id"] for row in rows]
+    return [row["id"] for row in rows], issued
 
 
 async def _checked_data(
@@ -153,10 +177,16 @@ async def _checked_data(
     return data
 
 
+def _check_language(language: str | None) -> None:
+    if language is not None and language not in LANGUAGES:
+        raise Invalid("Le paramètre « lang » doit valoir fr ou en.", "lang")
+
+
 async def transition_device(
-    principal: Principal, code: str, payload: dict[str, Any]
+    principal: Principal, code: str, payload: dict[str, Any], context: Context
 ) -> dict[str, Any]:
-    """Perform one action on one device; return the device as it now is."""
+    """Perform one action on one device; return the device as it now is, and its certificate."""
+    _check_language(context.language)
     tag = parse_code(code, "tag")
     action = parse_action(payload.get("action"))
     async with write_transaction():
@@ -165,10 +195,11 @@ async def transition_device(
             raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
         check_transition(state_of(row), principal.actor, action)
         data = await _checked_data(principal, action, payload)
-        await _apply(principal, [row], action, data)
+        _, issued = await _apply(principal, [row], action, data, context)
         updated = await device_select().where(Device.id == row["id"]).first()
         assert updated is not None
-        return await device_view(updated, principal)
+        view = await device_view(updated, principal)
+        return {**view, "certificate": issued[0].as_json() if issued else None}
 
 
 def _failure(tag: str, status: int, error: Exception, current: str | None = None) -> dict:
@@ -188,9 +219,14 @@ def _batch_codes(raw: object, max_devices: int) -> list[str]:
 
 
 async def transition_batch(
-    principal: Principal, payload: dict[str, Any], max_devices: int
+    principal: Principal, payload: dict[str, Any], context: Context
 ) -> dict[str, Any]:
-    """Perform one action on many devices, all or nothing; any failing tag is listed."""
+    """Perform one action on many devices, all or nothing; any failing tag is listed.
+
+    One certificate per recipient (the donor, or the association for a receipt).
+    """
+    _check_language(context.language)
+    max_devices = context.settings.max_devices_per_request
     codes = _batch_codes(payload.get("tags"), max_devices)
     action = parse_action(payload.get("action"))
     failures: list[dict[str, Any]] = []
@@ -229,10 +265,11 @@ async def transition_batch(
                 failures,
             )
         data = await _checked_data(principal, action, payload)
-        ids = await _apply(principal, accepted, action, data)
+        ids, issued = await _apply(principal, accepted, action, data, context)
         updated = await device_select().where(Device.id.is_in(ids)).order_by(Device.id)
         return {
             "action": action.value,
             "devices": [device_summary(row, principal) for row in updated],
-            "certificate": None,
+            "certificate": issued[0].as_json() if issued else None,
+            "certificates": [item.as_json() for item in issued],
         }

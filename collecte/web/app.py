@@ -18,7 +18,14 @@ from collecte.db import close_pool, current_engine, engine_for, start_pool, use_
 from collecte.services.accounts import signing_secret
 from collecte.settings import Settings, load_settings
 from collecte.web.auth import BearerTokenMiddleware
-from collecte.web.controllers import auth, devices, donations, health, organizations
+from collecte.web.controllers import (
+    auth,
+    certificates,
+    devices,
+    donations,
+    health,
+    organizations,
+)
 from collecte.web.errors import EXCEPTION_HANDLERS
 
 ROUTES: list[Any] = [
@@ -36,6 +43,12 @@ ROUTES: list[Any] = [
     devices.scan,
     devices.transition_device,
     devices.transition_batch,
+    certificates.list_certificates,
+    certificates.get_certificate,
+    certificates.certificate_pdf,
+    certificates.verify_number,
+    certificates.verify_pdf,
+    certificates.verify_page,
 ]
 
 

@@ -79,6 +79,7 @@ class TransitionIn(Struct, kw_only=True):
     tool: str | None = None
     verified: bool | None = None
     storage_serials: list[str] | None = None
+    destination: str | None = None
     grade: str | None = None
     notes: str | None = None
     channel: str | None = None

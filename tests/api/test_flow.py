@@ -48,4 +48,4 @@ async def test_device_walks_to_recycled(client: httpx.AsyncClient) -> None:
     assert body["status"] == "recycled"
     assert body["weight_kg"] == 2
     assert [e["to_status"] for e in body["events"]][-2:] == ["wiped", "recycled"]
-    assert body["events"][-2]["data"] == {**WIPE, "storage_serials": []}
+    assert body["events"][-2]["data"] == {**WIPE, "storage_serials": [], "destination": None}

@@ -6,13 +6,17 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import JSONBody, FromPath, HeaderParameter
+from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from collecte.services import devices, transitions
 from collecte.services.idempotency import run_idempotent
 from collecte.web.auth import principal_of
 from collecte.web.schemas import BatchTransitionIn, ScanIn, TransitionIn
 
+Language = Annotated[
+    str | None,
+    QueryParameter(required=False, description="Certificate language: fr (default) or en"),
+]
 IdempotencyKey = Annotated[
     str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=200)
 ]
@@ -45,16 +49,21 @@ async def transition_device(
     tag: FromPath[str],
     data: JSONBody[TransitionIn],
     idempotency_key: IdempotencyKey = None,
+    lang: Language = None,
 ) -> dict[str, Any]:
-    """409 names the current status; `Idempotency-Key` makes a retry safe."""
+    """409 names the current status; `Idempotency-Key` makes a retry safe.
+
+    The answer names the certificate the action issued, if any (`?lang=en` for English).
+    """
     principal = principal_of(request)
     payload = _payload(data)
+    context = transitions.Context(request.app.state.settings, lang)
     return await run_idempotent(
         principal,
         idempotency_key,
         f"POST /api/devices/{tag.upper()}/transitions",
-        payload,
-        lambda: transitions.transition_device(principal, tag, payload),
+        {**payload, "lang": lang},
+        lambda: transitions.transition_device(principal, tag, payload, context),
         request.app.state.encode_json,
     )
 
@@ -64,16 +73,17 @@ async def transition_batch(
     request: Request[Any, Any, Any],
     data: JSONBody[BatchTransitionIn],
     idempotency_key: IdempotencyKey = None,
+    lang: Language = None,
 ) -> dict[str, Any]:
     """All or nothing: one failing tag → 409/422 listing each failing tag, nothing changed."""
     principal = principal_of(request)
     payload = _payload(data)
-    limit = request.app.state.settings.max_devices_per_request
+    context = transitions.Context(request.app.state.settings, lang)
     return await run_idempotent(
         principal,
         idempotency_key,
         "POST /api/transitions",
-        payload,
-        lambda: transitions.transition_batch(principal, payload, limit),
+        {**payload, "lang": lang},
+        lambda: transitions.transition_batch(principal, payload, context),
         request.app.state.encode_json,
     )
