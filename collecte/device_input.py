@@ -192,6 +192,8 @@ def parse_devices_csv(text: str, max_rows: int) -> list[DeviceInput]:
     text = text.lstrip("\ufeff")
     if not text.strip():
         raise Invalid("Le fichier CSV est vide.", "csv")
+    if "\x00" in text:
+        raise Invalid("Le fichier contient des caractères nuls : est-ce bien un CSV ?", "csv")
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)

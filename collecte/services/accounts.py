@@ -7,6 +7,8 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import anyio
+
 from collecte.access import Principal
 from collecte.clock import now
 from collecte.db import write_transaction
@@ -157,7 +159,8 @@ async def add_user(
     if len(password) > 256:
         raise Invalid("Le mot de passe est trop long (256 caractères au plus).", "password")
     full_name = full_name.strip()[:200]
-    password_hash = hash_password(password)  # slow on purpose: outside the transaction
+    # Argon2 is slow on purpose: hash in a worker thread, outside the transaction.
+    password_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with write_transaction():
         if await User.exists().where(User.email == email):
             raise Conflict(f"Un compte existe déjà pour {email}.", "email")
@@ -209,7 +212,10 @@ async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
         .where(User.email == email)
         .first()
     )
-    valid = verify_password(row["password_hash"] if row else None, password or "")
+    # Argon2 takes ~0.1 s by design: verify off the event loop so other requests go on.
+    valid = await anyio.to_thread.run_sync(
+        verify_password, row["password_hash"] if row else None, password or ""
+    )
     valid = valid and row is not None and row["is_active"]
     async with write_transaction():
         await LoginAttempt.insert(LoginAttempt(email=email, succeeded=valid, created_at=now()))

@@ -230,17 +230,16 @@ async def transition_batch(
     codes = _batch_codes(payload.get("tags"), max_devices)
     action = parse_action(payload.get("action"))
     failures: list[dict[str, Any]] = []
-    wanted: list[str] = []
+    wanted: dict[str, None] = {}  # ordered set: the same label scanned twice counts once
     for code in codes:
         try:
             tag = tags.parse(code)
         except tags.TagError as error:
             failures.append({"tag": code, "status_code": 422, "detail": str(error)})
             continue
-        if tag not in wanted:  # the same label scanned twice counts once
-            wanted.append(tag)
+        wanted[tag] = None
     async with write_transaction():
-        rows = await device_select().where(Device.tag.is_in(wanted)) if wanted else []
+        rows = await device_select().where(Device.tag.is_in(list(wanted))) if wanted else []
         by_tag = {row["tag"]: row for row in rows}
         accepted = []
         for tag in wanted:

@@ -6,7 +6,10 @@ Body: `{"status_code", "detail", "extra": {"code", "field", …}}`, Litestar's o
 from __future__ import annotations
 
 import logging
+import re
 from typing import Any
+
+import asyncpg
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
@@ -83,17 +86,48 @@ def tag_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[A
     )
 
 
+_MISSING = re.compile(r"Object missing required field `(\w+)`")
+
+
+def _french(message: str) -> str:
+    """The usual msgspec messages, said in French; others stay as they are."""
+    if "matching regex" in message:
+        return "caractère interdit (NUL) dans le texte"
+    missing = _MISSING.search(message)
+    if missing:
+        return f"champ obligatoire manquant : {missing.group(1)}"
+    return message.replace("Expected", "attendu :").replace(", got", ", reçu")
+
+
 def validation_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Litestar's request validation (types, missing fields, malformed JSON) answers 422."""
     assert isinstance(error, ValidationException)
     status = HTTP_422_UNPROCESSABLE_ENTITY
-    extra = error.extra if isinstance(error.extra, dict | list) else {}
-    detail = error.detail
-    if "Expected" in detail or "Object missing" in detail or "Invalid" in detail:
-        detail = f"Requête invalide : {detail}"
-    return Response(
-        _body(status, detail, {"code": "invalid_request", "errors": extra}), status_code=status
-    )
+    problems = error.extra if isinstance(error.extra, list) else []
+    details = [
+        f"{_french(str(p.get('message')))} (champ « {p.get('key')} »)"
+        if p.get("key")
+        else _french(str(p.get("message")))
+        for p in problems
+        if isinstance(p, dict)
+    ]
+    detail = "Requête invalide : " + ("; ".join(details) if details else error.detail)
+    extra: dict[str, Any] = {"code": "invalid_request", "errors": problems}
+    first = next((p for p in problems if isinstance(p, dict) and p.get("key")), None)
+    if first:
+        extra["field"] = first["key"]
+    return Response(_body(status, detail, extra), status_code=status)
+
+
+def database_value_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """A value the database refuses (out of range, forbidden character) is bad input too.
+
+    Inputs are checked before they reach the database; this is the safety net.
+    """
+    logger.warning("Database refused a value: %s", error)
+    status = HTTP_422_UNPROCESSABLE_ENTITY
+    detail = "Valeur refusée : hors limites ou caractère interdit."
+    return Response(_body(status, detail, {"code": "invalid_value"}), status_code=status)
 
 
 def http_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -118,6 +152,8 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     lifecycle.LifecycleError: domain_error_handler,
     TagError: tag_error_handler,
     ValidationException: validation_handler,
+    asyncpg.exceptions.DataError: database_value_handler,
+    OverflowError: database_value_handler,
     HTTPException: http_error_handler,
     Exception: unexpected_error_handler,
 }

@@ -2,14 +2,22 @@
 
 from __future__ import annotations
 
-from msgspec import Struct
+from typing import Annotated
+
+from msgspec import Meta, Struct
+
+# Database integer keys are 32-bit; a larger id is bad input, not a database error.
+MAX_ID = 2_147_483_647
+Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
+# PostgreSQL text cannot hold NUL characters: refuse them at the door, naming the field.
+Text = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
 
 
 class LoginIn(Struct):
     """Credentials."""
 
-    email: str
-    password: str
+    email: Text
+    password: Text
 
 
 class TokenOut(Struct):
@@ -26,76 +34,76 @@ class TokenOut(Struct):
 class OrganizationIn(Struct, kw_only=True):
     """A new organisation; `kind` is donor, reconditioner, association or coordinator."""
 
-    name: str
-    kind: str
-    short_name: str | None = None
-    ridet: str | None = None
-    email: str | None = None
-    phone: str | None = None
-    address: str | None = None
-    city: str | None = None
-    language: str | None = None
+    name: Text
+    kind: Text
+    short_name: Text | None = None
+    ridet: Text | None = None
+    email: Text | None = None
+    phone: Text | None = None
+    address: Text | None = None
+    city: Text | None = None
+    language: Text | None = None
 
 
 class UserIn(Struct, kw_only=True):
     """A new user of an organisation."""
 
-    email: str
-    password: str
-    organization_id: int
-    full_name: str | None = None
+    email: Text
+    password: Text
+    organization_id: Id
+    full_name: Text | None = None
 
 
 class DeviceIn(Struct, kw_only=True):
     """A device to register; `tag` binds a scanned blank label."""
 
-    category: str
-    brand: str | None = None
-    model: str | None = None
-    serial_number: str | None = None
+    category: Text
+    brand: Text | None = None
+    model: Text | None = None
+    serial_number: Text | None = None
     year: int | None = None
     has_storage: bool | None = None
-    condition: str | None = None
+    condition: Text | None = None
     estimated_value_xpf: int | None = None
     weight_kg: float | None = None
-    tag: str | None = None
+    tag: Text | None = None
 
 
 class DonationIn(Struct, kw_only=True):
     """A donation and its devices; coordinators name the donor."""
 
-    donor_id: int | None = None
-    pickup_address: str | None = None
-    notes: str | None = None
+    donor_id: Id | None = None
+    pickup_address: Text | None = None
+    notes: Text | None = None
     devices: list[DeviceIn] = []
 
 
 class TransitionIn(Struct, kw_only=True):
     """An action and the data it takes (see the lifecycle table)."""
 
-    action: str
-    reconditioner_id: int | None = None
-    method: str | None = None
-    tool: str | None = None
+    action: Text
+    reconditioner_id: Id | None = None
+    method: Text | None = None
+    tool: Text | None = None
     verified: bool | None = None
-    storage_serials: list[str] | None = None
-    destination: str | None = None
-    grade: str | None = None
-    notes: str | None = None
-    channel: str | None = None
+    storage_serials: list[Text] | None = None
+    destination: Text | None = None
+    grade: Text | None = None
+    notes: Text | None = None
+    channel: Text | None = None
     weight_kg: float | None = None
-    association_id: int | None = None
-    received_by: str | None = None
-    reason: str | None = None
+    association_id: Id | None = None
+    received_by: Text | None = None
+    reason: Text | None = None
 
 
 class BatchTransitionIn(TransitionIn, kw_only=True):
     """One action on many devices, all or nothing."""
 
-    tags: list[str]
+    tags: list[Text]
 
 
 class ScanIn(Struct):
     """A scanned label: its URL or the bare tag."""
 
-    code: str
+    code: Text

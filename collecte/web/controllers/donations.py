@@ -6,11 +6,13 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import JSONBody, FromPath, QueryParameter
+from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from collecte.services import donations
 from collecte.web.auth import principal_of
-from collecte.web.schemas import DeviceIn, DonationIn
+from collecte.web.schemas import MAX_ID, DeviceIn, DonationIn
+
+DonationId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 @post("/api/donations", tags=["donations"], summary="Register a donation with its devices")
@@ -28,7 +30,7 @@ async def create_donation(
 async def list_donations(
     request: Request[Any, Any, Any],
     limit: Annotated[int, QueryParameter(ge=1, le=500, required=False)] = 100,
-    offset: Annotated[int, QueryParameter(ge=0, required=False)] = 0,
+    offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000, required=False)] = 0,
 ) -> list[dict[str, Any]]:
     """The donations the caller may see, newest first, with their visible devices."""
     return await donations.list_donations(principal_of(request), limit, offset)
@@ -36,7 +38,7 @@ async def list_donations(
 
 @get("/api/donations/{donation_id:int}", tags=["donations"], summary="One donation")
 async def get_donation(
-    request: Request[Any, Any, Any], donation_id: FromPath[int]
+    request: Request[Any, Any, Any], donation_id: DonationId
 ) -> dict[str, Any]:
     """The donation with the devices the caller may see."""
     return await donations.get_donation(principal_of(request), donation_id)
@@ -44,7 +46,7 @@ async def get_donation(
 
 @post("/api/donations/{donation_id:int}/devices", tags=["donations"], summary="Add a device")
 async def add_device(
-    request: Request[Any, Any, Any], donation_id: FromPath[int], data: JSONBody[DeviceIn]
+    request: Request[Any, Any, Any], donation_id: DonationId, data: JSONBody[DeviceIn]
 ) -> dict[str, Any]:
     """Its donor or a coordinator."""
     return await donations.add_device(
@@ -58,7 +60,7 @@ async def add_device(
     summary="Import devices from CSV",
 )
 async def import_devices(
-    request: Request[Any, Any, Any], donation_id: FromPath[int]
+    request: Request[Any, Any, Any], donation_id: DonationId
 ) -> list[dict[str, Any]]:
     """CSV body with the device fields as columns; any bad row → 422 naming its line."""
     settings = request.app.state.settings
