@@ -1,4 +1,4 @@
-"""The `collecte` command: serve, migrate, create-user, demo."""
+"""The `collecte` command: serve, migrate, create-user, demo, labels."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import argparse
 import asyncio
 import sys
 from collections.abc import Awaitable, Callable, Sequence
+from pathlib import Path
 from typing import Any
 
 from collecte.db import close_pool, engine_for, migrate, start_pool
@@ -88,6 +89,48 @@ def _demo(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _labels(args: argparse.Namespace, settings: Settings) -> int:
+    from collecte.services import labels
+
+    if args.formats:
+        found = labels.list_formats(settings)
+        for fmt in found["formats"]:
+            print(f"{fmt['id']:<20} {fmt['per_page']:>3} par page  {fmt['name']}")
+        for error in found["errors"]:
+            print(f"Fichier ignoré : {error}", file=sys.stderr)
+        return 0
+    if not args.output:
+        print("-o/--output est obligatoire (« - » pour la sortie standard).", file=sys.stderr)
+        return 2
+    target = None if args.output == "-" else Path(args.output)
+    if target is not None and not target.parent.is_dir():
+        print(f"Dossier introuvable : {target.parent}", file=sys.stderr)
+        return 2
+
+    async def work() -> labels.LabelsPdf:
+        # The command line acts as the first coordinator, who may do both.
+        principal = await labels.first_coordinator()
+        if args.donation:
+            donation_id = await labels.donation_id_for_number(args.donation)
+            return await labels.donation_labels(
+                principal, settings, donation_id, args.format, args.skip
+            )
+        return await labels.reserve_blank_tags(
+            principal, settings, args.blank, args.format, args.skip
+        )
+
+    result: labels.LabelsPdf = asyncio.run(_with_database(settings, work))
+    if target is None:
+        sys.stdout.buffer.write(result.content)
+        sys.stdout.buffer.flush()
+    else:
+        target.write_bytes(result.content)
+        print(
+            f"{result.count} étiquette(s) au format {result.format_id} : {target}", file=sys.stderr
+        )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     parser = argparse.ArgumentParser(prog="collecte", description="La Grande Collecte Numérique")
@@ -107,6 +150,21 @@ def build_parser() -> argparse.ArgumentParser:
     demo = commands.add_parser("demo", help="charger des données fictives de démonstration")
     demo.add_argument("--devices", type=int, default=300)
     demo.set_defaults(run=_demo)
+    labels = commands.add_parser(
+        "labels", help="imprimer les étiquettes QR d’un don, ou des étiquettes vierges"
+    )
+    what = labels.add_mutually_exclusive_group(required=True)
+    what.add_argument("--donation", metavar="LOT-AAAA-NNNNN", help="les appareils de ce don")
+    what.add_argument(
+        "--blank", type=int, metavar="N", help="réserver N étiquettes vierges (1 à 1000)"
+    )
+    what.add_argument("--formats", action="store_true", help="lister les formats de labels/")
+    labels.add_argument("--format", help="identifiant du format (défaut : avery-l7160)")
+    labels.add_argument(
+        "--skip", type=int, default=0, help="positions déjà utilisées en haut de la planche"
+    )
+    labels.add_argument("-o", "--output", help="fichier PDF à écrire (« - » : sortie standard)")
+    labels.set_defaults(run=_labels)
     return parser
 
 

@@ -14,6 +14,7 @@ from collecte.device_input import DeviceInput, parse_device, parse_devices_csv
 from collecte.errors import Conflict, Forbidden, Invalid, NotFound
 from collecte.lifecycle import REGISTER_EVENT, Role, Status
 from collecte.services.devices import device_select, device_summary, visible_to
+from collecte.services.fresh_tags import new_tags
 from collecte.services.numbering import next_number
 from collecte.tables import BlankTag, Device, DeviceEvent, Donation, Organization
 
@@ -82,24 +83,6 @@ def parse_device_list(raw: object, max_devices: int) -> list[DeviceInput]:
     return devices
 
 
-async def _new_tags(count: int) -> list[str]:
-    """`count` fresh random tags, none already on a device or reserved as a blank tag."""
-    chosen: list[str] = []
-    while len(chosen) < count:
-        candidates = {tags.generate() for _ in range(count - len(chosen))} - set(chosen)
-        taken = {
-            row["tag"]
-            for row in await Device.select(Device.tag).where(Device.tag.is_in(list(candidates)))
-        } | {
-            row["tag"]
-            for row in await BlankTag.select(BlankTag.tag).where(
-                BlankTag.tag.is_in(list(candidates))
-            )
-        }
-        chosen.extend(sorted(candidates - taken))
-    return chosen
-
-
 async def _claim_blank_tags(devices: Sequence[DeviceInput]) -> dict[str, int]:
     """Check that every scanned tag is an unbound blank tag; return tag → blank tag id."""
     wanted = {device.tag: index for index, device in enumerate(devices) if device.tag}
@@ -131,7 +114,7 @@ async def _insert_devices(
 ) -> list[int]:
     """Insert devices and their registration events; call inside a write transaction."""
     blank = await _claim_blank_tags(devices)
-    fresh = iter(await _new_tags(sum(1 for d in devices if not d.tag)))
+    fresh = iter(await new_tags(sum(1 for d in devices if not d.tag)))
     moment: datetime = now()
     rows = [
         Device(

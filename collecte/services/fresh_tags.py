@@ -1,0 +1,27 @@
+"""New device tags: random, and clashing with none on a device or reserved as a blank tag."""
+
+from __future__ import annotations
+
+from collecte import tags
+from collecte.tables import BlankTag, Device
+
+
+async def new_tags(count: int) -> list[str]:
+    """Return `count` distinct fresh tags, none on a device nor reserved as a blank tag (bound
+    or not).
+
+    Call inside the write transaction that stores them. A clash is one chance in millions even
+    at a million devices; it is simply drawn again.
+    """
+    chosen: list[str] = []
+    while len(chosen) < count:
+        candidates = {tags.generate() for _ in range(count - len(chosen))} - set(chosen)
+        wanted = sorted(candidates)
+        taken = {
+            row["tag"] for row in await Device.select(Device.tag).where(Device.tag.is_in(wanted))
+        } | {
+            row["tag"]
+            for row in await BlankTag.select(BlankTag.tag).where(BlankTag.tag.is_in(wanted))
+        }
+        chosen.extend(tag for tag in wanted if tag not in taken)
+    return chosen
