@@ -67,6 +67,13 @@ def _party(row: dict[str, Any] | None) -> Party | None:
     )
 
 
+def _parties(rows: Sequence[dict[str, Any]]) -> Party | None:
+    """One organisation as a party; several (a receipt from two workshops) named together."""
+    if len(rows) <= 1:
+        return _party(rows[0] if rows else None)
+    return Party(name=", ".join(row["name"] for row in rows))
+
+
 def _programme(settings: Settings) -> ProgrammeInfo:
     programme = settings.programme
     return ProgrammeInfo(
@@ -81,19 +88,23 @@ def _programme(settings: Settings) -> ProgrammeInfo:
     )
 
 
-async def _organizations(ids: set[int]) -> dict[int, dict[str, Any]]:
-    ids.discard(None)  # type: ignore[arg-type]
-    if not ids:
+async def _organizations(ids: set[int | None]) -> dict[int, dict[str, Any]]:
+    wanted = sorted(i for i in ids if i is not None)
+    if not wanted:
         return {}
-    rows = await Organization.select().where(Organization.id.is_in(sorted(ids)))
+    rows = await Organization.select().where(Organization.id.is_in(wanted))
     return {row["id"]: row for row in rows}
 
 
 async def _erasure_numbers(device_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    rows = await DeviceEvent.select(DeviceEvent.device, DeviceEvent.certificate_number).where(
-        DeviceEvent.device.is_in(list(device_ids))
-        & (DeviceEvent.action == Action.WIPE.value)
-        & DeviceEvent.certificate_number.is_not_null()
+    rows = await (
+        DeviceEvent.select(DeviceEvent.device, DeviceEvent.certificate_number)
+        .where(
+            DeviceEvent.device.is_in(list(device_ids))
+            & (DeviceEvent.action == Action.WIPE.value)
+            & DeviceEvent.certificate_number.is_not_null()
+        )
+        .order_by(DeviceEvent.id)
     )
     numbers: dict[int, tuple[str, ...]] = {}
     for row in rows:
@@ -109,6 +120,9 @@ def _device(
     erasures: dict[int, tuple[str, ...]],
 ) -> CertificateDevice:
     wipe = kind is CertificateKind.ERASURE
+    weight = row["weight_kg"]
+    if kind is CertificateKind.RECYCLING and data.get("weight_kg") is not None:
+        weight = float(data["weight_kg"])  # weighed at the recycling: it replaces the estimate
     return CertificateDevice(
         tag=row["tag"],
         category=row["category"],
@@ -116,10 +130,7 @@ def _device(
         model=row["model"],
         serial_number=row["serial_number"],
         declared_value_xpf=row["estimated_value_xpf"] if kind is CertificateKind.DONATION else None,
-        weight_kg=(
-            float(data["weight_kg"]) if kind is CertificateKind.RECYCLING and data.get("weight_kg")
-            else row["weight_kg"]
-        ),
+        weight_kg=weight,
         grade=row["grade"] if kind is CertificateKind.RECEIPT else None,
         storage_serials=tuple(data.get("storage_serials") or ()) if wipe else (),
         wipe_method=data.get("method") if wipe else None,
@@ -137,6 +148,24 @@ def _recipient_id(kind: CertificateKind, row: dict[str, Any], data: dict[str, An
     return int(row["donor"])
 
 
+def _holder_id(action: Action, row: dict[str, Any], data: dict[str, Any]) -> int | None:
+    """The reconditioner the device is destined to (collect) or held by (every later step)."""
+    if action is Action.COLLECT:
+        return int(data["reconditioner_id"])
+    return row["reconditioner"]
+
+
+def _group_key(
+    kind: CertificateKind, action: Action, row: dict[str, Any], data: dict[str, Any]
+) -> tuple[int, int]:
+    """Which certificate a device goes on: one per recipient and, where the workshop attests
+    (donation, erasure, recycling), per workshop; an association signs one receipt whatever
+    workshops prepared the devices."""
+    if kind is CertificateKind.RECEIPT:
+        return _recipient_id(kind, row, data), 0
+    return _recipient_id(kind, row, data), _holder_id(action, row, data) or 0
+
+
 async def issue_for_transition(
     principal: Principal,
     action: Action,
@@ -146,35 +175,36 @@ async def issue_for_transition(
     settings: Settings,
     language: str | None = None,
 ) -> list[Issued]:
-    """Issue the certificates `action` calls for, one per recipient; call inside the transition.
+    """Issue the certificates `action` calls for; call inside the transition's transaction.
 
-    `rows` are the devices as they were before the action (with their names); the donor receives
-    donation, erasure and recycling certificates, the association its receipt.
+    `rows` are the devices as they were before the action. The donor receives donation, erasure
+    and recycling certificates (one per workshop, which a coordinator's batch may mix), the
+    association its receipt. Numbers are taken in a stable order (recipient, workshop).
     """
     kind = certificate_for(action)
     if kind is None:
         return []
     if language is not None and language not in LANGUAGES:
         raise Invalid("Le paramètre « lang » doit valoir fr ou en.", "lang")
-    groups: dict[int, list[dict[str, Any]]] = {}
+    groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault(_recipient_id(kind, row, data), []).append(row)
-    holders = {row["reconditioner"] for row in rows}
-    if action is Action.COLLECT:
-        holders.add(data["reconditioner_id"])
-    organizations = await _organizations(
-        set(groups) | holders | {principal.organization_id}
+        groups.setdefault(_group_key(kind, action, row, data), []).append(row)
+    wanted: set[int | None] = {recipient for recipient, _ in groups}
+    wanted |= {_holder_id(action, row, data) for row in rows}
+    organizations = await _organizations(wanted)
+    erasures = (
+        await _erasure_numbers([r["id"] for r in rows]) if kind is CertificateKind.RECEIPT else {}
     )
-    erasures = await _erasure_numbers([r["id"] for r in rows]) if kind is CertificateKind.RECEIPT else {}
+    programme = _programme(settings)
     issued: list[Issued] = []
-    for recipient_id, group in sorted(groups.items()):
+    for (recipient_id, _), group in sorted(groups.items()):
         recipient = organizations[recipient_id]
         lang = language or (recipient["language"] if recipient["language"] in LANGUAGES else "fr")
-        holder_id = data["reconditioner_id"] if action is Action.COLLECT else group[0]["reconditioner"]
-        actor_org = organizations[principal.organization_id]
-        reconditioner = organizations.get(holder_id)
-        if reconditioner is None and actor_org["kind"] == Role.RECONDITIONER.value:
-            reconditioner = actor_org
+        workshop_ids = list(dict.fromkeys(_holder_id(action, row, data) for row in group))
+        workshops = [organizations[i] for i in workshop_ids if i in organizations]
+        operator = principal.display_name
+        if [w["id"] for w in workshops] != [principal.organization_id]:
+            operator = f"{operator} ({principal.organization_name})"  # e.g. the coordination
         number = await next_number(CERTIFICATE_PREFIX[kind], at.astimezone(NOUMEA).year)
         document = with_fingerprint(
             CertificateDocument(
@@ -182,14 +212,13 @@ async def issue_for_transition(
                 number=number,
                 issued_at=at,
                 language=lang,
-                programme=_programme(settings),
+                programme=programme,
                 recipient=_party(recipient),  # type: ignore[arg-type]
-                donor=_party(organizations.get(group[0]["donor"]))
-                if kind is not CertificateKind.RECEIPT
-                else None,
-                reconditioner=_party(reconditioner),
+                # Every kind but the receipt goes to the donor.
+                donor=_party(recipient) if kind is not CertificateKind.RECEIPT else None,
+                reconditioner=_parties(workshops),
                 association=_party(recipient) if kind is CertificateKind.RECEIPT else None,
-                operator_name=f"{principal.display_name} ({principal.organization_name})",
+                operator_name=operator,
                 handover_date=at.astimezone(NOUMEA).date()
                 if kind is CertificateKind.DONATION
                 else None,
@@ -200,6 +229,8 @@ async def issue_for_transition(
             )
         )
         # Rendering takes milliseconds to a fraction of a second: keep it off the event loop.
+        # It stays inside the transaction, so a failure gives the number back; its cost (the
+        # SQLite writer lock is held meanwhile) is measured by bench/bench_certificate_issue.py.
         pdf = await anyio.to_thread.run_sync(render_certificate, document)
         await Certificate.insert(
             Certificate(
@@ -274,8 +305,12 @@ async def list_certificates(
     return [_meta(row, public_url) for row in await query.limit(limit).offset(offset)]
 
 
+def _canonical_number(number: str) -> str:
+    return number.strip().upper()
+
+
 async def _visible(principal: Principal, number: str, *columns: Any) -> dict[str, Any]:
-    query = Certificate.select(*columns).where(Certificate.number == number.strip().upper())
+    query = Certificate.select(*columns).where(Certificate.number == _canonical_number(number))
     scope = _scope(principal)
     if scope is not None:
         query = query.where(scope)
@@ -296,8 +331,9 @@ async def certificate_pdf(principal: Principal, number: str) -> tuple[str, bytes
     return row["number"], bytes(row["pdf"])
 
 
-async def verify_number(number: str) -> dict[str, Any]:
-    """Public: whether a certificate number was issued, with no personal data."""
+async def check_number(number: str) -> dict[str, Any]:
+    """Public: whether a certificate number was issued (`valid`), with no personal data."""
+    canonical = _canonical_number(number)
     row = (
         await Certificate.select(
             Certificate.number,
@@ -306,17 +342,28 @@ async def verify_number(number: str) -> dict[str, Any]:
             Certificate.device_count,
             Certificate.sha256,
         )
-        .where(Certificate.number == number.strip().upper())
+        .where(Certificate.number == canonical)
         .first()
     )
     if row is None:
-        raise NotFound(f"Aucun certificat n’a été émis sous le numéro {number}.", "number",
-                       valid=False)
+        return {
+            "valid": False,
+            "number": canonical,
+            "detail": f"Aucun certificat n’a été émis sous le numéro {canonical}.",
+        }
     return {"valid": True, **row}
 
 
+async def verify_number(number: str) -> dict[str, Any]:
+    """Like `check_number`, but a number never issued raises NotFound."""
+    result = await check_number(number)
+    if not result["valid"]:
+        raise NotFound(result["detail"], "number", valid=False)
+    return result
+
+
 async def verify_pdf(body: bytes) -> dict[str, Any]:
-    """Public: whether these exact bytes are an issued certificate."""
+    """Public: whether these exact bytes are an issued certificate (its stored SHA-256)."""
     if not body:
         raise Invalid("Envoyez le fichier PDF du certificat dans le corps de la requête.", "body")
     digest = hashlib.sha256(body).hexdigest()
