@@ -1,0 +1,64 @@
+"""Batch scanning: which actions a user may run on a pile, and checking each label as it is read.
+
+A check changes nothing; the batch itself is `transitions.transition_batch`, all or nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+from collecte import tags
+from collecte.access import Principal
+from collecte.errors import Invalid, NotFound
+from collecte.lifecycle import RULES, Action, LifecycleError, check_transition, parse_action
+from collecte.services.devices import get_visible_row, parse_code, state_of
+
+
+def batch_actions(principal: Principal) -> list[Action]:
+    """The actions the caller's role may perform at all, in lifecycle order."""
+    return [action for action in Action if principal.role in RULES[action].roles]
+
+
+def _answer(
+    result: str, message: str, row: dict[str, Any] | None = None, code: str | None = None
+) -> dict[str, Any]:
+    answer: dict[str, Any] = {
+        "result": result,
+        "message": message,
+        "code": code,
+        "tag": None,
+        "label": None,
+    }
+    if row is not None:
+        answer.update(
+            tag=row["tag"],
+            label=tags.display(row["tag"]),
+            status=row["status"],
+            category=row["category"],
+            brand=row["brand"],
+            model=row["model"],
+        )
+    return answer
+
+
+async def check_scan(
+    principal: Principal, code: object, action_name: object, scanned: Sequence[str] = ()
+) -> dict[str, Any]:
+    """Whether the scanned `code` may join a batch of `action_name`; changes nothing.
+
+    `result` is "accepted", "already" (in `scanned`, the tags read so far) or "refused" with
+    the reason in `message` and its `code` (`wrong_status`: `status` is the current one).
+    """
+    action = parse_action(action_name)
+    try:
+        row = await get_visible_row(principal, parse_code(code))
+    except (Invalid, NotFound) as error:
+        return _answer("refused", error.message, code=error.code)
+    if row["tag"] in scanned:
+        return _answer("already", f"{tags.display(row['tag'])} : déjà scanné.", row)
+    try:
+        check_transition(state_of(row), principal.actor, action)
+    except LifecycleError as error:
+        return _answer("refused", error.message, row, error.code)
+    return _answer("accepted", f"{tags.display(row['tag'])} : accepté.", row)

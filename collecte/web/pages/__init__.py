@@ -1,0 +1,106 @@
+"""The server-rendered pages, on the same services as the API.
+
+Each module is one area (sign-in, scan, donor, association, coordination, workshop, public);
+`routers()` mounts them with HTML error pages, and `csrf_config()` protects their forms while
+leaving the bearer-token API as it is.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from typing import Any
+
+from litestar import Router
+from litestar.config.csrf import CSRFConfig
+from litestar.datastructures import CacheControlHeader
+from litestar.static_files import create_static_files_router
+
+from collecte.settings import Settings
+from collecte.web.auth import PUBLIC
+from collecte.web.pages import (
+    association,
+    coordinator,
+    documents,
+    donor,
+    public,
+    scan,
+    signin,
+    workshop,
+)
+from collecte.web.pages.errors import PAGE_EXCEPTION_HANDLERS
+from collecte.web.pages.rendering import STATIC_DIR, template_config
+
+__all__ = ["csrf_config", "routers", "template_config", "use_signing_secret"]
+
+# The API (bearer tokens, no cookies), health checks, the OpenAPI pages and static files are not
+# forms: they need no CSRF token.
+CSRF_EXCLUDE = ["^/api/", "^/health", "^/schema", "^/static/"]
+CSRF_COOKIE = "collecte_csrf"
+_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    ),
+}
+
+
+def routers() -> list[Any]:
+    """The pages (HTML errors, no caching of personal pages) and the static files."""
+    handlers = [
+        *signin.ROUTES,
+        *scan.ROUTES,
+        *donor.ROUTES,
+        *documents.ROUTES,
+        *association.ROUTES,
+        *coordinator.ROUTES,
+        *workshop.ROUTES,
+        *public.ROUTES,
+    ]
+    pages = Router(
+        path="/",
+        route_handlers=handlers,
+        opt=PUBLIC,  # the bearer middleware skips them: they read the session cookie
+        exception_handlers=PAGE_EXCEPTION_HANDLERS,
+        include_in_schema=False,
+        cache_control=CacheControlHeader(no_store=True),
+        response_headers=_HEADERS,
+    )
+    static = create_static_files_router(
+        path="/static",
+        directories=[STATIC_DIR],
+        opt=PUBLIC,
+        include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=3600),
+    )
+    return [pages, static]
+
+
+def _csrf_secret(signing_secret: str) -> str:
+    """A key of its own for CSRF tokens, derived from the token signing key."""
+    return hmac.new(signing_secret.encode(), b"collecte-csrf", hashlib.sha256).hexdigest()
+
+
+def csrf_config(settings: Settings) -> CSRFConfig:
+    """Double-submit CSRF tokens (cookie + form field or `X-CSRFToken` header), signed.
+
+    Without a configured key the secret is the database's, set at start-up by
+    `use_signing_secret`, so every process accepts every other's tokens.
+    """
+    return CSRFConfig(
+        secret=_csrf_secret(settings.secret_key or secrets.token_hex(32)),
+        cookie_name=CSRF_COOKIE,
+        cookie_httponly=True,  # pages carry the token themselves; scripts read it there
+        cookie_samesite="lax",
+        cookie_secure=settings.public_url.startswith("https://"),
+        exclude=CSRF_EXCLUDE,
+    )
+
+
+def use_signing_secret(config: CSRFConfig, signing_secret: str) -> None:
+    """Derive the CSRF key from the signing key known at start-up (read from the database)."""
+    config.secret = _csrf_secret(signing_secret)

@@ -1,0 +1,325 @@
+"""English for the pages, keyed by the French the templates and page modules write."""
+
+from __future__ import annotations
+
+EN: dict[str, str] = {
+    # Layout and navigation
+    "Aller au contenu": "Skip to content",
+    "Se déconnecter": "Sign out",
+    "Navigation principale": "Main navigation",
+    "La Grande Collecte Numérique — un programme d’OPEN NC": (
+        "La Grande Collecte Numérique — a programme run by OPEN NC"
+    ),
+    "Le programme en chiffres": "The programme in figures",
+    "Mes dons": "My donations",
+    "Nouveau don": "New donation",
+    "Certificats": "Certificates",
+    "Atelier": "Workshop",
+    "Scanner un lot": "Scan a batch",
+    "Réception": "Receipt",
+    "Tableau de bord": "Dashboard",
+    "Attribution": "Allocation",
+    "Dons": "Donations",
+    "Organisations": "Organisations",
+    "Étiquettes vierges": "Blank labels",
+    # Sign-in
+    "Connexion": "Sign in",
+    "Connectez-vous pour continuer.": "Sign in to continue.",
+    "Adresse e-mail": "E-mail address",
+    "Mot de passe": "Password",
+    "Se connecter": "Sign in",
+    "Pas encore de compte ? La coordination du programme crée les comptes des organisations "
+    "partenaires.": "No account yet? The programme's coordination creates the partners' accounts.",
+    # Errors
+    "Erreur": "Error",
+    "Retour à l’accueil": "Back to the home page",
+    "Refusé :": "Refused:",
+    "« {action} » impossible : l’appareil est au statut « {status} ».": (
+        "“{action}” is not possible: the device's status is “{status}”."
+    ),
+    "Cet appareil n’est pas confié à votre organisation pour cette action.": (
+        "This device is not in your organisation's care for this action."
+    ),
+    "Votre rôle ne permet pas cette action.": "Your role does not allow this action.",
+    "Requête invalide": "Invalid request",
+    "Connexion requise": "Sign-in required",
+    "Accès refusé": "Access denied",
+    "Introuvable": "Not found",
+    "Action impossible": "Action not possible",
+    "Fichier trop volumineux": "File too large",
+    "Saisie invalide": "Invalid input",
+    "Trop de tentatives": "Too many attempts",
+    "Erreur interne": "Internal error",
+    # Statuses
+    "Enregistré": "Registered",
+    "Collecté": "Collected",
+    "Réceptionné à l’atelier": "Received at the workshop",
+    "Données effacées": "Data erased",
+    "Reconditionné": "Refurbished",
+    "Recyclé": "Recycled",
+    "Attribué à une association": "Allocated to an association",
+    "Remis à l’association": "Delivered to the association",
+    "Retiré du don": "Withdrawn",
+    # Actions and events
+    "Enregistrement": "Registration",
+    "Collecter": "Collect",
+    "Réceptionner à l’atelier": "Receive at the workshop",
+    "Effacer les données": "Erase the data",
+    "Reconditionner": "Refurbish",
+    "Envoyer au recyclage": "Send to recycling",
+    "Confirmer la réception": "Confirm receipt",
+    "Attribuer à une association": "Allocate to an association",
+    "Retirer du don": "Withdraw from the donation",
+    "Enregistré par le donateur": "Registered by the donor",
+    "Attribué": "Allocated",
+    "Reçu par l’association": "Received by the association",
+    # Categories, roles, certificates, methods
+    "Ordinateur portable": "Laptop",
+    "Ordinateur fixe": "Desktop",
+    "Écran": "Monitor",
+    "Tablette": "Tablet",
+    "Smartphone": "Smartphone",
+    "Imprimante": "Printer",
+    "Matériel réseau": "Network equipment",
+    "Périphérique": "Peripheral",
+    "Autre": "Other",
+    "Donateur": "Donor",
+    "Reconditionneur": "Reconditioner",
+    "Association": "Association",
+    "Coordination": "Coordination",
+    "Attestation de don": "Donation certificate",
+    "Certificat d’effacement": "Erasure certificate",
+    "Certificat de recyclage": "Recycling certificate",
+    "Attestation de réception": "Receipt certificate",
+    "Clear — réécriture logicielle": "Clear — software overwrite",
+    "Purge — effacement sécurisé du support": "Purge — secure erase of the medium",
+    "Destroy — destruction physique": "Destroy — physical destruction",
+    "Réemploi": "Reuse",
+    "Recyclage": "Recycling",
+    # Action fields
+    "— choisir —": "— choose —",
+    "Atelier de destination": "Destination workshop",
+    "L’appareil sera confié à votre atelier.": "The device will be in your workshop's care.",
+    "Méthode (NIST SP 800-88)": "Method (NIST SP 800-88)",
+    "Outil et version": "Tool and version",
+    "Effacement vérifié (lecture de contrôle)": "Erasure verified (read-back check)",
+    "Numéros de série des supports (un par ligne, facultatif)": (
+        "Serial numbers of the storage media (one per line, optional)"
+    ),
+    "Destination": "Destination",
+    "— non précisée —": "— not stated —",
+    "Grade": "Grade",
+    "grade": "grade",
+    "Remarques (facultatif)": "Notes (optional)",
+    "Filière de recyclage": "Recycling channel",
+    "Poids (kg, facultatif)": "Weight (kg, optional)",
+    "Reçu par (nom, facultatif)": "Received by (name, optional)",
+    "Motif du retrait": "Reason for withdrawal",
+    # Device page
+    "Modèle": "Model",
+    "Lot": "Lot",
+    "N° de série": "Serial number",
+    "Stockage de données": "Data storage",
+    "Oui": "Yes",
+    "Non": "No",
+    "Enregistré :": "Done:",
+    "Nouveau statut :": "New status:",
+    "Certificat émis :": "Certificate issued:",
+    "Que faites-vous ?": "What are you doing?",
+    "Aucune action possible pour vous sur cet appareil à ce stade.": (
+        "Nothing you can do to this device at this stage."
+    ),
+    "Historique": "History",
+    "vérifié": "verified",
+    "non vérifié": "not verified",
+    "Reçu par": "Received by",
+    "Enregistrement…": "Saving…",
+    # Batch scanning
+    "Choisissez l’action, puis scannez les étiquettes l’une après l’autre.": (
+        "Choose the action, then scan the labels one after another."
+    ),
+    "Accepté": "Accepted",
+    "Déjà scanné": "Already scanned",
+    "Refusé": "Refused",
+    "Vérification impossible (réseau ?) : réessayez.": "Could not check (network?): try again.",
+    "Caméra indisponible.": "Camera unavailable.",
+    "Retirer": "Remove",
+    "Action :": "Action:",
+    "changer": "change",
+    "Scannez ou tapez une étiquette, puis Entrée": "Scan or type a label, then Enter",
+    "Utiliser la caméra": "Use the camera",
+    "Étiquettes scannées": "Scanned labels",
+    "Étiquettes (une par ligne)": "Labels (one per line)",
+    "Terminer": "Finish",
+    "Lot enregistré": "Batch saved",
+    "Lot enregistré :": "Batch saved:",
+    "Scanner un autre lot": "Scan another batch",
+    "appareil(s)": "device(s)",
+    # Workshop
+    "Pour un seul appareil, scannez son étiquette avec l’appareil photo du téléphone : sa page "
+    "s’ouvre.": "For a single device, scan its label with the phone's camera: its page opens.",
+    "Aucun.": "None.",
+    # Donations
+    "Enregistrer un nouveau don": "Register a new donation",
+    "Aucun don enregistré pour le moment.": "No donation registered yet.",
+    "Nombre de lignes d’appareils": "Number of device rows",
+    "Afficher": "Show",
+    "Adresse d’enlèvement (facultatif)": "Pick-up address (optional)",
+    "Appareils": "Devices",
+    "Appareil": "Device",
+    "Une ligne par appareil ; les lignes laissées vides sont ignorées.": (
+        "One row per device; rows left empty are ignored."
+    ),
+    "Catégorie": "Category",
+    "Marque": "Brand",
+    "Année": "Year",
+    "selon la catégorie": "by category",
+    "État": "Condition",
+    "Valeur estimée (F CFP)": "Estimated value (XPF)",
+    "Poids (kg)": "Weight (kg)",
+    "Étiquette vierge déjà collée (facultatif)": "Blank label already stuck on (optional)",
+    "Ajouter un appareil": "Add a device",
+    "Plus de détails (année, stockage, état, poids, étiquette vierge)": (
+        "More details (year, storage, condition, weight, blank label)"
+    ),
+    "Ou importer un fichier CSV (colonnes : category, brand, model, serial_number, …)": (
+        "Or import a CSV file (columns: category, brand, model, serial_number, …)"
+    ),
+    "Enregistrer le don": "Register the donation",
+    "Don": "Donation",
+    "Don enregistré. Imprimez maintenant les étiquettes et collez-les sur les appareils.": (
+        "Donation registered. Now print the labels and stick them on the devices."
+    ),
+    "Appareils importés :": "Devices imported:",
+    "Imprimer les étiquettes": "Print the labels",
+    "Support d’étiquettes": "Label stock",
+    "page": "page",
+    "Positions déjà utilisées à sauter": "Positions already used, to skip",
+    "Télécharger les étiquettes (PDF)": "Download the labels (PDF)",
+    "Appareils et leur parcours": "Devices and their journey",
+    "Étiquette": "Label",
+    "Statut": "Status",
+    "Aucun appareil dans ce don pour le moment.": "No device in this donation yet.",
+    "Ajouter des appareils depuis un fichier CSV": "Add devices from a CSV file",
+    "Fichier CSV (une ligne par appareil ; une ligne fausse et rien n’est ajouté)": (
+        "CSV file (one line per device; one wrong line and nothing is added)"
+    ),
+    "Importer": "Import",
+    # Certificates
+    "Tous": "All",
+    "Numéro": "Number",
+    "Nature": "Kind",
+    "Émis le": "Issued on",
+    "Aucun certificat pour le moment.": "No certificate yet.",
+    # Association
+    "Tout cocher": "Tick all",
+    "Choisir": "Choose",
+    "Appareils attribués à votre association": "Devices allocated to your association",
+    "Réception confirmée :": "Receipt confirmed:",
+    "Cochez les appareils arrivés, ou": "Tick the devices that arrived, or",
+    "scannez leurs étiquettes": "scan their labels",
+    "Aucun appareil en attente de réception.": "No device waiting for receipt.",
+    "Attestations de réception": "Receipt certificates",
+    "Aucune pour le moment.": "None yet.",
+    "Déjà reçus": "Already received",
+    # Coordination
+    "Attribuer des appareils reconditionnés": "Allocate refurbished devices",
+    "Appareils attribués :": "Devices allocated:",
+    "Attribuer les appareils cochés": "Allocate the ticked devices",
+    "Aucun appareil reconditionné en attente d’attribution.": (
+        "No refurbished device waiting for allocation."
+    ),
+    "Imprimer des étiquettes vierges": "Print blank labels",
+    "Pour un jour de collecte : des étiquettes sans appareil, associées au premier appareil "
+    "enregistré avec elles (en scannant l’étiquette dans le champ « étiquette » du don).": (
+        "For a collection day: labels without a device yet, each bound to the first device "
+        "registered with it (scan the label into the donation's “label” field)."
+    ),
+    "Nombre d’étiquettes": "Number of labels",
+    "Réserver et télécharger (PDF)": "Reserve and download (PDF)",
+    "appareils enregistrés": "devices registered",
+    "collectés": "collected",
+    "remis à des associations": "delivered to associations",
+    "recyclés": "recycled",
+    "CO₂e évité par le réemploi": "CO₂e avoided by reuse",
+    "Appareils par statut": "Devices by status",
+    "Part": "Share",
+    "Raccourcis": "Shortcuts",
+    "Attribuer des appareils": "Allocate devices",
+    "Enregistrer un don": "Register a donation",
+    "Organisations et comptes": "Organisations and accounts",
+    "Organisation créée :": "Organisation created:",
+    "Compte créé :": "Account created:",
+    "Nouvelle organisation": "New organisation",
+    "Raison sociale": "Legal name",
+    "Rôle": "Role",
+    "Nom court (étiquettes)": "Short name (labels)",
+    "E-mail": "E-mail",
+    "Téléphone": "Phone",
+    "Adresse": "Address",
+    "Commune": "Town",
+    "Créer l’organisation": "Create the organisation",
+    "Nouveau compte": "New account",
+    "Organisation": "Organisation",
+    "Nom complet": "Full name",
+    "E-mail de connexion": "Sign-in e-mail",
+    "Mot de passe provisoire (8 caractères au moins)": "Temporary password (8 characters or more)",
+    "Créer le compte": "Create the account",
+    "Nom": "Name",
+    "Du": "From",
+    "Au": "To",
+    "Appliquer": "Apply",
+    "Depuis le début": "Since the start",
+    "Objectif": "Target",
+    "Poids détourné de l’enfouissement :": "Weight kept out of landfill:",
+    "Valeur déclarée des dons :": "Declared value of the donations:",
+    "Par catégorie": "By category",
+    "Enregistrés": "Registered",
+    "Remis": "Delivered",
+    "Recyclés": "Recycled",
+    "CO₂e évité (kg)": "CO₂e avoided (kg)",
+    "Mois par mois": "Month by month",
+    "Mois": "Month",
+    "Collectés": "Collected",
+    "Donateurs": "Donors",
+    "Ateliers": "Workshops",
+    "Associations": "Associations",
+    "Reçus": "Received",
+    "Aucun pour cette période.": "None in this period.",
+    "Exporter les appareils (CSV)": "Export the devices (CSV)",
+    "Méthode": "Method",
+    "kg détournés de l’enfouissement": "kg kept out of landfill",
+    # Public pages
+    "Des entreprises calédoniennes donnent leurs ordinateurs ; des ateliers locaux les effacent "
+    "et les reconditionnent ; des associations les remettent à celles et ceux qui en ont "
+    "besoin.": (
+        "New Caledonian companies give their computers; local workshops wipe and refurbish them; "
+        "associations hand them on to people who need them."
+    ),
+    "Compteurs": "Counters",
+    "appareils collectés": "devices collected",
+    "de CO₂e évités par le réemploi": "of CO₂e avoided by reuse",
+    "Méthode : un appareil réemployé évite la fabrication d’un appareil neuf (empreinte "
+    "ADEME/Arcep 2022) ; un appareil recyclé compte son poids, pas de CO₂e.": (
+        "Method: a reused device spares the manufacture of a new one (ADEME/Arcep 2022 "
+        "footprint); a recycled device counts its weight, not CO₂e."
+    ),
+    "Certificat inconnu": "Unknown certificate",
+    "vérification d’un certificat": "certificate verification",
+    "Certificat authentique": "Genuine certificate",
+    "Ce numéro a bien été émis par": "This number was indeed issued by",
+    "heure de Nouméa": "Nouméa time",
+    "Empreinte SHA-256 du fichier PDF": "SHA-256 fingerprint of the PDF file",
+    "Vérification…": "Checking…",
+    "✔ Fichier authentique et intact.": "✔ Genuine, unaltered file.",
+    "✘ Ce fichier n’est pas l’original émis sous ce numéro (modifié ou autre document).": (
+        "✘ This file is not the original issued under this number (altered, or another document)."
+    ),
+    "Vérification impossible pour le moment.": "Cannot check right now.",
+    "Vérifier un fichier PDF reçu :": "Check a PDF file you received:",
+    "Un fichier est authentique si son empreinte SHA-256 est celle ci-dessus, à l’octet près.": (
+        "A file is genuine if its SHA-256 fingerprint is the one above, to the byte."
+    ),
+    "Aucun certificat n’a été émis sous le numéro": "No certificate was issued under the number",
+    "Vérifiez la saisie ou contactez": "Check what you typed, or contact",
+}

@@ -1,0 +1,218 @@
+"""The scan pages: `/d/{tag}` (the label's QR opens it) and `/scan`, batch mode for a pile."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from litestar import Request, Response, get, post
+from litestar.params import FromPath, FromQuery, JSONBody
+from litestar.response import Redirect, Template
+from msgspec import Struct
+
+from collecte.access import Principal
+from collecte.errors import NotFound
+from collecte.lifecycle import Action, LifecycleError, Role
+from collecte.services import accounts, certificates, devices, scanning, transitions
+from collecte.web.errors import status_of
+from collecte.web.pages import forms
+from collecte.web.pages.errors import (
+    PAGE_ERRORS,
+    explain,
+    explain_error,
+    failures_of,
+    message_of,
+)
+from collecte.web.pages.i18n import Words
+from collecte.web.pages.rendering import language_of, render
+from collecte.web.pages.session import current_principal, require_principal
+
+_ACTIONS = {action.value for action in Action}
+
+
+async def action_options(principal: Principal, actions: Iterable[str]) -> dict[str, Any]:
+    """The choices the actions' forms offer: destination workshops and associations."""
+    wanted = set(actions)
+    options: dict[str, Any] = {}
+    if principal.role is Role.COORDINATOR:
+        if "collect" in wanted:
+            options["reconditioners"] = await accounts.list_organizations(
+                principal, "reconditioner"
+            )
+        if "allocate" in wanted:
+            options["associations"] = await accounts.list_organizations(principal, "association")
+    return options
+
+
+async def visible_certificates(
+    request: Request[Any, Any, Any], principal: Principal, numbers: Iterable[str | None]
+) -> set[str]:
+    """Those of `numbers` the user may download (the others are shown without a link)."""
+    public_url = request.app.state.settings.public_url
+    visible = set()
+    for number in {n for n in numbers if n}:
+        try:
+            await certificates.get_certificate(principal, number, public_url)
+        except NotFound:
+            continue
+        visible.add(number)
+    return visible
+
+
+def _context(request: Request[Any, Any, Any]) -> transitions.Context:
+    return transitions.Context(request.app.state.settings, None)
+
+
+async def _device_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    tag: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    device = await devices.get_device(principal, tag)
+    numbers = [event["certificate_number"] for event in device["events"]]
+    return render(
+        request,
+        "scan/device.html",
+        status_code=status_code,
+        principal=principal,
+        device=device,
+        options=await action_options(principal, device["allowed_actions"]),
+        downloadable=await visible_certificates(
+            request, principal, [*numbers, context.get("certificate")]
+        ),
+        **context,
+    )
+
+
+@get(["/d/{tag:str}", "/D/{tag:str}"], name="device_page")
+async def device_page(
+    request: Request[Any, Any, Any],
+    tag: FromPath[str],
+    fait: FromQuery[str | None] = None,
+    certificat: FromQuery[str | None] = None,
+) -> Template:
+    """The device, its history, and one button per action the user may perform now."""
+    principal = require_principal(request)
+    done = fait if fait in _ACTIONS else None
+    return await _device_page(
+        request, principal, tag, done=done, certificate=certificat if done else None
+    )
+
+
+@post(["/d/{tag:str}", "/D/{tag:str}"], name="device_action", status_code=200)
+async def device_action(request: Request[Any, Any, Any], tag: FromPath[str]) -> Response[Any]:
+    """Perform the action of the submitted form; back to the device page (or its error)."""
+    principal = require_principal(request)
+    form = await request.form()
+    payload = forms.action_payload(form)
+    try:
+        result = await transitions.transition_device(principal, tag, payload, _context(request))
+    except PAGE_ERRORS as error:
+        return await _device_page(
+            request,
+            principal,
+            tag,
+            status_code=status_of(error),
+            error=explain_error(request, error),
+            detail=message_of(error),
+            failed_action=payload["action"],
+            values=dict(form.items()),
+        )
+    query = {"fait": payload["action"]}
+    if result["certificate"]:
+        query["certificat"] = result["certificate"]["number"]
+    return Redirect(f"/d/{result['tag']}", query_params=query, status_code=303)
+
+
+async def _batch_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    action: str | None,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    actions = [a.value for a in scanning.batch_actions(principal)]
+    chosen = action if action in actions else None
+    return render(
+        request,
+        "scan/batch.html",
+        status_code=status_code,
+        principal=principal,
+        actions=actions,
+        action=chosen,
+        options=await action_options(principal, [chosen] if chosen else []),
+        **context,
+    )
+
+
+@get("/scan", name="batch_page")
+async def batch_page(
+    request: Request[Any, Any, Any], action: FromQuery[str | None] = None
+) -> Template:
+    """Choose an action once, then scan label after label."""
+    principal = require_principal(request)
+    return await _batch_page(request, principal, action, codes=[])
+
+
+class ScanCheck(Struct, kw_only=True):
+    """One scanned code, the batch's action, and the tags already in the batch."""
+
+    code: str
+    action: str
+    scanned: list[str] = []
+
+
+@post("/scan/verifier", name="batch_check", status_code=200)
+async def batch_check(request: Request[Any, Any, Any], data: JSONBody[ScanCheck]) -> Response[Any]:
+    """Whether a scanned label may join the batch: accepted, already scanned, or refused (why)."""
+    principal = current_principal(request)
+    if principal is None:
+        message = "Session expirée : reconnectez-vous."
+        return Response({"result": "signed_out", "message": message}, status_code=401)
+    try:
+        answer = await scanning.check_scan(principal, data.code, data.action, data.scanned)
+    except LifecycleError as error:
+        return Response({"result": "refused", "message": error.message}, status_code=422)
+    if answer["result"] == "refused":
+        words = Words(language_of(request))
+        answer["detail"] = answer["message"]
+        answer["message"] = explain(
+            words, answer["code"], data.action, answer.get("status"), answer["message"]
+        )
+    return Response(answer)
+
+
+@post("/scan", name="batch_finish", status_code=200)
+async def batch_finish(request: Request[Any, Any, Any]) -> Template:
+    """ "Terminer": one transition for every scanned label, all or nothing."""
+    principal = require_principal(request)
+    form = await request.form()
+    payload = {**forms.action_payload(form), "tags": forms.codes(form)}
+    try:
+        result = await transitions.transition_batch(principal, payload, _context(request))
+    except PAGE_ERRORS as error:
+        return await _batch_page(
+            request,
+            principal,
+            payload["action"],
+            status_code=status_of(error),
+            error=message_of(error),
+            failures=failures_of(error),
+            codes=payload["tags"],
+            values=dict(form.items()),
+        )
+    numbers = [c["number"] for c in result["certificates"]]
+    return render(
+        request,
+        "scan/batch_done.html",
+        principal=principal,
+        result=result,
+        downloadable=await visible_certificates(request, principal, numbers),
+    )
+
+
+ROUTES = [device_page, device_action, batch_page, batch_check, batch_finish]

@@ -1,0 +1,81 @@
+"""Signing in and out of the pages, with the API's accounts and rate limit."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Any
+
+from litestar import Request, get, post
+from litestar.params import FromQuery
+from litestar.response import Redirect, Response, Template
+
+from collecte.errors import TooManyAttempts, Unauthenticated
+from collecte.services.accounts import LoginPolicy, login
+from collecte.tokens import issue_token
+from collecte.web.pages.rendering import render
+from collecte.web.pages.session import (
+    current_principal,
+    expired_session_cookie,
+    home_for,
+    safe_next,
+    session_cookie,
+)
+
+
+@get("/", name="home", sync_to_thread=False)
+def home(request: Request[Any, Any, Any]) -> Redirect:
+    """The user's own home page, or the sign-in page."""
+    principal = current_principal(request)
+    return Redirect(home_for(principal) if principal else "/connexion", status_code=303)
+
+
+@get("/connexion", name="sign_in_page", sync_to_thread=False)
+def sign_in_page(request: Request[Any, Any, Any], next: FromQuery[str | None] = None) -> Response:
+    """The sign-in form; an already signed-in user goes straight on."""
+    principal = current_principal(request)
+    target = safe_next(next)
+    if principal is not None:
+        return Redirect(target or home_for(principal), status_code=303)
+    return render(request, "session/sign_in.html", next=target or "", email="")
+
+
+@post("/connexion", name="sign_in", status_code=303)
+async def sign_in(request: Request[Any, Any, Any]) -> Response:
+    """Check e-mail and password with the API's rules (and rate limit); set the session cookie."""
+    form = await request.form()
+    email = str(form.get("email") or "")
+    target = safe_next(str(form.get("next") or ""))
+    settings = request.app.state.settings
+    policy = LoginPolicy(
+        max_failures=settings.login_max_failures,
+        window=timedelta(seconds=settings.login_window_seconds),
+    )
+    try:
+        principal = await login(email, str(form.get("password") or ""), policy)
+    except (Unauthenticated, TooManyAttempts) as error:
+        status = 429 if isinstance(error, TooManyAttempts) else 401
+        page: Template = render(
+            request,
+            "session/sign_in.html",
+            status_code=status,
+            next=target or "",
+            email=email,
+            error=error.message,
+        )
+        return page
+    ttl = timedelta(minutes=settings.token_ttl_minutes)
+    token = issue_token(principal, request.app.state.secret_key, ttl)
+    return Redirect(
+        target or home_for(principal),
+        status_code=303,
+        cookies=[session_cookie(request, token, ttl)],
+    )
+
+
+@post("/deconnexion", name="sign_out", status_code=303, sync_to_thread=False)
+def sign_out(request: Request[Any, Any, Any]) -> Redirect:
+    """Forget the session cookie."""
+    return Redirect("/connexion", status_code=303, cookies=[expired_session_cookie(request)])
+
+
+ROUTES = [home, sign_in_page, sign_in, sign_out]
