@@ -43,6 +43,8 @@ class Settings:
     max_devices_per_request: int = 5000
     pool_min_size: int = 2
     pool_max_size: int = 20
+    # Devices to collect per calendar year (Nouméa); 900 was the 2025 result.
+    yearly_target: int = 900
     labels_dir: Path = field(
         default_factory=lambda: Path(__file__).resolve().parent.parent / "labels"
     )
@@ -93,6 +95,7 @@ def load_settings() -> Settings:
         login_window_seconds=_int("COLLECTE_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),
         pool_min_size=_int("COLLECTE_POOL_MIN_SIZE", defaults.pool_min_size),
         pool_max_size=_int("COLLECTE_POOL_MAX_SIZE", defaults.pool_max_size),
+        yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),
         labels_dir=Path(env["COLLECTE_LABELS_DIR"])
         if env.get("COLLECTE_LABELS_DIR")
         else defaults.labels_dir,

@@ -7,6 +7,7 @@ from piccolo.columns import (
     BigInt,
     Boolean,
     Bytea,
+    Date,
     DoublePrecision,
     ForeignKey,
     Integer,
@@ -62,6 +63,33 @@ class Donation(Table, tablename="donation"):
     notes = Text(null=True, default=None)
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(index=True)
+
+
+class DeviceTally(Table, tablename="device_tally"):
+    """Running totals for `/api/totals`, kept by database triggers on `device`; never written by
+    the app (the `device_tally_triggers` migration holds the rules).
+
+    How many devices entered `status` during a Nouméa day, month or year (`grain`; `day` is the
+    first day of it), by one `dimension`: `category` (registered, delivered, recycled), `all`
+    (the other statuses), current `status` (registered), `donor` (registered, collected),
+    `reconditioner` (collected, delivered, recycled) or `association` (delivered); `key` holds
+    the value or the organisation id. A period of days reads whole years, whole months and the
+    remaining days: a year of totals reads a few thousand rows whatever the number of devices.
+    The view `device_tally_expected` computes the same rows straight from `device`.
+    """
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    grain = Varchar(length=5, help_text="day, month or year.")
+    day = Date(help_text="First day (Pacific/Noumea) of the day, month or year counted.")
+    status = Varchar(length=20, choices=Status)
+    dimension = Varchar(length=20, help_text="category, all, status, donor, reconditioner, …")
+    key = Varchar(length=20, help_text="The category, current status or organisation id.")
+    devices = BigInt(default=0)
+    weight_g = BigInt(default=0, help_text="Delivered and recycled devices only, in grams.")
+    value_xpf = BigInt(default=0, help_text="Registered and collected devices only.")
+    # Unique on (grain, day, status, dimension, key): an index made by the triggers' migration
+    # (Piccolo's Unique constraint is an ALTER TABLE, which SQLite lacks).
 
 
 class Device(Table, tablename="device"):
@@ -203,6 +231,9 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Organization,
     User,
     Donation,
+    # Before Device: emptying tables in reverse order removes devices (whose triggers adjust
+    # the tally) before the tally itself.
+    DeviceTally,
     Device,
     DeviceEvent,
     Certificate,

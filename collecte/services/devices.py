@@ -8,6 +8,7 @@ from piccolo.query import Select
 
 from collecte import tags
 from collecte.access import Principal, can_see_device
+from collecte.device_sql import read_device
 from collecte.errors import Invalid, NotFound
 from collecte.lifecycle import DeviceState, Role, Status, allowed_actions
 from collecte.tables import Device, DeviceEvent
@@ -142,5 +143,9 @@ async def get_visible_row(principal: Principal, tag: str) -> dict[str, Any]:
 
 async def get_device(principal: Principal, code: object, field: str = "tag") -> dict[str, Any]:
     """A device by tag or label URL, with its history and the caller's allowed actions."""
-    row = await get_visible_row(principal, parse_code(code, field))
-    return await device_view(row, principal)
+    tag = parse_code(code, field)
+    found = await read_device(tag)  # one statement: the scan that precedes every action
+    if found is None or not can_see_device(principal, state_of(found[0])):
+        raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+    row, events = found
+    return {**device_summary(row, principal), "events": [event_view(e) for e in events]}

@@ -1,8 +1,13 @@
 """Moving devices through the lifecycle, one at a time or as an all-or-nothing batch.
 
-Each call is one transaction: the status update is conditioned on the status the rules were
-checked against (`UPDATE … WHERE status = expected`), so two scanners racing on one device give
-one success and one 409, never two events.
+Each call is atomic: the status update is conditioned on the status the rules were checked
+against (`UPDATE … WHERE status = expected`), so two scanners racing on one device give one
+success and one 409, never two events.
+
+A single-device action without a certificate is the scanners' hot path: one statement reads the
+device with its history, one statement moves it and logs the event (`collecte.device_sql`), and
+the answer is built from the rows in hand. Actions that issue a certificate run in one write
+transaction, since the number, the PDF and the events that cite it commit together.
 """
 
 from __future__ import annotations
@@ -12,19 +17,25 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from piccolo.engine.postgres import PostgresEngine
+
 from collecte import tags
 from collecte.access import Principal, can_see_device
 from collecte.clock import now
-from collecte.db import write_transaction
+from collecte.db import current_engine, write_transaction
+from collecte.device_sql import move_device, move_device_by_tag, read_device
 from collecte.errors import BatchRejected, Conflict, Invalid, NotFound
 from collecte.lifecycle import (
+    RULES,
     Action,
+    InvalidData,
     LifecycleError,
     NotYourDevice,
     Role,
     RoleNotAllowed,
     Status,
     WrongStatus,
+    certificate_for,
     check_transition,
     parse_action,
     validate_data,
@@ -33,7 +44,7 @@ from collecte.services.certificates import LANGUAGES, Issued, issue_for_transiti
 from collecte.services.devices import (
     device_select,
     device_summary,
-    device_view,
+    event_view,
     parse_code,
     state_of,
 )
@@ -47,14 +58,22 @@ _TARGETS = {
 }
 
 
-async def _check_targets(data: dict[str, Any]) -> None:
+async def _check_targets(data: dict[str, Any]) -> dict[str, str]:
+    """Check the organisations the data points at; return their names by field."""
+    names = {}
     for field, kind in _TARGETS.items():
         target = data.get(field)
         if target is None:
             continue
-        row = await Organization.select(Organization.kind).where(Organization.id == target).first()
+        row = (
+            await Organization.select(Organization.kind, Organization.name)
+            .where(Organization.id == target)
+            .first()
+        )
         if row is None or row["kind"] != kind.value:
             raise Invalid(f"Le champ « {field} » ne désigne pas un(e) {kind.value}.", field)
+        names[field] = row["name"]
+    return names
 
 
 def _changes(action: Action, to_status: Status, data: dict[str, Any], at: datetime) -> dict:
@@ -76,29 +95,40 @@ def _changes(action: Action, to_status: Status, data: dict[str, Any], at: dateti
     return changes
 
 
-def _event(
+def _event_fields(
     principal: Principal,
-    device_id: int,
     action: Action,
     from_status: Status,
     to_status: Status,
     data: dict[str, Any],
     at: datetime,
     certificate_number: str | None = None,
-) -> DeviceEvent:
-    return DeviceEvent(
-        device=device_id,
-        action=action.value,
-        from_status=from_status.value,
-        to_status=to_status.value,
-        actor_user=principal.user_id,
-        actor_name=principal.display_name,
-        actor_organization=principal.organization_id,
-        actor_organization_name=principal.organization_name,
-        actor_role=principal.role.value,
-        created_at=at,
-        data=data,
-        certificate_number=certificate_number,
+) -> dict[str, Any]:
+    """The columns of the event a transition appends, but its device."""
+    return {
+        "action": action.value,
+        "from_status": from_status.value,
+        "to_status": to_status.value,
+        "actor_user": principal.user_id,
+        "actor_name": principal.display_name,
+        "actor_organization": principal.organization_id,
+        "actor_organization_name": principal.organization_name,
+        "actor_role": principal.role.value,
+        "created_at": at,
+        "data": data,
+        "certificate_number": certificate_number,
+    }
+
+
+async def _lost_race(ids: Sequence[int]) -> Conflict:
+    """The 409 for devices another scanner moved between our read and our update."""
+    current = await Device.select(Device.tag, Device.status).where(Device.id.is_in(list(ids)))
+    detail = ", ".join(f"{tags.display(r['tag'])} ({r['status']})" for r in current)
+    return Conflict(
+        f"Un autre scan vient de modifier : {detail}. Rien n’a été enregistré.",
+        "tags",
+        code="wrong_status",
+        current_status=current[0]["status"] if current else None,
     )
 
 
@@ -137,30 +167,24 @@ async def _apply(
             .returning(Device.id)
         )
         if len(updated) != len(ids):
-            lost = sorted(set(ids) - {r["id"] for r in updated})
-            current = await Device.select(Device.tag, Device.status).where(Device.id.is_in(lost))
-            detail = ", ".join(f"{tags.display(r['tag'])} ({r['status']})" for r in current)
-            raise Conflict(
-                f"Un autre scan vient de modifier : {detail}. Rien n’a été enregistré.",
-                "tags",
-                code="wrong_status",
-                current_status=current[0]["status"] if current else None,
-            )
+            raise await _lost_race(sorted(set(ids) - {r["id"] for r in updated}))
     issued = await issue_for_transition(
         principal, action, rows, data, at, context.settings, context.language
     )
     number_of = {device_id: item.number for item in issued for device_id in item.device_ids}
     await DeviceEvent.insert(
         *[
-            _event(
-                principal,
-                row["id"],
-                action,
-                Status(row["status"]),
-                targets[row["id"]],
-                data,
-                at,
-                number_of.get(row["id"]),
+            DeviceEvent(
+                device=row["id"],
+                **_event_fields(
+                    principal,
+                    action,
+                    Status(row["status"]),
+                    targets[row["id"]],
+                    data,
+                    at,
+                    number_of.get(row["id"]),
+                ),
             )
             for row in rows
         ]
@@ -170,16 +194,99 @@ async def _apply(
 
 async def _checked_data(
     principal: Principal, action: Action, payload: dict[str, Any]
-) -> dict[str, Any]:
-    """The action's cleaned data, checked after the rules so 403/409 come before 422."""
+) -> tuple[dict[str, Any], dict[str, str]]:
+    """The action's cleaned data, checked after the rules so 403/409 come before 422, and the
+    names of the organisations it points at."""
     data = validate_data(action, payload, principal.actor)
-    await _check_targets(data)
-    return data
+    return data, await _check_targets(data)
 
 
 def _check_language(language: str | None) -> None:
     if language is not None and language not in LANGUAGES:
         raise Invalid("Le paramètre « lang » doit valoir fr ou en.", "lang")
+
+
+async def _read_visible(
+    principal: Principal, tag: str
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    found = await read_device(tag)
+    if found is None or not can_see_device(principal, state_of(found[0])):
+        raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+    return found
+
+
+def _view(
+    row: dict[str, Any], events: list[dict[str, Any]], principal: Principal
+) -> dict[str, Any]:
+    return {**device_summary(row, principal), "events": [event_view(e) for e in events]}
+
+
+def _answer(
+    principal: Principal,
+    found: tuple[dict[str, Any], list[dict[str, Any]]],
+    changes: dict[str, Any],
+    names: dict[str, str],
+    event: dict[str, Any],
+) -> dict[str, Any]:
+    """The device after a move, from the rows in hand: what a re-read would give."""
+    row, events = found
+    moved = {**row, **changes}
+    for field, name in names.items():
+        moved[f"{field.removesuffix('_id')}_name"] = name
+    return {**_view(moved, [*events, event], principal), "certificate": None}
+
+
+def _column_changes(action: Action, to_status: Status, data: dict[str, Any], at: datetime) -> dict:
+    return {
+        column._meta.db_column_name: value
+        for column, value in _changes(action, to_status, data, at).items()
+    }
+
+
+async def _move_one_sqlite(
+    principal: Principal, tag: str, action: Action, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """An action without certificate, inside the write transaction: read, check, update."""
+    row, events = await _read_visible(principal, tag)
+    from_status = Status(row["status"])
+    to_status = check_transition(state_of(row), principal.actor, action)
+    data, names = await _checked_data(principal, action, payload)
+    at = now()
+    changes = _column_changes(action, to_status, data, at)
+    event = _event_fields(principal, action, from_status, to_status, data, at)
+    event_id = await move_device(row["id"], from_status.value, changes, event)
+    if event_id is None:
+        raise await _lost_race([row["id"]])
+    event = {"id": event_id, "device": row["id"], **event}
+    return _answer(principal, (row, events), changes, names, event)
+
+
+async def _move_one_postgres(
+    principal: Principal, tag: str, action: Action, payload: dict[str, Any]
+) -> dict[str, Any]:
+    """An action without certificate in one round trip: the statement checks the rules as SQL
+    (derived from them), moves the device and logs the event, and returns the device as it
+    was; when nothing moved, the rules say why."""
+    try:
+        data, names = await _checked_data(principal, action, payload)
+    except (InvalidData, Invalid):
+        # The rules speak before the data: a 404, 403 or 409 wins over a 422.
+        row, _ = await _read_visible(principal, tag)
+        check_transition(state_of(row), principal.actor, action)
+        raise
+    at = now()
+    to_status = RULES[action].to_status
+    changes = _column_changes(action, to_status, data, at)
+    event = _event_fields(principal, action, Status.REGISTERED, to_status, data, at)
+    found, event_id = await move_device_by_tag(tag, principal.actor, action, changes, event)
+    if found is None or not can_see_device(principal, state_of(found[0])):
+        raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+    row = found[0]
+    if event_id is None:
+        check_transition(state_of(row), principal.actor, action)
+        raise await _lost_race([row["id"]])  # allowed as we saw it: another scan came first
+    event = {**event, "id": event_id, "device": row["id"], "from_status": row["status"]}
+    return _answer(principal, found, changes, names, event)
 
 
 async def transition_device(
@@ -189,17 +296,27 @@ async def transition_device(
     _check_language(context.language)
     tag = parse_code(code, "tag")
     action = parse_action(payload.get("action"))
+    if certificate_for(action) is None:
+        if isinstance(current_engine(), PostgresEngine):
+            # One statement, atomic by itself (it joins the caller's transaction when there is
+            # one, as for an Idempotency-Key).
+            return await _move_one_postgres(principal, tag, action, payload)
+        async with write_transaction():
+            return await _move_one_sqlite(principal, tag, action, payload)
     async with write_transaction():
-        row = await device_select().where(Device.tag == tag).first()
-        if row is None or not can_see_device(principal, state_of(row)):
-            raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+        row, _ = await _read_visible(principal, tag)
         check_transition(state_of(row), principal.actor, action)
-        data = await _checked_data(principal, action, payload)
+        data, _ = await _checked_data(principal, action, payload)
         _, issued = await _apply(principal, [row], action, data, context)
-        updated = await device_select().where(Device.id == row["id"]).first()
-        assert updated is not None
-        view = await device_view(updated, principal)
-        return {**view, "certificate": issued[0].as_json() if issued else None}
+        # Not re-checked for visibility: a reconditioner collecting for another one no longer
+        # sees the device, but sees the answer to what it just did.
+        found = await read_device(tag)
+        assert found is not None
+        row, events = found
+        return {
+            **_view(row, events, principal),
+            "certificate": issued[0].as_json() if issued else None,
+        }
 
 
 def _failure(tag: str, status: int, error: Exception, current: str | None = None) -> dict:
@@ -263,7 +380,7 @@ async def transition_batch(
                 status,
                 failures,
             )
-        data = await _checked_data(principal, action, payload)
+        data, _ = await _checked_data(principal, action, payload)
         ids, issued = await _apply(principal, accepted, action, data, context)
         updated = await device_select().where(Device.id.is_in(ids)).order_by(Device.id)
         return {

@@ -17,6 +17,7 @@ from collecte import __version__
 from collecte.db import close_pool, current_engine, engine_for, start_pool, use_engine
 from collecte.services.accounts import signing_secret
 from collecte.settings import Settings, load_settings
+from collecte.web import pages
 from collecte.web.auth import BearerTokenMiddleware
 from collecte.web.controllers import (
     auth,
@@ -24,12 +25,16 @@ from collecte.web.controllers import (
     devices,
     donations,
     health,
+    labels,
     organizations,
+    totals,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
+from collecte.web.openapi_errors import document_errors
 
 ROUTES: list[Any] = [
     health.health,
+    health.ping,
     auth.sign_in,
     organizations.create_organization,
     organizations.list_organizations,
@@ -48,7 +53,14 @@ ROUTES: list[Any] = [
     certificates.certificate_pdf,
     certificates.verify_number,
     certificates.verify_pdf,
-    certificates.verify_page,
+    labels.list_formats,
+    labels.donation_labels,
+    labels.tag_labels,
+    labels.device_label,
+    labels.blank_tags,
+    totals.get_totals,
+    totals.devices_csv,
+    totals.public_totals,
 ]
 
 
@@ -83,6 +95,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     PostgreSQL's pool; tests pass False and manage the engine themselves.
     """
     settings = settings or load_settings()
+    csrf = pages.csrf_config(settings)
 
     async def on_startup(app: Litestar) -> None:
         if manage_database:
@@ -91,13 +104,17 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             await start_pool(engine, settings.pool_min_size, settings.pool_max_size)
         if app.state.secret_key is None:
             app.state.secret_key = await signing_secret()
+            pages.use_signing_secret(csrf, app.state.secret_key)
 
     async def on_shutdown(_: Litestar) -> None:
         if manage_database:
             await close_pool(current_engine())
 
+    document_errors(ROUTES)
     config = AppConfig(
-        route_handlers=ROUTES,
+        route_handlers=[*ROUTES, *pages.routers()],
+        template_config=pages.template_config(),
+        csrf_config=csrf,
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers=EXCEPTION_HANDLERS,
         openapi_config=_openapi(),

@@ -57,12 +57,18 @@ def _body(status: int, detail: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {"status_code": status, "detail": detail, "extra": extra}
 
 
+def status_of(error: Exception) -> int:
+    """The HTTP status of a domain, lifecycle or tag error (the pages use it too)."""
+    if isinstance(error, BatchRejected):
+        return error.status_code
+    if isinstance(error, TagError):
+        return HTTP_422_UNPROCESSABLE_ENTITY
+    return next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+
+
 def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Answer a domain or lifecycle error with its status, message, code and field."""
-    if isinstance(error, BatchRejected):
-        status = error.status_code
-    else:
-        status = next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
+    status = status_of(error)
     extra: dict[str, Any] = {"code": getattr(error, "code", "error")}
     field = getattr(error, "field", None)
     if field:
@@ -130,9 +136,17 @@ def database_value_handler(_: Request[Any, Any, Any], error: Exception) -> Respo
     return Response(_body(status, detail, {"code": "invalid_value"}), status_code=status)
 
 
-def http_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+_NOT_PAGES = ("/api/", "/schema", "/health", "/static/")
+
+
+def http_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Litestar's own HTTP errors (401 from the middleware, 404 routes, 405, 413…)."""
     assert isinstance(error, HTTPException)
+    wants_page = "text/html" in request.headers.get("accept", "")
+    if error.status_code == 404 and wants_page and not request.url.path.startswith(_NOT_PAGES):
+        from collecte.web.pages.errors import page_not_found  # the pages import this module
+
+        return page_not_found(request)
     body = _body(error.status_code, error.detail, {"code": "http_error"})
     return Response(body, status_code=error.status_code, headers=error.headers)
 

@@ -1,4 +1,4 @@
-"""Liveness and database check."""
+"""Liveness and database check, and a constant answer for measuring the stack's own cost."""
 
 from __future__ import annotations
 
@@ -18,3 +18,9 @@ async def health() -> Response[dict[str, Any]]:
     except Exception:
         return Response({"status": "degraded", "database": "unreachable"}, status_code=503)
     return Response({"status": "ok", "database": "ok"})
+
+
+@get("/api/ping", opt=PUBLIC, tags=["public"], summary="A constant answer (no database)")
+async def ping() -> dict[str, str]:
+    """`{"ping": "pong"}` through the whole middleware stack: the raw ceiling of `make bench`."""
+    return {"ping": "pong"}

@@ -1,0 +1,537 @@
+"""Benchmark: the scan-and-transition endpoint under 32 concurrent clients, beside the raw ceiling.
+
+For each backend — SQLite (a temporary file) and PostgreSQL (a database created, then dropped, on
+the server of COLLECTE_BENCH_POSTGRES_URL, default postgresql://postgres@127.0.0.1:5432/test) —
+the real server is started as `collecte serve` starts it (migrations, then one uvicorn worker) on
+127.0.0.1, distinct devices are seeded, and wrk drives it with 32 connections for a fixed time:
+
+- ceiling: `GET /api/ping`, a constant answer through the same app and middleware, no database;
+- receive: `POST /api/devices/{tag}/transitions` `{"action": "receive"}` by the reconditioner,
+  one distinct device per request (the main figure: an action without a certificate);
+- collect: the same with `collect`, which issues a donation certificate (a PDF) inside the
+  transition, reported separately.
+
+Targets (issue 7): on PostgreSQL, receive at ≥ 20 % of the ceiling's requests/s with p99 < 50 ms;
+on SQLite, no "database is locked" answer ever. After each run the database is checked: one
+event per acknowledged transition, none twice. Exit status 1 if a correctness check fails (any
+5xx, a lock error, a missing or doubled event) or the bench cannot run; missed speed targets
+are printed, not fatal (timings on a shared 2-core machine are noisy).
+
+    python bench/bench_load.py [--duration 10] [--connections 32] [--backends sqlite,postgres]
+
+wrk (Debian's package) is installed with apt-get when missing and we are root.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import json
+import os
+import platform
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from collecte import tags  # noqa: E402
+from collecte.access import Principal  # noqa: E402
+from collecte.clock import now  # noqa: E402
+from collecte.db import current_engine  # noqa: E402
+from collecte.lifecycle import REGISTER_EVENT, Role, Status  # noqa: E402
+from collecte.tables import Device, DeviceEvent, Donation  # noqa: E402
+from collecte.tokens import issue_token  # noqa: E402
+from tests.factory import SECRET, Account, make_account, make_organization  # noqa: E402
+from tests.live import LiveServer, dedicated_database, running  # noqa: E402
+
+DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
+WARM_UP_S = 2
+# Devices seeded per transition run: enough for this many requests per second, all distinct.
+MAX_RATE = {"receive": 5000, "collect": 1000}
+TARGET_SHARE = 0.20
+TARGET_P99_MS = 50.0
+
+# wrk's script: one distinct tag per request (each thread takes every n-th line of the file),
+# counts statuses and "database is locked" bodies, and prints its figures as one JSON line.
+WRK_SCRIPT = r"""
+local thread_count = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", thread_count)
+  thread_count = thread_count + 1
+  table.insert(threads, thread)
+end
+
+function init(args)
+  mode = args[1]
+  token = args[4]
+  body = args[3]
+  step = tonumber(args[5])
+  codes = {}
+  if mode == "post" then
+    for line in io.lines(args[2]) do codes[#codes + 1] = line end
+  end
+  next_index = id + 1
+  ok, conflict, client_error, server_error, locked, exhausted = 0, 0, 0, 0, 0, 0
+  headers = {["Authorization"] = "Bearer " .. token, ["Content-Type"] = "application/json"}
+end
+
+function request()
+  if mode ~= "post" then
+    return wrk.format("GET", "/api/ping", headers)
+  end
+  local index = next_index
+  next_index = next_index + step
+  if index > #codes then
+    exhausted = exhausted + 1
+    index = ((index - 1) % #codes) + 1
+  end
+  return wrk.format("POST", "/api/devices/" .. codes[index] .. "/transitions", headers, body)
+end
+
+function response(status, headers, body)
+  if status < 300 then ok = ok + 1
+  elseif status == 409 then conflict = conflict + 1
+  elseif status < 500 then client_error = client_error + 1
+  else server_error = server_error + 1 end
+  if body and string.find(body, "database is locked", 1, true) then locked = locked + 1 end
+end
+
+function done(summary, latency, requests)
+  local totals = {ok = 0, conflict = 0, client_error = 0, server_error = 0, locked = 0,
+                  exhausted = 0}
+  for _, thread in ipairs(threads) do
+    for name, _ in pairs(totals) do totals[name] = totals[name] + thread:get(name) end
+  end
+  local e = summary.errors
+  io.write(string.format(
+    '{"requests": %d, "duration_us": %d, "p50_us": %d, "p99_us": %d, "max_us": %d, ' ..
+    '"socket_errors": %d, "timeouts": %d, "ok": %d, "conflict": %d, "client_error": %d, ' ..
+    '"server_error": %d, "locked": %d, "exhausted": %d}\n',
+    summary.requests, summary.duration, latency:percentile(50), latency:percentile(99),
+    latency.max, e.connect + e.read + e.write, e.timeout, totals.ok, totals.conflict,
+    totals.client_error, totals.server_error, totals.locked, totals.exhausted))
+end
+"""
+
+
+@dataclass
+class Run:
+    """The figures of one wrk run."""
+
+    name: str
+    requests: int
+    seconds: float
+    p50_ms: float
+    p99_ms: float
+    max_ms: float
+    ok: int
+    errors: int
+    locked: int
+    exhausted: int
+    detail: dict[str, int]
+
+    @property
+    def rate(self) -> float:
+        """Completed requests per second."""
+        return self.requests / self.seconds if self.seconds else 0.0
+
+
+def ensure_wrk() -> str:
+    """The path of wrk, installed from Debian's packages when missing and we are root."""
+    found = shutil.which("wrk")
+    if found:
+        return found
+    if os.geteuid() == 0 and shutil.which("apt-get"):
+        print("Installing wrk (Debian package)…", flush=True)
+        env = {**os.environ, "DEBIAN_FRONTEND": "noninteractive"}
+        subprocess.run(["apt-get", "update", "-qq"], check=True, env=env)
+        subprocess.run(
+            ["apt-get", "install", "-y", "-qq", "--no-install-recommends", "wrk"],
+            check=True,
+            env=env,
+            stdout=subprocess.DEVNULL,
+        )
+        found = shutil.which("wrk")
+    if not found:
+        raise SystemExit("wrk is missing: sudo apt-get install wrk")
+    return found
+
+
+def run_wrk(
+    wrk: str,
+    workdir: Path,
+    name: str,
+    server: LiveServer,
+    token: str,
+    seconds: int,
+    connections: int,
+    codes: list[str] | None = None,
+    body: str = "",
+) -> Run:
+    """Run wrk against the server: GET /api/ping, or one POST per tag in `codes`."""
+    script = workdir / "bench.lua"
+    script.write_text(WRK_SCRIPT)
+    codes_file = workdir / f"{name}.tags"
+    codes_file.write_text("\n".join(codes or []) + "\n")
+    threads = 1  # one wrk thread keeps up easily and leaves the CPU to the server
+    command = [
+        wrk,
+        f"-t{threads}",
+        f"-c{connections}",
+        f"-d{seconds}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(script),
+        server.url,
+        "--",
+        "post" if codes else "get",
+        str(codes_file),
+        body,
+        token,
+        str(threads),
+    ]
+    result = subprocess.run(command, capture_output=True, text=True, check=False)
+    line = next((x for x in result.stdout.splitlines() if x.startswith("{")), None)
+    if result.returncode != 0 or line is None:
+        raise RuntimeError(f"wrk failed:\n{result.stdout}\n{result.stderr}")
+    figures = json.loads(line)
+    errors = figures["socket_errors"] + figures["timeouts"]
+    errors += figures["conflict"] + figures["client_error"] + figures["server_error"]
+    return Run(
+        name=name,
+        requests=figures["requests"],
+        seconds=figures["duration_us"] / 1e6,
+        p50_ms=figures["p50_us"] / 1000,
+        p99_ms=figures["p99_us"] / 1000,
+        max_ms=figures["max_us"] / 1000,
+        ok=figures["ok"],
+        errors=errors,
+        locked=figures["locked"],
+        exhausted=figures["exhausted"],
+        detail={k: figures[k] for k in ("conflict", "client_error", "server_error", "timeouts")}
+        | {"socket": figures["socket_errors"]},
+    )
+
+
+# --- seeding ------------------------------------------------------------------------------
+
+DEVICE_COLUMNS = (
+    "tag",
+    "donation",
+    "donor",
+    "category",
+    "brand",
+    "model",
+    "serial_number",
+    "has_storage",
+    "estimated_value_xpf",
+    "weight_kg",
+    "weight_estimated",
+    "status",
+    "reconditioner",
+    "registered_at",
+    "collected_at",
+    "updated_at",
+)
+
+
+def _fresh_tags(count: int) -> list[str]:
+    chosen: set[str] = set()
+    while len(chosen) < count:
+        chosen.add(tags.generate())
+    return sorted(chosen)
+
+
+async def _insert_devices(url: str, rows: list[tuple[Any, ...]]) -> None:
+    """Bulk insert (COPY on PostgreSQL, executemany on SQLite): seeding must not take minutes."""
+    if url.startswith("sqlite:///"):
+        path = url[len("sqlite:///") :]
+        placeholders = ", ".join("?" for _ in DEVICE_COLUMNS)
+        sql = f"INSERT INTO device ({', '.join(DEVICE_COLUMNS)}) VALUES ({placeholders})"
+
+        def insert() -> None:
+            with sqlite3.connect(path) as connection:
+                connection.executemany(sql, rows)
+
+        await asyncio.to_thread(insert)
+        return
+    engine: Any = current_engine()
+    async with engine.pool.acquire() as connection:
+        await connection.copy_records_to_table("device", records=rows, columns=DEVICE_COLUMNS)
+
+
+async def _append_events(donation_id: int, action: str, from_: str | None, to: str, who: Account):
+    """One event per device of the donation, as the service would have written it."""
+    await DeviceEvent.raw(
+        "INSERT INTO device_event (device, action, from_status, to_status, actor_user, "
+        "actor_name, actor_organization, actor_organization_name, actor_role, created_at, data) "
+        "SELECT id, {}, {}, {}, {}, {}, {}, {}, {}, {}, {} FROM device WHERE donation = {} "
+        "ORDER BY id",
+        action,
+        from_,
+        to,
+        who.user_id,
+        who.email,
+        who.organization_id,
+        who.organization_name,
+        who.role.value,
+        now(),
+        "{}",
+        donation_id,
+    )
+
+
+@dataclass(frozen=True)
+class Seeded:
+    """Who acts in the bench, and the devices waiting for each action."""
+
+    reconditioner: Account
+    by_action: dict[str, list[str]]
+
+
+async def seed(url: str, counts: dict[str, int]) -> Seeded:
+    """A donor, a reconditioner and a coordinator; devices `registered` (for collect) and
+    `collected` by the reconditioner (for receive), each with the events that led there."""
+    coordinator = await make_account(Role.COORDINATOR)
+    reconditioner = await make_account(Role.RECONDITIONER)
+    donor = await make_organization(Role.DONOR, ridet="1234567.001", address="1 rue de Sébastopol")
+    by_action: dict[str, list[str]] = {}
+    statuses = {"collect": Status.REGISTERED, "receive": Status.COLLECTED}
+    for number, (action, count) in enumerate(counts.items(), start=1):
+        donation = Donation(
+            number=f"LOT-2026-{number:05d}", donor=donor["id"], created_at=now(), notes="bench"
+        )
+        await donation.save()
+        at = now()
+        status = statuses[action]
+        collected = status is Status.COLLECTED
+        codes = _fresh_tags(count)
+        rows = [
+            (
+                tag,
+                donation.id,
+                donor["id"],
+                "laptop",
+                "Dell",
+                "Latitude 5490",
+                f"SN-{index:07d}",
+                True,
+                25_000,
+                1.6,
+                True,
+                status.value,
+                reconditioner.organization_id if collected else None,
+                at,
+                at if collected else None,
+                at,
+            )
+            for index, tag in enumerate(codes)
+        ]
+        await _insert_devices(url, rows)
+        await _append_events(donation.id, REGISTER_EVENT, None, "registered", coordinator)
+        if collected:
+            await _append_events(donation.id, "collect", "registered", "collected", reconditioner)
+        by_action[action] = codes
+    return Seeded(reconditioner, by_action)
+
+
+async def count_events(action: str) -> tuple[int, int]:
+    """Events of `action`, and (device, action) pairs appearing more than once."""
+    total = await DeviceEvent.count().where(DeviceEvent.action == action)
+    doubled = await DeviceEvent.raw(
+        "SELECT device FROM device_event WHERE action = {} GROUP BY device HAVING COUNT(*) > 1",
+        action,
+    )
+    return total, len(doubled)
+
+
+def _profile(
+    server: LiveServer, workdir: Path, backend: str, action: str, args: argparse.Namespace
+) -> subprocess.Popen[bytes] | None:
+    """With --profile, sample the server with py-spy during the run (collapsed stacks)."""
+    if not args.profile or server.process is None:
+        return None
+    py_spy = shutil.which("py-spy") or str(Path(sys.executable).parent / "py-spy")
+    output = Path(args.profile) / f"{backend}-{action}.txt"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    print(f"  profiling {action} into {output}")
+    command = [py_spy, "record", "--format", "raw", "--rate", "200", "--nonblocking"]
+    return subprocess.Popen(
+        [*command, "--duration", str(args.duration), "--pid", str(server.process.pid),
+         "--output", str(output)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+# --- the run ------------------------------------------------------------------------------
+
+
+@dataclass
+class BackendResult:
+    """Everything measured on one backend."""
+
+    backend: str
+    ceiling: Run
+    transitions: list[Run]
+    problems: list[str]
+
+
+async def bench_backend(
+    backend: str, wrk: str, workdir: Path, args: argparse.Namespace
+) -> BackendResult:
+    """Seed, serve, measure and check one backend."""
+    postgres_url = os.environ.get("COLLECTE_BENCH_POSTGRES_URL", DEFAULT_POSTGRES_URL)
+    counts = {action: MAX_RATE[action] * (args.duration + 2) for action in ("receive", "collect")}
+    async with dedicated_database(backend, workdir, postgres_url, pool=True) as url:
+        started = time.monotonic()
+        seeded = await seed(url, counts)
+        print(f"  seeded {sum(counts.values())} devices in {time.monotonic() - started:.1f} s")
+        recon = seeded.reconditioner
+        principal = Principal(
+            recon.user_id,
+            recon.email,
+            "Atelier bench",
+            recon.organization_id,
+            recon.organization_name,
+            Role.RECONDITIONER,
+        )
+        token = issue_token(principal, SECRET, timedelta(hours=2))
+        server = LiveServer(url, workdir / f"server-{backend}.log", SECRET)
+        problems: list[str] = []
+        with running(server):
+            run_wrk(wrk, workdir, "warm-up", server, token, WARM_UP_S, args.connections)
+            ceiling = run_wrk(
+                wrk, workdir, "ceiling", server, token, args.duration, args.connections
+            )
+            transitions = []
+            for action in ("receive", "collect"):
+                before, _ = await count_events(action)
+                profiler = _profile(server, workdir, backend, action, args)
+                run = run_wrk(
+                    wrk,
+                    workdir,
+                    action,
+                    server,
+                    token,
+                    args.duration,
+                    args.connections,
+                    codes=seeded.by_action[action],
+                    body=json.dumps({"action": action}),
+                )
+                transitions.append(run)
+                if profiler is not None:
+                    profiler.wait(timeout=args.duration + 30)
+                after, doubled = await count_events(action)
+                events = after - before
+                # Requests still in flight when wrk stops may commit without being counted.
+                if not run.ok <= events <= run.ok + args.connections:
+                    problems.append(f"{action}: {run.ok} acknowledged but {events} events")
+                if doubled:
+                    problems.append(f"{action}: {doubled} devices with two {action} events")
+                if run.exhausted:
+                    problems.append(f"{action}: ran out of seeded devices ({run.exhausted})")
+        log = server.log_path.read_text(errors="replace")
+        in_log = log.count("database is locked")
+        for run in [ceiling, *transitions]:
+            if run.detail["server_error"]:
+                problems.append(f"{run.name}: {run.detail['server_error']} answers 5xx")
+            if run.locked:
+                problems.append(f"{run.name}: {run.locked} 'database is locked' answers")
+        if in_log:
+            problems.append(f"'database is locked' {in_log} times in the server's log")
+    return BackendResult(backend, ceiling, transitions, problems)
+
+
+def _row(run: Run, ceiling: Run) -> str:
+    share = run.rate / ceiling.rate if ceiling.rate else 0.0
+    return (
+        f"  {run.name:<9} {run.rate:>8.0f} {share:>7.0%} {run.p50_ms:>8.1f} {run.p99_ms:>8.1f}"
+        f" {run.max_ms:>8.0f} {run.requests:>8} {run.errors:>7} {run.locked:>7}"
+    )
+
+
+def report(result: BackendResult) -> list[str]:
+    """Print one backend's table; return the targets missed."""
+    ceiling = result.ceiling
+    print(
+        f"\n  {result.backend}: {ceiling.seconds:.0f} s per run, 32 connections\n"
+        f"  {'endpoint':<9} {'req/s':>8} {'of ceil':>7} {'p50 ms':>8} {'p99 ms':>8}"
+        f" {'max ms':>8} {'requests':>8} {'errors':>7} {'locked':>7}"
+    )
+    print(_row(ceiling, ceiling) + "   ← baseline: GET /api/ping, same stack, no database")
+    for run in result.transitions:
+        note = "   ← main figure (no certificate)" if run.name == "receive" else (
+            "   ← issues a donation certificate PDF per request"
+        )
+        print(_row(run, ceiling) + note)
+    missed = []
+    receive = next(r for r in result.transitions if r.name == "receive")
+    share = receive.rate / ceiling.rate if ceiling.rate else 0.0
+    if result.backend == "postgres":
+        checks = [
+            (f"receive ≥ {TARGET_SHARE:.0%} of the ceiling", share >= TARGET_SHARE, f"{share:.0%}"),
+            (
+                f"receive p99 < {TARGET_P99_MS:.0f} ms",
+                receive.p99_ms < TARGET_P99_MS,
+                f"{receive.p99_ms:.1f} ms",
+            ),
+        ]
+    else:
+        locked = sum(r.locked for r in [ceiling, *result.transitions])
+        checks = [('no "database is locked" answer', locked == 0, str(locked))]
+    for label, met, value in checks:
+        print(f"  target: {label:<36} {value:>9}  {'met' if met else 'MISSED'}")
+        if not met:
+            missed.append(f"{result.backend}: {label} ({value})")
+    for problem in result.problems:
+        print(f"  PROBLEM: {problem}")
+    return missed
+
+
+def main() -> int:
+    """Run the benchmark on each backend and print the figures beside their baseline."""
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
+    parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument("--profile", help="folder for py-spy profiles of the transition runs")
+    args = parser.parse_args()
+    wrk = ensure_wrk()
+    cores = os.cpu_count()
+    print(
+        f"bench_load: {time.strftime('%Y-%m-%d %H:%M')}, {platform.python_implementation()} "
+        f"{platform.python_version()}, {cores} cores, {platform.machine()}; wrk, 1 thread, "
+        f"{args.connections} connections, {args.duration} s per run after a {WARM_UP_S} s warm-up"
+    )
+    results = []
+    failed = False
+    with tempfile.TemporaryDirectory(prefix="collecte-bench-") as tmp:
+        for backend in args.backends.split(","):
+            print(f"\n== {backend}", flush=True)
+            try:
+                result = asyncio.run(bench_backend(backend, wrk, Path(tmp), args))
+            except (OSError, RuntimeError) as error:
+                print(f"  FAILED: {error}")
+                failed = True
+                continue
+            results.append(result)
+            report(result)
+            failed = failed or bool(result.problems)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,387 @@
+"""Totals and environmental impact, computed from the tally's sums. Pure: no web, no database.
+
+Definitions (README, "Totals and impact"):
+- Days are Pacific/Noumea days: a period runs from 00:00 in Nouméa on `from` to 24:00 on `to`.
+- Each figure counts the devices that *entered* a status during the period, by the date of that
+  status (`registered_at`, `collected_at`, …):
+  - `devices.total`, `by_status`, `by_category`: the devices registered in the period, by their
+    current status and by category (a cohort: each breakdown sums to `total`);
+  - `flow`: for every status, the devices that entered it in the period (the funnel);
+  - `impact.reused`: delivered in the period; `impact.recycled`: recycled in the period;
+    `weight_kg`: their weight (delivered + recycled); `co2e_avoided_kg`: the category's factor for
+    each reused device (a recycled device counts its weight, not CO₂e);
+  - `declared_value_xpf`: the declared values of the devices collected (handed over) in the
+    period, as on the donation certificates issued in it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from collecte.clock import NOUMEA
+from collecte.errors import Invalid
+from collecte.impact_factors import ImpactFactors
+from collecte.lifecycle import Category, Status
+
+_DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# The statuses of the monthly series, in the order the dashboard shows them.
+MONTHLY_STATUSES = (Status.COLLECTED, Status.DELIVERED, Status.RECYCLED)
+
+
+@dataclass(frozen=True)
+class Period:
+    """Nouméa days, both included; None leaves that side open."""
+
+    start: date | None = None
+    end: date | None = None
+
+    def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
+        """[00:00 Nouméa on `start`, 24:00 Nouméa on `end`) as UTC instants."""
+        return (
+            _noumea_midnight(self.start) if self.start else None,
+            _noumea_midnight(self.end + timedelta(days=1)) if self.end else None,
+        )
+
+    def as_json(self) -> dict[str, Any]:
+        """The period as the answer states it."""
+        return {
+            "from": self.start.isoformat() if self.start else None,
+            "to": self.end.isoformat() if self.end else None,
+            "timezone": "Pacific/Noumea",
+        }
+
+
+@dataclass(frozen=True)
+class Span:
+    """The tally rows of one grain whose first day lies in [first, last] (None: open)."""
+
+    grain: str  # day, month or year
+    first: date | None
+    last: date | None
+
+
+def _month_end(day: date) -> date:
+    return _next_month(_month(day)) - timedelta(days=1)
+
+
+def spans(period: Period, coarsest: str = "year") -> list[Span]:
+    """The period as whole years, whole months and remaining days: at most five spans.
+
+    `coarsest="month"` stops at months (for the monthly series).
+    """
+    start, end = period.start, period.end
+    head: list[Span] = []
+    tail: list[Span] = []
+
+    def empty() -> bool:
+        return start is not None and end is not None and start > end
+
+    if start is not None and start.day != 1:
+        last = _month_end(start) if end is None else min(end, _month_end(start))
+        head.append(Span("day", start, last))
+        start = last + timedelta(days=1)
+    if empty():
+        return head
+    if end is not None and end != _month_end(end):
+        first = _month(end) if start is None else max(start, _month(end))
+        tail.insert(0, Span("day", first, end))
+        end = first - timedelta(days=1)
+    if empty():
+        return head + tail
+    # Now start is None or the first of a month, end None or the last day of a month.
+    if coarsest == "month":
+        return [*head, Span("month", start, None if end is None else _month(end)), *tail]
+    if start is not None and start.month != 1:
+        year_end = date(start.year, 12, 31)
+        last = year_end if end is None else min(end, year_end)
+        head.append(Span("month", start, _month(last)))
+        start = last + timedelta(days=1)
+    if empty():
+        return head + tail
+    if end is not None and end.month != 12:
+        year_start = date(end.year, 1, 1)
+        first = year_start if start is None else max(start, year_start)
+        tail.insert(0, Span("month", first, _month(end)))
+        end = first - timedelta(days=1)
+    if empty():
+        return head + tail
+    return [*head, Span("year", start, None if end is None else date(end.year, 1, 1)), *tail]
+
+
+def _noumea_midnight(day: date) -> datetime:
+    return datetime.combine(day, time(0), tzinfo=NOUMEA).astimezone(UTC)
+
+
+def noumea_day(moment: datetime) -> date:
+    """The calendar day in Nouméa at `moment`."""
+    return moment.astimezone(NOUMEA).date()
+
+
+def parse_day(value: str | None, field: str) -> date | None:
+    """A `YYYY-MM-DD` day, None when absent or empty; Invalid naming `field` otherwise."""
+    if value is None or not value.strip():
+        return None
+    raw = value.strip()
+    try:
+        if not _DAY.fullmatch(raw):
+            raise ValueError
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise Invalid(
+            f"Le paramètre « {field} » doit être une date AAAA-MM-JJ (reçu « {value} »).", field
+        ) from None
+
+
+def parse_period(start: str | None, end: str | None) -> Period:
+    """The period of `?from=&to=`; Invalid naming the parameter when malformed or reversed."""
+    period = Period(parse_day(start, "from"), parse_day(end, "to"))
+    if period.start and period.end and period.start > period.end:
+        raise Invalid(
+            f"Le paramètre « from » ({period.start.isoformat()}) doit précéder ou égaler "
+            f"« to » ({period.end.isoformat()}).",
+            "from",
+        )
+    return period
+
+
+@dataclass(frozen=True)
+class TallySum:
+    """One grouped row of the tally: devices that entered `status` in the period, by `key`."""
+
+    status: str
+    dimension: str
+    key: str
+    devices: int
+    weight_g: int = 0
+    value_xpf: int = 0
+
+
+@dataclass
+class _Acc:
+    devices: int = 0
+    weight_g: int = 0
+    value_xpf: int = 0
+
+
+def _kg(grams: int) -> float:
+    return round(grams / 1000, 3)
+
+
+def _index(sums: Iterable[TallySum]) -> dict[tuple[str, str], dict[str, _Acc]]:
+    """(status, dimension) → key → sums."""
+    found: dict[tuple[str, str], dict[str, _Acc]] = defaultdict(lambda: defaultdict(_Acc))
+    for row in sums:
+        acc = found[(row.status, row.dimension)][row.key]
+        acc.devices += row.devices
+        acc.weight_g += row.weight_g
+        acc.value_xpf += row.value_xpf
+    return found
+
+
+def organization_ids(sums: Iterable[TallySum]) -> set[int]:
+    """The organisations the sums name (whose names the answer shows)."""
+    return {
+        int(row.key)
+        for row in sums
+        if row.dimension in ("donor", "reconditioner", "association") and row.devices
+    }
+
+
+def _by(found: Mapping[tuple[str, str], Mapping[str, _Acc]], status: Status, dimension: str):
+    return found.get((status.value, dimension), {})
+
+
+def _total(found: Mapping[tuple[str, str], Mapping[str, _Acc]], status: Status) -> _Acc:
+    """Everything that entered `status` (counted by category, or as `all` for some statuses)."""
+    total = _Acc()
+    counted = [*_by(found, status, "category").values(), *_by(found, status, "all").values()]
+    for acc in counted:
+        total.devices += acc.devices
+        total.weight_g += acc.weight_g
+        total.value_xpf += acc.value_xpf
+    return total
+
+
+def _party_rows(
+    names: Mapping[int, str], columns: Mapping[str, Mapping[str, _Acc]], value: str | None = None
+) -> dict[int, dict[str, Any]]:
+    rows: dict[int, dict[str, Any]] = {}
+    for column, by_key in columns.items():
+        for key, acc in by_key.items():
+            if not (acc.devices or acc.weight_g or acc.value_xpf):
+                continue
+            org = int(key)
+            row = rows.setdefault(org, {"id": org, "name": names.get(org, f"#{org}")})
+            row[column] = row.get(column, 0) + acc.devices
+            if column == value:
+                row["declared_value_xpf"] = row.get("declared_value_xpf", 0) + acc.value_xpf
+            if column in ("reused", "recycled", "delivered"):
+                row["weight_g"] = row.get("weight_g", 0) + acc.weight_g
+    return rows
+
+
+def _finish(rows: dict[int, dict[str, Any]], columns: list[str], order: list[str]) -> list[dict]:
+    finished = []
+    for row in rows.values():
+        for column in columns:
+            row.setdefault(column, 0)
+        if "weight_g" in row:
+            row["weight_kg"] = _kg(row.pop("weight_g"))
+        finished.append(row)
+    finished.sort(key=lambda r: (*(-r[c] for c in order), r["name"], r["id"]))
+    return finished
+
+
+def impact_of(
+    found: Mapping[tuple[str, str], Mapping[str, _Acc]], factors: ImpactFactors
+) -> dict[str, Any]:
+    """Reused and recycled devices, their weight and the CO₂e the reused ones avoided."""
+    delivered = _by(found, Status.DELIVERED, "category")
+    recycled = _by(found, Status.RECYCLED, "category")
+    by_category = {}
+    co2e_total = 0.0
+    for category in Category:
+        reused = delivered.get(category.value, _Acc())
+        scrapped = recycled.get(category.value, _Acc())
+        co2e = reused.devices * factors.categories[category].co2e_kg
+        co2e_total += co2e
+        by_category[category.value] = {
+            "reused": reused.devices,
+            "recycled": scrapped.devices,
+            "weight_kg": _kg(reused.weight_g + scrapped.weight_g),
+            "co2e_avoided_kg": round(co2e, 1),
+        }
+    reused_total, recycled_total = _total(found, Status.DELIVERED), _total(found, Status.RECYCLED)
+    return {
+        "reused": reused_total.devices,
+        "recycled": recycled_total.devices,
+        "weight_kg": _kg(reused_total.weight_g + recycled_total.weight_g),
+        "co2e_avoided_kg": round(co2e_total, 1),
+        "weight_reused_kg": _kg(reused_total.weight_g),
+        "weight_recycled_kg": _kg(recycled_total.weight_g),
+        "by_category": by_category,
+    }
+
+
+def summarise(
+    sums: Iterable[TallySum], names: Mapping[int, str], factors: ImpactFactors
+) -> dict[str, Any]:
+    """The totals of a period from the tally's sums over it (see the module's definitions)."""
+    found = _index(sums)
+    cohort_status = _by(found, Status.REGISTERED, "status")
+    cohort_category = _by(found, Status.REGISTERED, "category")
+    registered = _total(found, Status.REGISTERED)
+    donors = _party_rows(
+        names,
+        {
+            "registered": _by(found, Status.REGISTERED, "donor"),
+            "collected": _by(found, Status.COLLECTED, "donor"),
+        },
+        value="collected",
+    )
+    reconditioners = _party_rows(
+        names,
+        {
+            "collected": _by(found, Status.COLLECTED, "reconditioner"),
+            "reused": _by(found, Status.DELIVERED, "reconditioner"),
+            "recycled": _by(found, Status.RECYCLED, "reconditioner"),
+        },
+    )
+    associations = _party_rows(names, {"delivered": _by(found, Status.DELIVERED, "association")})
+    return {
+        "devices": {
+            "total": registered.devices,
+            "by_status": {s.value: cohort_status.get(s.value, _Acc()).devices for s in Status},
+            "by_category": {
+                c.value: cohort_category.get(c.value, _Acc()).devices for c in Category
+            },
+        },
+        "flow": {s.value: _total(found, s).devices for s in Status},
+        "donors": _finish(
+            donors,
+            ["registered", "collected", "declared_value_xpf"],
+            ["collected", "registered"],
+        ),
+        "reconditioners": _finish(
+            reconditioners, ["collected", "reused", "recycled"], ["collected", "reused"]
+        ),
+        "associations": _finish(associations, ["delivered"], ["delivered"]),
+        "impact": impact_of(found, factors),
+        "declared_value_xpf": _total(found, Status.COLLECTED).value_xpf,
+    }
+
+
+def public_counters(sums: Iterable[TallySum], factors: ImpactFactors) -> dict[str, Any]:
+    """The programme's public counters: no organisation, only devices, kilograms and CO₂e."""
+    found = _index(sums)
+    impact = impact_of(found, factors)
+    return {
+        "collected": _total(found, Status.COLLECTED).devices,
+        "delivered": impact["reused"],
+        "recycled": impact["recycled"],
+        "co2e_avoided_kg": impact["co2e_avoided_kg"],
+        "weight_kg": impact["weight_kg"],
+    }
+
+
+def _month(day: date) -> date:
+    return day.replace(day=1)
+
+
+def _next_month(month: date) -> date:
+    return (month + timedelta(days=32)).replace(day=1)
+
+
+def monthly_series(
+    counted: Iterable[tuple[date, str, int]], period: Period, today: date
+) -> list[dict[str, Any]]:
+    """Collected, delivered and recycled devices per Nouméa month, every month of the period.
+
+    `counted` holds (day or first day of a month, status, devices); an open start begins at the
+    first month with data, an open end stops at the current month.
+    """
+    counts: dict[date, dict[str, int]] = defaultdict(lambda: defaultdict(int))
+    for day, status, devices in counted:
+        counts[_month(day)][status] += devices
+    first = period.start or min(counts, default=today)
+    last = period.end or max([today, *counts])
+    series = []
+    month = _month(first)
+    while month <= last:
+        row = counts.get(month, {})
+        series.append(
+            {
+                "month": month.strftime("%Y-%m"),
+                **{s.value: row.get(s.value, 0) for s in MONTHLY_STATUSES},
+            }
+        )
+        month = _next_month(month)
+    return series
+
+
+def target_progress(year: int, target: int, collected: int) -> dict[str, Any]:
+    """The yearly target (devices collected in the Nouméa calendar year) and how far along."""
+    return {
+        "year": year,
+        "devices": target,
+        "progress": collected,
+        "percent": round(100 * collected / target, 1) if target > 0 else None,
+    }
+
+
+def factors_json(factors: ImpactFactors) -> dict[str, Any]:
+    """The factors in use, with their sources."""
+    return {
+        category.value: {
+            "co2e_kg": f.co2e_kg,
+            "co2e_source": f.co2e_source,
+            "weight_kg": f.weight_kg,
+            "weight_source": f.weight_source,
+        }
+        for category, f in factors.categories.items()
+    }

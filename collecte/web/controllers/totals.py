@@ -1,0 +1,57 @@
+"""Totals and impact, the devices export, and the public counters."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from litestar import Request, get
+from litestar.params import QueryParameter
+from litestar.response import Stream
+
+from collecte.clock import now
+from collecte.impact import noumea_day
+from collecte.services import exports, totals
+from collecte.web.auth import PUBLIC, principal_of
+
+
+@get("/api/totals", tags=["totals"], summary="Totals and impact of a period")
+async def get_totals(
+    request: Request[Any, Any, Any],
+    start: Annotated[
+        str | None,
+        QueryParameter(
+            name="from", required=False, description="First Nouméa day, YYYY-MM-DD (included)"
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        QueryParameter(
+            name="to", required=False, description="Last Nouméa day, YYYY-MM-DD (included)"
+        ),
+    ] = None,
+) -> dict[str, Any]:
+    """Coordinators. Each figure counts the devices that entered a status during the period."""
+    settings = request.app.state.settings
+    return await totals.totals(principal_of(request), start, end, settings.yearly_target)
+
+
+@get(
+    "/api/devices.csv",
+    tags=["exports"],
+    summary="Every visible device as CSV",
+    media_type="text/csv; charset=utf-8",
+)
+async def devices_csv(request: Request[Any, Any, Any]) -> Stream:
+    """UTF-8 with BOM, `;`, decimal comma, Nouméa dates; streamed (coordinators: every device)."""
+    name = exports.filename(noumea_day(now()))
+    return Stream(
+        exports.devices_csv(principal_of(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@get("/api/public/totals", opt=PUBLIC, tags=["public"], summary="Programme counters")
+async def public_totals() -> dict[str, Any]:
+    """Collected, delivered and recycled devices, kilograms and CO₂e avoided; no names."""
+    return await totals.public_totals()

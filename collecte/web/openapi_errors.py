@@ -1,0 +1,64 @@
+"""The error answers of the API, declared in the OpenAPI schema so clients (and the fuzzing
+tests) know every status a route may give and the body that comes with it."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+import msgspec
+from litestar.handlers import HTTPRouteHandler
+from litestar.openapi.datastructures import ResponseSpec
+
+
+class ErrorBody(msgspec.Struct):
+    """Every error: `detail` in French for people, `extra.code` and `extra.field` for programs."""
+
+    status_code: int
+    detail: str
+    extra: dict[str, Any] | None = None
+
+
+_DESCRIPTIONS = {
+    401: "Authentification requise : jeton absent, invalide ou expiré "
+    "(à la connexion : e-mail ou mot de passe incorrect)",
+    403: "Rôle ou organisation non autorisé pour cette action",
+    404: "Introuvable, ou hors du périmètre visible par l’appelant",
+    409: "Incompatible avec l’état actuel (extra.current_status nomme le statut) ou doublon",
+    413: "Corps de requête trop volumineux",
+    422: "Donnée invalide : extra.field nomme le champ en cause",
+    429: "Trop de tentatives : réessayer après Retry-After secondes",
+    503: "Base de données injoignable",
+}
+
+
+def _statuses(handler: HTTPRouteHandler) -> set[int]:
+    public = bool(handler.opt.get("exclude_from_auth"))
+    writes = bool(handler.http_methods & {"POST", "PUT", "PATCH"})
+    paths = handler.paths
+    if "/health" in paths:
+        return {503}
+    if "/api/auth/login" in paths:
+        return {401, 413, 422, 429}
+    statuses = {422}
+    if not public:
+        statuses |= {401, 403, 404}
+    elif any("{" in path for path in paths):
+        statuses.add(404)
+    if writes:
+        statuses |= {413} if public else {409, 413}
+    return statuses
+
+
+def document_errors(handlers: Iterable[Any]) -> None:
+    """Declare the error statuses of each route (a route's own `responses` take precedence)."""
+    for handler in handlers:
+        if not isinstance(handler, HTTPRouteHandler) or handler.paths == {"/api/ping"}:
+            continue
+        declared = {
+            status: ResponseSpec(
+                data_container=ErrorBody, description=_DESCRIPTIONS[status], generate_examples=False
+            )
+            for status in sorted(_statuses(handler))
+        }
+        handler.responses = {**declared, **(handler.responses or {})}

@@ -1,0 +1,166 @@
+"""Fuzzing: schemathesis generates requests from `/schema/openapi.json` for every operation.
+
+The server is the real one (`collecte serve` in a subprocess, tests/live.py) on a database of its
+own, seeded with every role and a few devices at several statuses; path parameters are often
+swapped for ones that exist (a tag, a donation, a certificate number) so the requests get past
+the 404. Each generated request is sent signed in as each role (coordinator, donor,
+reconditioner, association), as valid data and as invalid data, and checked: no 5xx, a status
+code the schema documents, the documented content type, and a body matching the schema.
+
+Bounded: COLLECTE_FUZZ_EXAMPLES examples per operation and generation mode (default 10), no
+shrinking; every failure is collected and reported at the end with a curl line to replay it.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import AsyncIterator
+from dataclasses import dataclass, field
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+import schemathesis
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+from schemathesis.checks import (
+    content_type_conformance,
+    not_a_server_error,
+    response_schema_conformance,
+    status_code_conformance,
+)
+
+from collecte.access import Principal
+from collecte.lifecycle import Role
+from collecte.tokens import issue_token
+from tests.factory import SECRET, WIPE, Account, act, make_donation, make_world
+from tests.live import LiveServer, dedicated_database
+
+POSTGRES_URL = os.environ.get("COLLECTE_TEST_POSTGRES_URL")
+EXAMPLES = int(os.environ.get("COLLECTE_FUZZ_EXAMPLES", "10"))
+ROLES = ("coordinator", "donor", "reconditioner", "association")
+CHECKS = [
+    not_a_server_error,
+    status_code_conformance,
+    content_type_conformance,
+    response_schema_conformance,
+]
+MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
+
+
+def _bearer(account: Account) -> dict[str, str]:
+    principal = Principal(
+        account.user_id,
+        account.email,
+        "",
+        account.organization_id,
+        account.organization_name,
+        account.role,
+    )
+    return {"Authorization": f"Bearer {issue_token(principal, SECRET, timedelta(hours=1))}"}
+
+
+@dataclass
+class Target:
+    """The live server, who signs in, and identifiers that exist in its database."""
+
+    server: LiveServer
+    headers: dict[str, dict[str, str]]
+    known: dict[str, list[Any]] = field(default_factory=dict)
+
+
+async def _seed(server: LiveServer) -> Target:
+    world = await make_world()
+    headers = {role: _bearer(getattr(world, role)) for role in ROLES}
+    async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
+        donation = await make_donation(http, world.donor, count=4)
+        tags = [device["tag"] for device in donation["devices"]]
+        # One device at each of a few statuses, so that actions meet devices they apply to.
+        for tag, steps in zip(tags, ([], ["collect"], ["collect", "receive"], ["collect", "receive", "wipe"]), strict=True):
+            for action in steps:
+                data = WIPE if action == "wipe" else {}
+                response = await act(http, world.reconditioner, tag, action, **data)
+                assert response.status_code == 200, response.text
+        listed = await http.get("/api/certificates", headers=headers["coordinator"])
+        numbers = [row["number"] for row in listed.json()]
+    known = {
+        "tag": tags,
+        "donation_id": [donation["id"]],
+        "number": numbers,
+    }
+    return Target(server, headers, known)
+
+
+@pytest.fixture(scope="module", params=["sqlite", "postgres"])
+async def target(
+    request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Target]:
+    """A live server on a fresh, seeded database of the backend."""
+    backend = str(request.param)
+    if backend == "postgres" and not POSTGRES_URL:
+        pytest.skip("COLLECTE_TEST_POSTGRES_URL is not set")
+    workdir = tmp_path_factory.mktemp(f"fuzz-{backend}")
+    async with dedicated_database(backend, workdir, POSTGRES_URL, pool=True) as url:
+        server = LiveServer(url, Path(workdir) / "server.log", SECRET)
+        server.start()
+        try:
+            yield await _seed(server)
+        finally:
+            server.stop()
+
+
+def _operations(schema: Any) -> list[Any]:
+    return [result.ok() for result in schema.get_all_operations()]
+
+
+def _summary(problem: BaseException) -> str:
+    """One line per kind of failure: the check's title and what it saw."""
+    title = getattr(problem, "title", type(problem).__name__)
+    message = " ".join(str(getattr(problem, "message", problem)).split())
+    return f"{title}: {message[:300]}"
+
+
+def _fuzz_operation(operation: Any, target: Target, failures: dict[str, str]) -> None:
+    known = target.known
+
+    def swap_in_known(case: Any, pick: int) -> None:
+        """Often use identifiers that exist, so the request reaches the code behind the 404."""
+        for name, values in known.items():
+            if values and case.path_parameters and name in case.path_parameters and pick % 3:
+                case.path_parameters[name] = values[pick % len(values)]
+
+    for mode in MODES:
+
+        @settings(
+            max_examples=EXAMPLES,
+            deadline=None,
+            database=None,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        )
+        @given(case=operation.as_strategy(generation_mode=mode), pick=st.integers(0, 1000))
+        def run(case: Any, pick: int) -> None:
+            swap_in_known(case, pick)
+            for role in ROLES:
+                try:
+                    response = case.call(headers=target.headers[role], timeout=30)
+                    case.validate_response(response, checks=CHECKS)
+                except (Exception, BaseExceptionGroup) as error:  # reported at the end
+                    for problem in getattr(error, "exceptions", None) or [error]:
+                        key = f"{operation.label}: {_summary(problem)}"
+                        if key not in failures:
+                            replay = case.as_curl_command(headers=target.headers[role])
+                            failures[key] = f"[{mode.value}, {role}] {replay[:500]}"
+
+        run()
+
+
+def test_fuzzing_finds_no_server_error_and_no_schema_mismatch(target: Target) -> None:
+    schema = schemathesis.openapi.from_url(f"{target.server.url}/schema/openapi.json")
+    failures: dict[str, str] = {}
+    for operation in _operations(schema):
+        _fuzz_operation(operation, target, failures)
+    report = "\n".join(f"- {key}\n    {example}" for key, example in failures.items())
+    assert not failures, f"{len(failures)} kinds of failure:\n{report}\n{target.server.log()}"
