@@ -16,7 +16,9 @@ from collecte.settings import Settings
 from collecte.web.errors import status_of
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
-from collecte.web.pages.rendering import render
+from collecte.web.pages.charts import monthly_chart
+from collecte.web.pages.i18n import Words
+from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
 
 _ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", "address", "city")
@@ -59,7 +61,12 @@ async def dashboard(
             error=message_of(error),
         )
     return render(
-        request, "coordinator/dashboard.html", principal=principal, figures=figures, period=period
+        request,
+        "coordinator/dashboard.html",
+        principal=principal,
+        figures=figures,
+        period=period,
+        monthly_chart=monthly_chart(figures["monthly"][-12:], Words(language_of(request)).text),
     )
 
 
