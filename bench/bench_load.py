@@ -35,13 +35,17 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 
 from collecte import tags  # noqa: E402
 from collecte.access import Principal  # noqa: E402
@@ -56,7 +60,7 @@ from tests.live import LiveServer, dedicated_database, running  # noqa: E402
 DEFAULT_POSTGRES_URL = "postgresql://postgres@127.0.0.1:5432/test"
 WARM_UP_S = 2
 # Devices seeded per transition run: enough for this many requests per second, all distinct.
-MAX_RATE = {"receive": 5000, "collect": 1000}
+MAX_RATE = {"receive": 3000, "collect": 500}
 TARGET_SHARE = 0.20
 TARGET_P99_MS = 50.0
 
@@ -140,6 +144,8 @@ class Run:
     locked: int
     exhausted: int
     detail: dict[str, int]
+    app_cpu_ms: float = 0.0  # the server process's CPU time per request
+    db_cpu_ms: float = 0.0  # PostgreSQL's backends' CPU time per request (0 on SQLite)
 
     @property
     def rate(self) -> float:
@@ -223,6 +229,48 @@ def run_wrk(
         detail={k: figures[k] for k in ("conflict", "client_error", "server_error", "timeouts")}
         | {"socket": figures["socket_errors"]},
     )
+
+
+def cpu_seconds(pids: list[int]) -> dict[int, float]:
+    """User and system CPU time used so far by each of these processes still alive."""
+    used = {}
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks = int(fields[11]) + int(fields[12])  # utime and stime (fields 14 and 15)
+        used[pid] = ticks / os.sysconf("SC_CLK_TCK")
+    return used
+
+
+def _spent(before: dict[int, float], after: dict[int, float]) -> float:
+    # Processes born during the run (new pool connections) count from zero.
+    return sum(seconds - before.get(pid, 0.0) for pid, seconds in after.items())
+
+
+async def database_pids() -> list[int]:
+    """PostgreSQL's backends serving the bench database (none on SQLite)."""
+    if not isinstance(current_engine(), PostgresEngine):
+        return []
+    rows = await Device.raw(
+        "SELECT pid FROM pg_stat_activity WHERE datname = current_database() "
+        "AND pid <> pg_backend_pid()"
+    )
+    return [row["pid"] for row in rows]
+
+
+async def measured(server: LiveServer, run: Callable[[], Run]) -> Run:
+    """`run`, with the CPU time the server and the database spent per request."""
+    assert server.process is not None
+    app = [server.process.pid]
+    app_before, db_before = cpu_seconds(app), cpu_seconds(await database_pids())
+    result = run()
+    app_after, db_after = cpu_seconds(app), cpu_seconds(await database_pids())
+    requests = max(result.requests, 1)
+    result.app_cpu_ms = _spent(app_before, app_after) * 1000 / requests
+    result.db_cpu_ms = _spent(db_before, db_after) * 1000 / requests
+    return result
 
 
 # --- seeding ------------------------------------------------------------------------------
@@ -344,7 +392,18 @@ async def seed(url: str, counts: dict[str, int]) -> Seeded:
         if collected:
             await _append_events(donation.id, "collect", "registered", "collected", reconditioner)
         by_action[action] = codes
+    await Device.raw("ANALYZE")  # statistics, as a database in service has them
     return Seeded(reconditioner, by_action)
+
+
+async def drop_tally_triggers() -> None:
+    """Diagnosis only: the device table without the totals' triggers."""
+    print("  (diagnosis) device_tally triggers dropped")
+    for name in ("device_tally_insert", "device_tally_update", "device_tally_delete"):
+        if isinstance(current_engine(), PostgresEngine):
+            await Device.raw(f"DROP TRIGGER IF EXISTS {name} ON device")
+        else:
+            await Device.raw(f"DROP TRIGGER IF EXISTS {name}")
 
 
 async def count_events(action: str) -> tuple[int, int]:
@@ -369,8 +428,15 @@ def _profile(
     print(f"  profiling {action} into {output}")
     command = [py_spy, "record", "--format", "raw", "--rate", "200", "--nonblocking"]
     return subprocess.Popen(
-        [*command, "--duration", str(args.duration), "--pid", str(server.process.pid),
-         "--output", str(output)],
+        [
+            *command,
+            "--duration",
+            str(args.duration),
+            "--pid",
+            str(server.process.pid),
+            "--output",
+            str(output),
+        ],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
@@ -397,6 +463,8 @@ async def bench_backend(
     counts = {action: MAX_RATE[action] * (args.duration + 2) for action in ("receive", "collect")}
     async with dedicated_database(backend, workdir, postgres_url, pool=True) as url:
         started = time.monotonic()
+        if args.drop_tally_triggers:
+            await drop_tally_triggers()
         seeded = await seed(url, counts)
         print(f"  seeded {sum(counts.values())} devices in {time.monotonic() - started:.1f} s")
         recon = seeded.reconditioner
@@ -413,23 +481,30 @@ async def bench_backend(
         problems: list[str] = []
         with running(server):
             run_wrk(wrk, workdir, "warm-up", server, token, WARM_UP_S, args.connections)
-            ceiling = run_wrk(
-                wrk, workdir, "ceiling", server, token, args.duration, args.connections
+            ceiling = await measured(
+                server,
+                lambda: run_wrk(
+                    wrk, workdir, "ceiling", server, token, args.duration, args.connections
+                ),
             )
             transitions = []
             for action in ("receive", "collect"):
                 before, _ = await count_events(action)
                 profiler = _profile(server, workdir, backend, action, args)
-                run = run_wrk(
-                    wrk,
-                    workdir,
-                    action,
+                run = await measured(
                     server,
-                    token,
-                    args.duration,
-                    args.connections,
-                    codes=seeded.by_action[action],
-                    body=json.dumps({"action": action}),
+                    partial(
+                        run_wrk,
+                        wrk,
+                        workdir,
+                        action,
+                        server,
+                        token,
+                        args.duration,
+                        args.connections,
+                        codes=seeded.by_action[action],
+                        body=json.dumps({"action": action}),
+                    ),
                 )
                 transitions.append(run)
                 if profiler is not None:
@@ -460,6 +535,7 @@ def _row(run: Run, ceiling: Run) -> str:
     return (
         f"  {run.name:<9} {run.rate:>8.0f} {share:>7.0%} {run.p50_ms:>8.1f} {run.p99_ms:>8.1f}"
         f" {run.max_ms:>8.0f} {run.requests:>8} {run.errors:>7} {run.locked:>7}"
+        f" {run.app_cpu_ms:>8.2f} {run.db_cpu_ms:>7.2f}"
     )
 
 
@@ -469,12 +545,16 @@ def report(result: BackendResult) -> list[str]:
     print(
         f"\n  {result.backend}: {ceiling.seconds:.0f} s per run, 32 connections\n"
         f"  {'endpoint':<9} {'req/s':>8} {'of ceil':>7} {'p50 ms':>8} {'p99 ms':>8}"
-        f" {'max ms':>8} {'requests':>8} {'errors':>7} {'locked':>7}"
+        f" {'max ms':>8} {'requests':>8} {'errors':>7} {'locked':>7} {'app CPU':>8} {'db CPU':>7}"
+        f"\n  {'':<9} {'':>8} {'':>7} {'':>8} {'':>8} {'':>8} {'':>8} {'':>7} {'':>7}"
+        f" {'ms/req':>8} {'ms/req':>7}"
     )
-    print(_row(ceiling, ceiling) + "   ← baseline: GET /api/ping, same stack, no database")
+    print(_row(ceiling, ceiling) + "  ← baseline: GET /api/ping, same stack, no database")
     for run in result.transitions:
-        note = "   ← main figure (no certificate)" if run.name == "receive" else (
-            "   ← issues a donation certificate PDF per request"
+        note = (
+            "  ← main figure (no certificate)"
+            if run.name == "receive"
+            else ("  ← issues a donation certificate (PDF)")
         )
         print(_row(run, ceiling) + note)
     missed = []
@@ -508,6 +588,11 @@ def main() -> int:
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--backends", default="sqlite,postgres")
     parser.add_argument("--profile", help="folder for py-spy profiles of the transition runs")
+    parser.add_argument(
+        "--drop-tally-triggers",
+        action="store_true",
+        help="diagnosis: drop the device_tally triggers (totals) before the run",
+    )
     args = parser.parse_args()
     wrk = ensure_wrk()
     cores = os.cpu_count()

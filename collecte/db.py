@@ -223,22 +223,10 @@ async def prepare_sqlite(engine: Engine) -> None:
         await engine._run_in_new_connection("PRAGMA journal_mode = WAL")
 
 
-async def _keep_session(_: Any) -> None:
-    """Reset nothing when a connection goes back to the pool.
-
-    asyncpg's default sends `RESET ALL; UNLISTEN *; CLOSE ALL; …` on every release: one more
-    round trip per query, a third of a scan's. collecte leaves no session state on pooled
-    connections (no SET, LISTEN, cursor or advisory lock: the migration lock has its own
-    connection), and asyncpg still rolls back a transaction left open.
-    """
-
-
 async def start_pool(engine: Engine, min_size: int, max_size: int) -> None:
     """Start PostgreSQL's connection pool (nothing to do on SQLite)."""
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(
-            min_size=min_size, max_size=max_size, reset=_keep_session
-        )
+        await engine.start_connection_pool(min_size=min_size, max_size=max_size)
 
 
 async def close_pool(engine: Engine) -> None:

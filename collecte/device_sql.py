@@ -237,18 +237,18 @@ def _postgres_statement(columns: tuple[str, ...], role: Role, action: Action) ->
         return None
     predicate, _ = allowed
     assignments = ", ".join(f"{column} = {{}}" for column in columns)
-    values = ", ".join(
-        "moved.from_status" if c == "from_status" else "{}" for c in _EVENT_COLUMNS[1:]
-    )
+    values = ", ".join("before.status" if c == "from_status" else "{}" for c in _EVENT_COLUMNS[1:])
     # Every part sees the device as it was when the statement began (one snapshot); the update
-    # also requires the status it saw, so a concurrent move makes it touch nothing.
+    # also requires the status it saw, so a concurrent move makes it touch nothing. `before` is
+    # found by its tag and the update by its id (scalar subqueries: the planner cannot trade
+    # those indexes for the status index, whatever its statistics say).
     return (
-        "WITH before AS (SELECT id, status FROM device WHERE tag = {}), "
-        f"moved AS (UPDATE device d SET {assignments} FROM before "
-        f"WHERE d.id = before.id AND d.status = before.status AND ({predicate}) "
-        "RETURNING d.id, before.status AS from_status), "
+        "WITH before AS MATERIALIZED (SELECT id, status FROM device WHERE tag = {}), "
+        f"moved AS (UPDATE device d SET {assignments} "
+        "WHERE d.id = (SELECT id FROM before) AND d.status = (SELECT status FROM before) "
+        f"AND ({predicate}) RETURNING d.id), "
         f"logged AS (INSERT INTO device_event ({', '.join(_EVENT_COLUMNS)}) "
-        f"SELECT moved.id, {values} FROM moved RETURNING id) "
+        f"SELECT moved.id, {values} FROM moved, before RETURNING id) "
         + _read((f"(SELECT id FROM logged) AS {_NEW_EVENT}",))
     )
 

@@ -20,7 +20,7 @@ import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 from collecte.clock import NOUMEA
@@ -29,6 +29,8 @@ from collecte.impact_factors import ImpactFactors
 from collecte.lifecycle import Category, Status
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
+# Days outside these years are typing mistakes (and would make month arithmetic overflow).
+FIRST_DAY, LAST_DAY = date(2000, 1, 1), date(2100, 12, 31)
 # The statuses of the monthly series, in the order the dashboard shows them.
 MONTHLY_STATUSES = (Status.COLLECTED, Status.DELIVERED, Status.RECYCLED)
 
@@ -39,13 +41,6 @@ class Period:
 
     start: date | None = None
     end: date | None = None
-
-    def utc_bounds(self) -> tuple[datetime | None, datetime | None]:
-        """[00:00 Nouméa on `start`, 24:00 Nouméa on `end`) as UTC instants."""
-        return (
-            _noumea_midnight(self.start) if self.start else None,
-            _noumea_midnight(self.end + timedelta(days=1)) if self.end else None,
-        )
 
     def as_json(self) -> dict[str, Any]:
         """The period as the answer states it."""
@@ -113,10 +108,6 @@ def spans(period: Period, coarsest: str = "year") -> list[Span]:
     return [*head, Span("year", start, None if end is None else date(end.year, 1, 1)), *tail]
 
 
-def _noumea_midnight(day: date) -> datetime:
-    return datetime.combine(day, time(0), tzinfo=NOUMEA).astimezone(UTC)
-
-
 def noumea_day(moment: datetime) -> date:
     """The calendar day in Nouméa at `moment`."""
     return moment.astimezone(NOUMEA).date()
@@ -130,11 +121,18 @@ def parse_day(value: str | None, field: str) -> date | None:
     try:
         if not _DAY.fullmatch(raw):
             raise ValueError
-        return date.fromisoformat(raw)
+        day = date.fromisoformat(raw)
     except ValueError:
         raise Invalid(
             f"Le paramètre « {field} » doit être une date AAAA-MM-JJ (reçu « {value} »).", field
         ) from None
+    if not FIRST_DAY <= day <= LAST_DAY:
+        raise Invalid(
+            f"Le paramètre « {field} » doit être compris entre {FIRST_DAY.isoformat()} et "
+            f"{LAST_DAY.isoformat()} (reçu « {value} »).",
+            field,
+        )
+    return day
 
 
 def parse_period(start: str | None, end: str | None) -> Period:
@@ -183,16 +181,9 @@ def _index(sums: Iterable[TallySum]) -> dict[tuple[str, str], dict[str, _Acc]]:
     return found
 
 
-def organization_ids(sums: Iterable[TallySum]) -> set[int]:
-    """The organisations the sums name (whose names the answer shows)."""
-    return {
-        int(row.key)
-        for row in sums
-        if row.dimension in ("donor", "reconditioner", "association") and row.devices
-    }
-
-
-def _by(found: Mapping[tuple[str, str], Mapping[str, _Acc]], status: Status, dimension: str):
+def _by(
+    found: Mapping[tuple[str, str], Mapping[str, _Acc]], status: Status, dimension: str
+) -> Mapping[str, _Acc]:
     return found.get((status.value, dimension), {})
 
 

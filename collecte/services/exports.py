@@ -26,7 +26,7 @@ from collecte.tables import Device
 
 PAGE_SIZE = 2000
 _FORMULA_FIRST = frozenset("=+-@\t\r")
-# (header, device column), in the order of the file.
+# (header, status whose date the column shows), in lifecycle order.
 _STEPS = (
     ("Enregistré le", Status.REGISTERED),
     ("Collecté le", Status.COLLECTED),
@@ -151,24 +151,39 @@ async def _page(scope: Any, after: int, size: int) -> list[dict[str, Any]]:
     return rows
 
 
+# Reads under way, held until they end: the event loop holds tasks weakly, and a read whose
+# download stopped must still run to its end.
+_READS: set[asyncio.Future[Any]] = set()
+
+
+def _settle(read: asyncio.Future[Any]) -> None:
+    _READS.discard(read)
+    if not read.cancelled():
+        read.exception()  # a failed read nobody waits for is dropped, not logged as unretrieved
+
+
+def _read(scope: Any, after: int, size: int) -> asyncio.Future[list[dict[str, Any]]]:
+    read = asyncio.ensure_future(_page(scope, after, size))
+    _READS.add(read)
+    read.add_done_callback(_settle)
+    return read
+
+
 async def device_pages(principal: Principal, page_size: int = PAGE_SIZE) -> AsyncIterator[list]:
     """The devices `principal` may see, in pages of at most `page_size`, by increasing id.
 
-    The next page is read while the caller works on this one (two pages in memory at most).
+    The next page is read while the caller works on this one (two pages in memory at most). A
+    read is never cancelled: when the download stops (the client went away), the read under way
+    ends on its own and its rows are dropped. Cancelling a query half-sent can leave a PostgreSQL
+    connection stuck mid-protocol, holding its locks.
     """
     scope = visible_to(principal)
-    page = await _page(scope, 0, page_size)
-    while page:
-        following = None
-        if len(page) == page_size:
-            following = asyncio.ensure_future(_page(scope, page[-1]["id"], page_size))
-        try:
+    read: asyncio.Future[list[dict[str, Any]]] | None = _read(scope, 0, page_size)
+    while read is not None:
+        page = await asyncio.shield(read)
+        read = _read(scope, page[-1]["id"], page_size) if len(page) == page_size else None
+        if page:
             yield page
-        except BaseException:  # the download stopped (GeneratorExit) or failed: drop the read
-            if following is not None:
-                following.cancel()
-            raise
-        page = await following if following is not None else []
 
 
 def _encode(rows: list[list[str]], bom: bool = False) -> bytes:

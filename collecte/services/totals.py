@@ -3,8 +3,8 @@
 Every figure is read from `device_tally`, which database triggers keep equal to the devices' own
 dates (see the `device_tally_triggers` migration), per Nouméa day, month and year: a period
 reads its whole years, whole months and remaining days, a bounded number of rows whatever the
-number of devices. Four aggregate queries in one read snapshot: sums by status and key, the
-monthly series, the year's collections, the organisations' names.
+number of devices. Three aggregate queries in one read snapshot: sums by status and key (with the
+organisations' names), the monthly series, the year's collections.
 """
 
 from __future__ import annotations
@@ -27,7 +27,6 @@ from collecte.impact import (
     factors_json,
     monthly_series,
     noumea_day,
-    organization_ids,
     parse_period,
     public_counters,
     spans,
@@ -36,7 +35,7 @@ from collecte.impact import (
 )
 from collecte.impact_factors import load_impact_factors
 from collecte.lifecycle import Role, Status
-from collecte.tables import DeviceTally, Organization
+from collecte.tables import DeviceTally
 
 _COUNTED = (Status.COLLECTED, Status.DELIVERED, Status.RECYCLED)
 # The dimensions that count each device once (`category`, or `all` where not by category).
@@ -90,15 +89,18 @@ class _Where:
 
 
 # Hand-written SQL: Piccolo's select builder costs twice the query itself on a few thousand
-# grouped rows (bench/bench_totals.py).
-async def _sums(where: _Where) -> list[TallySum]:
+# grouped rows (bench/bench_totals.py). The organisations' names come in the same query.
+async def _sums(where: _Where) -> tuple[list[TallySum], dict[int, str]]:
+    """The tally's sums by status, dimension and key, and the names of the organisations."""
     rows = await DeviceTally.raw(
-        "SELECT status, dimension, key, sum(devices) AS devices, sum(weight_g) AS weight_g,"
-        f" sum(value_xpf) AS value_xpf FROM device_tally WHERE {where.sql}"
-        " GROUP BY status, dimension, key",
+        "SELECT t.status, t.dimension, t.key, o.name, sum(t.devices) AS devices,"
+        " sum(t.weight_g) AS weight_g, sum(t.value_xpf) AS value_xpf"
+        " FROM device_tally t LEFT JOIN organization o ON o.id = CASE WHEN t.dimension IN"
+        " ('donor', 'reconditioner', 'association') THEN CAST(t.key AS INTEGER) END"
+        f" WHERE {where.sql} GROUP BY t.status, t.dimension, t.key, o.name",
         *where.args,
     )
-    return [
+    sums = [
         TallySum(
             status=row["status"],
             dimension=row["dimension"],
@@ -109,6 +111,8 @@ async def _sums(where: _Where) -> list[TallySum]:
         )
         for row in rows
     ]
+    names = {int(row["key"]): row["name"] for row in rows if row["name"] is not None}
+    return sums, names
 
 
 async def _monthly(period: Period) -> list[tuple[date, str, int]]:
@@ -149,15 +153,6 @@ async def _collected_in(year: int) -> int:
     return int(rows[0]["devices"] or 0) if rows else 0
 
 
-async def _names(ids: set[int]) -> dict[int, str]:
-    if not ids:
-        return {}
-    rows = await Organization.select(Organization.id, Organization.name).where(
-        Organization.id.is_in(sorted(ids))
-    )
-    return {row["id"]: row["name"] for row in rows}
-
-
 async def totals(
     principal: Principal, start: str | None, end: str | None, yearly_target: int
 ) -> dict[str, Any]:
@@ -173,10 +168,9 @@ async def totals(
     year = period.end.year if period.end else today.year
     factors = load_impact_factors()
     async with _snapshot():
-        sums = await _sums(_Where().within(period))
+        sums, names = await _sums(_Where().within(period))
         monthly = await _monthly(period)
         collected_in_year = await _collected_in(year)
-        names = await _names(organization_ids(sums))
     return {
         "period": period.as_json(),
         **summarise(sums, names, factors),
@@ -190,7 +184,7 @@ async def totals(
 
 async def public_totals() -> dict[str, Any]:
     """Programme counters since the start, for anyone: no names, no period."""
-    sums = await _sums(
+    sums, _ = await _sums(
         _Where()
         .add("grain = {}", "year")
         .among("dimension", _EVERY_DEVICE)

@@ -82,7 +82,7 @@ GET  /api/devices/{collected}/label.pdf                   |  200  |  200  |  404
 POST /api/tags/blank                                      |  201  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 GET  /api/totals                                          |  200  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 GET  /api/devices.csv                                     |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
-"""
+"""  # noqa: E501 (a table reads best with one line per row)
 # fmt: on
 
 BODIES: dict[str, Any] = {
@@ -203,7 +203,9 @@ class Scene:
         for part in parts[1:]:
             name, _, rest = part.partition("}")
             statuses = {s.value: s for s in Status}
-            value = await self.fresh_device(statuses[name]) if name in statuses else self.value(name)
+            value = (
+                await self.fresh_device(statuses[name]) if name in statuses else self.value(name)
+            )
             if template == "{" + name + "}" and not isinstance(value, str):
                 return value  # a whole-value placeholder keeps its type (ids, PDF bytes)
             text += f"{value}{rest}"

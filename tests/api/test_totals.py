@@ -7,6 +7,7 @@ without the service's code.
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import tomllib
@@ -410,6 +411,8 @@ async def test_totals_are_for_the_coordination_only(client: httpx.AsyncClient) -
         ({"to": "demain"}, "to"),
         ({"to": "2025-02-30"}, "to"),
         ({"from": "2025-12-31", "to": "2025-01-01"}, "from"),
+        ({"from": "0001-01-01"}, "from"),
+        ({"to": "9999-12-31"}, "to"),
     ],
 )
 async def test_bad_periods_are_422_naming_the_parameter(
@@ -603,6 +606,27 @@ async def test_csv_pages_lose_and_repeat_nothing(client: httpx.AsyncClient) -> N
     own = await Device.select(Device.tag).where(Device.donor == world.donor.organization_id)
     assert sorted(tags) == sorted(d["tag"] for d in own)
     assert len(set(tags)) == 7
+
+
+async def test_csv_stream_stops_cleanly_when_the_download_does(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    await make_donation(client, world.donor, count=7)
+    donor = Principal(
+        world.donor.user_id, world.donor.email, "", world.donor.organization_id, "", Role.DONOR
+    )
+    stream = exports.devices_csv(donor, page_size=2)
+
+    assert (await anext(stream)).startswith(b"\xef\xbb\xbf")
+    first_page = await anext(stream)  # the next page is being read meanwhile
+    await stream.aclose()
+
+    assert first_page.count(b"\r\n") == 2
+    for _ in range(500):  # the read under way was left to end, not cancelled half-sent
+        if not exports._READS:
+            break
+        await asyncio.sleep(0.01)
+    assert not exports._READS
+    assert await Device.count() == 7  # and the database still answers
 
 
 # --- public counters ---------------------------------------------------------------------------

@@ -123,7 +123,9 @@ async def _client(
                 outcomes.enough.set()
 
 
-async def _load_then_kill(server: LiveServer, devices: list[tuple[str, bool]], headers: dict[str, str]) -> Outcomes:
+async def _load_then_kill(
+    server: LiveServer, devices: list[tuple[str, bool]], headers: dict[str, str]
+) -> Outcomes:
     outcomes = Outcomes()
     queue: asyncio.Queue[tuple[str, bool]] = asyncio.Queue()
     for item in devices:

@@ -9,6 +9,7 @@ code the schema documents, the documented content type, and a body matching the 
 
 Bounded: COLLECTE_FUZZ_EXAMPLES examples per operation and generation mode (default 10), no
 shrinking; every failure is collected and reported at the end with a curl line to replay it.
+The examples are the same on every run; COLLECTE_FUZZ_EXPLORE=1 draws new ones (to hunt).
 """
 
 from __future__ import annotations
@@ -33,13 +34,14 @@ from schemathesis.checks import (
 )
 
 from collecte.access import Principal
-from collecte.lifecycle import Role
 from collecte.tokens import issue_token
 from tests.factory import SECRET, WIPE, Account, act, make_donation, make_world
 from tests.live import LiveServer, dedicated_database
 
 POSTGRES_URL = os.environ.get("COLLECTE_TEST_POSTGRES_URL")
 EXAMPLES = int(os.environ.get("COLLECTE_FUZZ_EXAMPLES", "10"))
+# The same examples on every run (CI stays deterministic) unless exploring for new ones.
+EXPLORE = os.environ.get("COLLECTE_FUZZ_EXPLORE") == "1"
 ROLES = ("coordinator", "donor", "reconditioner", "association")
 CHECKS = [
     not_a_server_error,
@@ -78,7 +80,11 @@ async def _seed(server: LiveServer) -> Target:
         donation = await make_donation(http, world.donor, count=4)
         tags = [device["tag"] for device in donation["devices"]]
         # One device at each of a few statuses, so that actions meet devices they apply to.
-        for tag, steps in zip(tags, ([], ["collect"], ["collect", "receive"], ["collect", "receive", "wipe"]), strict=True):
+        for tag, steps in zip(
+            tags,
+            ([], ["collect"], ["collect", "receive"], ["collect", "receive", "wipe"]),
+            strict=True,
+        ):
             for action in steps:
                 data = WIPE if action == "wipe" else {}
                 response = await act(http, world.reconditioner, tag, action, **data)
@@ -122,45 +128,51 @@ def _summary(problem: BaseException) -> str:
     return f"{title}: {message[:300]}"
 
 
-def _fuzz_operation(operation: Any, target: Target, failures: dict[str, str]) -> None:
-    known = target.known
+def _swap_in_known(case: Any, pick: int, known: dict[str, list[Any]]) -> None:
+    """Often use identifiers that exist, so the request reaches the code behind the 404."""
+    for name, values in known.items():
+        if values and case.path_parameters and name in case.path_parameters and pick % 3:
+            case.path_parameters[name] = values[pick % len(values)]
 
-    def swap_in_known(case: Any, pick: int) -> None:
-        """Often use identifiers that exist, so the request reaches the code behind the 404."""
-        for name, values in known.items():
-            if values and case.path_parameters and name in case.path_parameters and pick % 3:
-                case.path_parameters[name] = values[pick % len(values)]
 
-    for mode in MODES:
+def _fuzz(
+    operation: Any,
+    mode: schemathesis.GenerationMode,
+    target: Target,
+    failures: dict[str, str],
+) -> None:
+    """EXAMPLES generated requests for one operation, each sent as every role."""
 
-        @settings(
-            max_examples=EXAMPLES,
-            deadline=None,
-            database=None,
-            phases=[Phase.explicit, Phase.generate],
-            suppress_health_check=list(HealthCheck),
-        )
-        @given(case=operation.as_strategy(generation_mode=mode), pick=st.integers(0, 1000))
-        def run(case: Any, pick: int) -> None:
-            swap_in_known(case, pick)
-            for role in ROLES:
-                try:
-                    response = case.call(headers=target.headers[role], timeout=30)
-                    case.validate_response(response, checks=CHECKS)
-                except (Exception, BaseExceptionGroup) as error:  # reported at the end
-                    for problem in getattr(error, "exceptions", None) or [error]:
-                        key = f"{operation.label}: {_summary(problem)}"
-                        if key not in failures:
-                            replay = case.as_curl_command(headers=target.headers[role])
-                            failures[key] = f"[{mode.value}, {role}] {replay[:500]}"
+    @settings(
+        max_examples=EXAMPLES,
+        deadline=None,
+        database=None,
+        derandomize=not EXPLORE,
+        phases=[Phase.explicit, Phase.generate],
+        suppress_health_check=list(HealthCheck),
+    )
+    @given(case=operation.as_strategy(generation_mode=mode), pick=st.integers(0, 1000))
+    def run(case: Any, pick: int) -> None:
+        _swap_in_known(case, pick, target.known)
+        for role in ROLES:
+            try:
+                response = case.call(headers=target.headers[role], timeout=30)
+                case.validate_response(response, checks=CHECKS)
+            except (Exception, BaseExceptionGroup) as error:  # reported at the end
+                for problem in getattr(error, "exceptions", None) or [error]:
+                    key = f"{operation.label}: {_summary(problem)}"
+                    if key not in failures:
+                        replay = case.as_curl_command(headers=target.headers[role])
+                        failures[key] = f"[{mode.value}, {role}] {replay[:500]}"
 
-        run()
+    run()
 
 
 def test_fuzzing_finds_no_server_error_and_no_schema_mismatch(target: Target) -> None:
     schema = schemathesis.openapi.from_url(f"{target.server.url}/schema/openapi.json")
     failures: dict[str, str] = {}
     for operation in _operations(schema):
-        _fuzz_operation(operation, target, failures)
+        for mode in MODES:
+            _fuzz(operation, mode, target, failures)
     report = "\n".join(f"- {key}\n    {example}" for key, example in failures.items())
     assert not failures, f"{len(failures)} kinds of failure:\n{report}\n{target.server.log()}"

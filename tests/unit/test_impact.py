@@ -79,12 +79,6 @@ def test_a_calendar_year_reads_year_rows_only() -> None:
     assert spans(Period()) == [Span("year", None, None)]
 
 
-def test_period_bounds_are_noumea_midnights() -> None:
-    start, end = Period(date(2025, 12, 31), date(2025, 12, 31)).utc_bounds()
-    assert start == datetime(2025, 12, 30, 13, 0, tzinfo=UTC)
-    assert end == datetime(2025, 12, 31, 13, 0, tzinfo=UTC)
-
-
 def test_parse_period_names_the_parameter() -> None:
     assert parse_period("2025-01-01", " 2025-12-31 ") == Period(
         date(2025, 1, 1), date(2025, 12, 31)
@@ -94,6 +88,8 @@ def test_parse_period_names_the_parameter() -> None:
         ("2025-1-01", None, "from"),
         (None, "2025-02-29", "to"),
         ("2025-02-01", "2025-01-31", "from"),
+        ("1999-12-31", None, "from"),
+        (None, "9999-12-31", "to"),
     ):
         with pytest.raises(Invalid) as raised:
             parse_period(start, end)
