@@ -10,7 +10,6 @@ import re
 from typing import Any
 
 import asyncpg
-
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (

@@ -18,16 +18,32 @@ def _cases(world: Any, tag: str, donation_id: int) -> list[tuple[str, str, Any, 
         ("GET", f"/api/donations/{HUGE}", None, "donation_id"),
         ("GET", "/api/donations?offset=99999999999999999999", None, "offset"),
         ("GET", "/api/donations?limit=0", None, "limit"),
-        ("POST", "/api/users",
-         {"email": "a@b.nc", "password": "xxxxxxxxxx", "organization_id": HUGE}, "organization_id"),
+        (
+            "POST",
+            "/api/users",
+            {"email": "a@b.nc", "password": "xxxxxxxxxx", "organization_id": HUGE},
+            "organization_id",
+        ),
         ("POST", "/api/donations", {"donor_id": HUGE, "devices": []}, "donor_id"),
         ("POST", "/api/organizations", {"name": "a\x00b", "kind": "donor"}, "name"),
-        ("POST", "/api/donations",
-         {"donor_id": world.donor.organization_id, "notes": "x\x00", "devices": []}, "notes"),
-        ("POST", f"/api/devices/{tag}/transitions",
-         {"action": "collect", "reconditioner_id": HUGE}, "reconditioner_id"),
-        ("POST", f"/api/devices/{tag}/transitions", {"action": "withdraw", "reason": "a\x00"},
-         "reason"),
+        (
+            "POST",
+            "/api/donations",
+            {"donor_id": world.donor.organization_id, "notes": "x\x00", "devices": []},
+            "notes",
+        ),
+        (
+            "POST",
+            f"/api/devices/{tag}/transitions",
+            {"action": "collect", "reconditioner_id": HUGE},
+            "reconditioner_id",
+        ),
+        (
+            "POST",
+            f"/api/devices/{tag}/transitions",
+            {"action": "withdraw", "reason": "a\x00"},
+            "reason",
+        ),
         ("POST", f"/api/devices/{tag}/transitions", {"reason": "oubli de l'action"}, "action"),
         ("POST", f"/api/devices/{tag}/transitions", [1, 2], "data"),
         ("POST", "/api/auth/login", {"email": "a\x00@b.nc", "password": "x"}, "email"),
@@ -35,10 +51,18 @@ def _cases(world: Any, tag: str, donation_id: int) -> list[tuple[str, str, Any, 
         ("POST", "/api/scan", {}, "code"),
         ("POST", "/api/transitions", {"action": "collect", "tags": [1, None]}, "tags[0]"),
         ("POST", "/api/transitions", {"action": "collect", "tags": "abc"}, "tags"),
-        ("POST", f"/api/donations/{donation_id}/devices",
-         {"category": "laptop", "year": 99999999999999999999999}, "year"),
-        ("POST", f"/api/donations/{donation_id}/devices",
-         {"category": "laptop", "estimated_value_xpf": 10**12}, "estimated_value_xpf"),
+        (
+            "POST",
+            f"/api/donations/{donation_id}/devices",
+            {"category": "laptop", "year": 99999999999999999999999},
+            "year",
+        ),
+        (
+            "POST",
+            f"/api/donations/{donation_id}/devices",
+            {"category": "laptop", "estimated_value_xpf": 10**12},
+            "estimated_value_xpf",
+        ),
     ]
 
 
@@ -66,7 +90,8 @@ async def test_unreadable_bodies_are_4xx(client: httpx.AsyncClient, body: bytes)
     world = await make_world()
 
     response = await client.post(
-        "/api/scan", content=body,
+        "/api/scan",
+        content=body,
         headers={**world.coordinator.headers, "Content-Type": "application/json"},
     )
 

@@ -37,9 +37,7 @@ async def list_donations(
 
 
 @get("/api/donations/{donation_id:int}", tags=["donations"], summary="One donation")
-async def get_donation(
-    request: Request[Any, Any, Any], donation_id: DonationId
-) -> dict[str, Any]:
+async def get_donation(request: Request[Any, Any, Any], donation_id: DonationId) -> dict[str, Any]:
     """The donation with the devices the caller may see."""
     return await donations.get_donation(principal_of(request), donation_id)
 

@@ -15,8 +15,8 @@ from collecte.services import accounts, labels, totals, transitions, worklists
 from collecte.settings import Settings
 from collecte.web.errors import status_of
 from collecte.web.pages import forms
-from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
 from collecte.web.pages.charts import monthly_chart
+from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
 from collecte.web.pages.i18n import Words
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
