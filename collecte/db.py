@@ -12,13 +12,14 @@ from __future__ import annotations
 import asyncio
 import sys
 import weakref
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager, redirect_stdout
 from io import StringIO
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlparse
 
 import aiosqlite
+import asyncpg
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.engine.sqlite import (
@@ -27,6 +28,8 @@ from piccolo.engine.sqlite import (
     TransactionType,
     dict_factory,
 )
+
+T = TypeVar("T")
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
@@ -215,6 +218,29 @@ async def write_transaction() -> AsyncIterator[Any]:
     else:
         async with engine.transaction() as transaction:
             yield transaction
+
+
+# PostgreSQL aborts one of two transactions that wait on each other (deadlock, e.g. on shared
+# tally rows) or, under SERIALIZABLE isolation (CockroachDB), that conflict. Nothing of an
+# aborted transaction remains, so running it again is safe.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+
+
+async def retry_on_conflict(operation: Callable[[], Awaitable[T]], attempts: int = 3) -> T:
+    """Run `operation` (one whole transaction), again if the database aborted it for a conflict.
+
+    Inside a caller's transaction it runs once: only the outermost transaction can be retried.
+    """
+    if current_engine().current_transaction.get() is not None:
+        return await operation()
+    for attempt in range(1, attempts + 1):
+        try:
+            return await operation()
+        except asyncpg.exceptions.PostgresError as error:
+            if error.sqlstate not in _RETRYABLE_SQLSTATES or attempt == attempts:
+                raise
+            await asyncio.sleep(0.005 * attempt)
+    raise AssertionError("unreachable")
 
 
 async def prepare_sqlite(engine: Engine) -> None:

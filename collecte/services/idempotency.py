@@ -11,7 +11,7 @@ from typing import Any
 
 from collecte.access import Principal
 from collecte.clock import now
-from collecte.db import write_transaction
+from collecte.db import retry_on_conflict, write_transaction
 from collecte.errors import Invalid
 from collecte.tables import IdempotencyRecord
 
@@ -60,7 +60,8 @@ async def run_idempotent(
     replay = await _replay(scoped_key, fingerprint)
     if replay is not None:
         return replay
-    try:
+
+    async def run_and_record() -> str:
         async with write_transaction():
             result = await operation()
             body = encode(result).decode()
@@ -73,6 +74,10 @@ async def run_idempotent(
                     created_at=now(),
                 )
             )
+        return body
+
+    try:
+        body = await retry_on_conflict(run_and_record)
     except Exception:
         # The same request may have been running alongside and won: answer as it did.
         replay = await _replay(scoped_key, fingerprint)

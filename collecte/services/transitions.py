@@ -22,7 +22,7 @@ from piccolo.engine.postgres import PostgresEngine
 from collecte import tags
 from collecte.access import Principal, can_see_device
 from collecte.clock import now
-from collecte.db import current_engine, write_transaction
+from collecte.db import current_engine, retry_on_conflict, write_transaction
 from collecte.device_sql import move_device, move_device_by_tag, read_device
 from collecte.errors import BatchRejected, Conflict, Invalid, NotFound
 from collecte.lifecycle import (
@@ -293,6 +293,14 @@ async def transition_device(
     principal: Principal, code: str, payload: dict[str, Any], context: Context
 ) -> dict[str, Any]:
     """Perform one action on one device; return the device as it now is, and its certificate."""
+    return await retry_on_conflict(
+        lambda: _transition_device(principal, code, payload, context)
+    )
+
+
+async def _transition_device(
+    principal: Principal, code: str, payload: dict[str, Any], context: Context
+) -> dict[str, Any]:
     _check_language(context.language)
     tag = parse_code(code, "tag")
     action = parse_action(payload.get("action"))
@@ -342,6 +350,12 @@ async def transition_batch(
 
     One certificate per recipient (the donor, or the association for a receipt).
     """
+    return await retry_on_conflict(lambda: _transition_batch(principal, payload, context))
+
+
+async def _transition_batch(
+    principal: Principal, payload: dict[str, Any], context: Context
+) -> dict[str, Any]:
     _check_language(context.language)
     max_devices = context.settings.max_devices_per_request
     codes = _batch_codes(payload.get("tags"), max_devices)
