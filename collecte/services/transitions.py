@@ -293,9 +293,7 @@ async def transition_device(
     principal: Principal, code: str, payload: dict[str, Any], context: Context
 ) -> dict[str, Any]:
     """Perform one action on one device; return the device as it now is, and its certificate."""
-    return await retry_on_conflict(
-        lambda: _transition_device(principal, code, payload, context)
-    )
+    return await retry_on_conflict(lambda: _transition_device(principal, code, payload, context))
 
 
 async def _transition_device(
