@@ -12,6 +12,8 @@ from typing import Any
 
 from litestar.datastructures import UploadFile
 
+from collecte.device_input import FIELDS
+
 _TEXT_FIELDS = (
     "tool",
     "method",
@@ -25,18 +27,7 @@ _TEXT_FIELDS = (
 _ID_FIELDS = ("reconditioner_id", "association_id")
 _SEPARATORS = re.compile(r"[\s,;]+")
 _TRUE = {"on", "true", "1", "oui", "yes"}
-DEVICE_FIELDS = (
-    "category",
-    "brand",
-    "model",
-    "serial_number",
-    "year",
-    "has_storage",
-    "condition",
-    "estimated_value_xpf",
-    "weight_kg",
-    "tag",  # a blank label scanned or typed, to bind to this device
-)
+DEVICE_FIELDS = FIELDS  # the same columns as the CSV import, in the same order
 
 
 def text(form: Any, name: str) -> str:
