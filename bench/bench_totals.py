@@ -524,7 +524,8 @@ async def bench_sqlite(connection: asyncpg.Connection, runs: int) -> None:
     """Totals on SQLite, from a copy of the tally and the organisations."""
     print(f"\nthe same totals on SQLite (a copy of the tally), median of {runs} runs")
     tally = await connection.fetch(
-        "SELECT grain, day, status, dimension, key, devices, weight_g, value_xpf FROM device_tally"
+        "SELECT grain, day, status, dimension, key, shard, devices, weight_g, value_xpf"
+        " FROM device_tally"
     )
     organizations = await connection.fetch("SELECT id, name, kind FROM organization")
     with tempfile.TemporaryDirectory() as folder:
@@ -538,8 +539,8 @@ async def bench_sqlite(connection: asyncpg.Connection, runs: int) -> None:
                 [tuple(r) for r in organizations],
             )
             db.executemany(
-                "INSERT INTO device_tally (grain, day, status, dimension, key, devices,"
-                " weight_g, value_xpf) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                "INSERT INTO device_tally (grain, day, status, dimension, key, shard, devices,"
+                " weight_g, value_xpf) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
                 [(r[0], r[1].isoformat(), *r[2:]) for r in tally],
             )
         coordinator = Principal(1, "c@bench.test", "", COORDINATION, "OPEN NC", Role.COORDINATOR)

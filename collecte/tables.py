@@ -13,6 +13,7 @@ from piccolo.columns import (
     Integer,
     OnDelete,
     Serial,
+    SmallInt,
     Text,
     Timestamptz,
     Varchar,
@@ -75,7 +76,8 @@ class DeviceTally(Table, tablename="device_tally"):
     `reconditioner` (collected, delivered, recycled) or `association` (delivered); `key` holds
     the value or the organisation id. A period of days reads whole years, whole months and the
     remaining days: a year of totals reads a few thousand rows whatever the number of devices.
-    The view `device_tally_expected` computes the same rows straight from `device`.
+    The view `device_tally_expected` computes the same figures straight from `device` (summed
+    over shards), `device_tally_expected_shards` the same rows per shard.
     """
 
     id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
@@ -88,8 +90,13 @@ class DeviceTally(Table, tablename="device_tally"):
     devices = BigInt(default=0)
     weight_g = BigInt(default=0, help_text="Delivered and recycled devices only, in grams.")
     value_xpf = BigInt(default=0, help_text="Registered and collected devices only.")
-    # Unique on (grain, day, status, dimension, key): an index made by the triggers' migration
-    # (Piccolo's Unique constraint is an ALTER TABLE, which SQLite lacks).
+    shard = SmallInt(
+        default=0, help_text="Device id mod 16: a figure is the sum of its shards' rows."
+    )
+    # Unique on (grain, day, status, dimension, key, shard): an index made by the shards'
+    # migration (Piccolo's Unique constraint is an ALTER TABLE, which SQLite lacks). Each device
+    # adds into the row of its own shard, so concurrent transitions of one day do not all wait on
+    # one row's lock; every read sums over the shards.
 
 
 class Device(Table, tablename="device"):

@@ -1,9 +1,10 @@
 """Totals and impact for the coordination, and the programme's public counters.
 
 Every figure is read from `device_tally`, which database triggers keep equal to the devices' own
-dates (see the `device_tally_triggers` migration), per Nouméa day, month and year: a period
-reads its whole years, whole months and remaining days, a bounded number of rows whatever the
-number of devices. Three aggregate queries in one read snapshot: sums by status and key (with the
+dates (see the `device tally triggers` and `device tally shards` migrations), per Nouméa day,
+month and year, each figure spread over 16 shards (every query sums them): a period reads its
+whole years, whole months and remaining days, a bounded number of rows whatever the number of
+devices. Three aggregate queries in one read snapshot: sums by status and key (with the
 organisations' names), the monthly series, the year's collections.
 """
 
@@ -195,8 +196,14 @@ async def public_totals() -> dict[str, Any]:
 
 # --- keeping the tally honest ------------------------------------------------------------------
 
-_COLUMNS = "grain, day, status, dimension, key, devices, weight_g, value_xpf"
-_NONZERO = "devices <> 0 OR weight_g <> 0 OR value_xpf <> 0"
+_KEY = "grain, day, status, dimension, key"
+_COLUMNS = f"{_KEY}, shard, devices, weight_g, value_xpf"
+# A figure is the sum of its shards' rows (each device adds into the row of shard `id % 16`).
+_FIGURES = (
+    f"SELECT {_KEY}, sum(devices) AS devices, sum(weight_g) AS weight_g,"
+    f" sum(value_xpf) AS value_xpf FROM device_tally GROUP BY {_KEY}"
+    " HAVING sum(devices) <> 0 OR sum(weight_g) <> 0 OR sum(value_xpf) <> 0"
+)
 
 
 async def rebuild_tally() -> None:
@@ -209,20 +216,23 @@ async def rebuild_tally() -> None:
             await engine.run_ddl("SET LOCAL work_mem = '256MB'")
         await engine.run_ddl("DELETE FROM device_tally")
         await engine.run_ddl(
-            f"INSERT INTO device_tally ({_COLUMNS}) SELECT {_COLUMNS} FROM device_tally_expected"
+            f"INSERT INTO device_tally ({_COLUMNS})"
+            f" SELECT {_COLUMNS} FROM device_tally_expected_shards"
         )
 
 
 async def tally_drift() -> int:
-    """How many tally rows differ from what the devices' dates give (0 when all is well)."""
+    """How many figures (tally rows summed over shards) differ from what the devices' dates give
+    (0 when all is well)."""
     drift = 0
+    columns = f"{_KEY}, devices, weight_g, value_xpf"
     for first, second in (
-        ("device_tally_expected", f"device_tally WHERE {_NONZERO}"),
-        (f"device_tally WHERE {_NONZERO}", "device_tally_expected"),
+        ("device_tally_expected", f"({_FIGURES}) AS figures"),
+        (f"({_FIGURES}) AS figures", "device_tally_expected"),
     ):
         rows = await DeviceTally.raw(
-            f"SELECT count(*) AS drift FROM (SELECT {_COLUMNS} FROM {first}"
-            f" EXCEPT SELECT {_COLUMNS} FROM {second}) AS differing"
+            f"SELECT count(*) AS drift FROM (SELECT {columns} FROM {first}"
+            f" EXCEPT SELECT {columns} FROM {second}) AS differing"
         )
         drift += int(rows[0]["drift"])
     return drift
