@@ -31,7 +31,7 @@ test: install system-deps ## Run every test (PostgreSQL too when COLLECTE_TEST_P
 	$(BIN)/python -m pytest
 
 lint: install ## Ruff, mypy, and a check that no migration is missing
-	$(BIN)/ruff check collecte tests bench
+	$(BIN)/ruff check .
 	$(BIN)/ruff format --check collecte tests bench
 	$(BIN)/mypy collecte
 	@bash scripts/check-migrations.sh

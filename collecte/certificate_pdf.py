@@ -481,7 +481,7 @@ def _index(i: int, _d: CertificateDevice, _lang: str) -> Cell:
 
 
 def _tag(_i: int, d: CertificateDevice, _lang: str) -> Cell:
-    """Return the tag as XXXX-XXXX."""
+    """Return the tag as printed."""
     return t.format_tag(d.tag)
 
 

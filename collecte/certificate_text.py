@@ -4,25 +4,15 @@ from __future__ import annotations
 
 import math
 import unicodedata
-from datetime import date, datetime, timedelta, timezone, tzinfo
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from datetime import date, datetime
 
 from num2words import num2words
 
+from collecte.clock import NOUMEA  # tzdata is a dependency: the zone is always there
+from collecte.tags import display
+
 LANGUAGES = ("fr", "en")
 NBSP = "\u00a0"  # the narrow no-break space (U+202F) is missing from the PDF standard fonts
-
-
-def _noumea() -> tzinfo:
-    """Return the Pacific/Noumea zone, or its fixed UTC+11 offset without a tz database."""
-    try:
-        return ZoneInfo("Pacific/Noumea")
-    except ZoneInfoNotFoundError:
-        # Slim containers may lack tzdata; Nouméa has kept UTC+11, without DST, since 1979.
-        return timezone(timedelta(hours=11), "Pacific/Noumea")
-
-
-NOUMEA = _noumea()
 
 MONTHS = {
     "fr": (
@@ -372,9 +362,9 @@ def yes_no(value: bool | None, language: str) -> str:
 
 
 def format_tag(tag: str) -> str:
-    """Return a canonical 8-character tag as XXXX-XXXX."""
+    """Return the tag as printed, whatever its case or dashes (anything else unchanged)."""
     compact = tag.replace("-", "").strip().upper()
-    return f"{compact[:4]}-{compact[4:]}" if len(compact) == 8 else tag
+    return display(compact) if len(compact) == 8 else tag
 
 
 def to_noumea(moment: datetime) -> datetime:

@@ -16,6 +16,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 from collecte.label_formats import LABELS_DIR, LabelFormat, load_formats
 from collecte.qr import ERROR_CORRECT_M, encode, pdf_operators
+from collecte.tags import display
 
 __all__ = [
     "BLANK_HINT",
@@ -92,9 +93,8 @@ class _Layout:
     programme: _Line
 
 
-def format_tag(tag: str) -> str:
-    """Return the tag as printed: `7K3P9QXM` → `7K3P-9QXM`."""
-    return f"{tag[:4]}-{tag[4:]}" if len(tag) == 8 else tag
+# The tag as printed and read aloud (`7K3P-9QXM`): the one spelling of collecte.tags.
+format_tag = display
 
 
 def label_box(fmt: LabelFormat, position: int) -> tuple[float, float, float, float]:

@@ -13,6 +13,7 @@ from collecte.db import write_transaction
 from collecte.device_input import DeviceInput, parse_device, parse_devices_csv
 from collecte.errors import Conflict, Forbidden, Invalid, NotFound
 from collecte.lifecycle import REGISTER_EVENT, Role, Status
+from collecte.services.custody import event_fields
 from collecte.services.devices import device_select, device_summary, visible_to
 from collecte.services.fresh_tags import new_tags
 from collecte.services.numbering import next_number
@@ -145,16 +146,9 @@ async def _insert_devices(
         *[
             DeviceEvent(
                 device=ids[row.tag],
-                action=REGISTER_EVENT,
-                from_status=None,
-                to_status=Status.REGISTERED.value,
-                actor_user=principal.user_id,
-                actor_name=principal.display_name,
-                actor_organization=principal.organization_id,
-                actor_organization_name=principal.organization_name,
-                actor_role=principal.role.value,
-                created_at=moment,
-                data={},
+                **event_fields(
+                    principal, REGISTER_EVENT, None, Status.REGISTERED.value, {}, moment
+                ),
             )
             for row in rows
         ]

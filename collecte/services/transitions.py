@@ -41,6 +41,7 @@ from collecte.lifecycle import (
     validate_data,
 )
 from collecte.services.certificates import LANGUAGES, Issued, issue_for_transition
+from collecte.services.custody import event_fields
 from collecte.services.devices import (
     device_select,
     device_summary,
@@ -105,19 +106,9 @@ def _event_fields(
     certificate_number: str | None = None,
 ) -> dict[str, Any]:
     """The columns of the event a transition appends, but its device."""
-    return {
-        "action": action.value,
-        "from_status": from_status.value,
-        "to_status": to_status.value,
-        "actor_user": principal.user_id,
-        "actor_name": principal.display_name,
-        "actor_organization": principal.organization_id,
-        "actor_organization_name": principal.organization_name,
-        "actor_role": principal.role.value,
-        "created_at": at,
-        "data": data,
-        "certificate_number": certificate_number,
-    }
+    return event_fields(
+        principal, action.value, from_status.value, to_status.value, data, at, certificate_number
+    )
 
 
 async def _lost_race(ids: Sequence[int]) -> Conflict:
