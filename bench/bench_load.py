@@ -488,7 +488,7 @@ async def bench_backend(
                 ),
             )
             transitions = []
-            for action in ("receive", "collect"):
+            for action in args.actions.split(","):
                 before, _ = await count_events(action)
                 profiler = _profile(server, workdir, backend, action, args)
                 run = await measured(
@@ -587,6 +587,11 @@ def main() -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per measured run")
     parser.add_argument("--connections", type=int, default=32)
     parser.add_argument("--backends", default="sqlite,postgres")
+    parser.add_argument(
+        "--actions",
+        default="receive,collect",
+        help="transition runs: receive (always), collect (slow: it issues certificates)",
+    )
     parser.add_argument("--profile", help="folder for py-spy profiles of the transition runs")
     parser.add_argument(
         "--drop-tally-triggers",
@@ -594,6 +599,9 @@ def main() -> int:
         help="diagnosis: drop the device_tally triggers (totals) before the run",
     )
     args = parser.parse_args()
+    actions = args.actions.split(",")
+    if "receive" not in actions or not set(actions) <= set(MAX_RATE):
+        parser.error("--actions: receive (the main figure), optionally with collect")
     wrk = ensure_wrk()
     cores = os.cpu_count()
     print(
