@@ -249,10 +249,26 @@ async def prepare_sqlite(engine: Engine) -> None:
         await engine._run_in_new_connection("PRAGMA journal_mode = WAL")
 
 
+async def _release_as_is(connection: asyncpg.Connection) -> None:
+    """The pool's release hook: nothing beyond what asyncpg always does before calling it.
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;` on every release: one more round trip per request, costing the server and
+    PostgreSQL about as much as a scan's own statement (bench/bench_load.py). collecte keeps no
+    session state on pooled connections: settings are changed with SET LOCAL or SET TRANSACTION
+    only, nothing LISTENs, the migrations' advisory lock is taken on a connection of their own,
+    no cursor outlives its transaction. Whatever the hook, asyncpg first waits out a cancelled
+    query and rolls back a transaction left open, and closes the connection if either fails
+    (tests/api/test_pool.py).
+    """
+
+
 async def start_pool(engine: Engine, min_size: int, max_size: int) -> None:
     """Start PostgreSQL's connection pool (nothing to do on SQLite)."""
     if isinstance(engine, PostgresEngine) and engine.pool is None:
-        await engine.start_connection_pool(min_size=min_size, max_size=max_size)
+        await engine.start_connection_pool(
+            min_size=min_size, max_size=max_size, reset=_release_as_is
+        )
 
 
 async def close_pool(engine: Engine) -> None:

@@ -42,7 +42,7 @@ class Settings:
     max_body_bytes: int = 5 * 1024 * 1024
     max_devices_per_request: int = 5000
     pool_min_size: int = 2
-    pool_max_size: int = 20
+    pool_max_size: int = 8
     # Devices to collect per calendar year (Nouméa); 900 was the 2025 result.
     yearly_target: int = 900
     labels_dir: Path = field(
