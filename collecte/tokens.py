@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import time
 from datetime import timedelta
+from functools import lru_cache
+from typing import Any
 
 import jwt
 
@@ -12,6 +15,11 @@ from collecte.errors import Unauthenticated
 from collecte.lifecycle import Role
 
 _ALGORITHM = "HS256"
+# Tokens whose signature was checked, kept per process: a scanner sends the same token with
+# every scan, and checking the signature again costs more than the rest of the middleware.
+# Only the signature is remembered (a pure function of token and secret); the times are
+# checked on every request.
+_VERIFIED_TOKENS = 4096
 
 
 def issue_token(principal: Principal, secret: str, ttl: timedelta) -> str:
@@ -30,19 +38,49 @@ def issue_token(principal: Principal, secret: str, ttl: timedelta) -> str:
     return jwt.encode(claims, secret, algorithm=_ALGORITHM)
 
 
+@lru_cache(maxsize=_VERIFIED_TOKENS)
+def _signed_claims(token: str, secret: str) -> tuple[Principal, int, int | None, int | None]:
+    """The principal and the times (exp, iat, nbf) of a token whose signature is good.
+
+    Raises (and so caches nothing) for a bad signature or a malformed token.
+    """
+    claims: dict[str, Any] = jwt.decode(
+        token,
+        secret,
+        algorithms=[_ALGORITHM],
+        options={
+            "require": ["exp"],
+            "verify_exp": False,
+            "verify_iat": False,
+            "verify_nbf": False,
+        },
+    )
+    principal = Principal(
+        user_id=int(claims["sub"]),
+        email=str(claims["email"]),
+        full_name=str(claims["name"]),
+        organization_id=int(claims["org"]),
+        organization_name=str(claims["org_name"]),
+        role=Role(claims["role"]),
+    )
+    iat, nbf = claims.get("iat"), claims.get("nbf")
+    return (
+        principal,
+        int(claims["exp"]),
+        None if iat is None else int(iat),
+        None if nbf is None else int(nbf),
+    )
+
+
 def read_token(token: str, secret: str) -> Principal:
     """Return the principal a token carries, or raise Unauthenticated."""
     try:
-        claims = jwt.decode(token, secret, algorithms=[_ALGORITHM], options={"require": ["exp"]})
-        return Principal(
-            user_id=int(claims["sub"]),
-            email=str(claims["email"]),
-            full_name=str(claims["name"]),
-            organization_id=int(claims["org"]),
-            organization_name=str(claims["org_name"]),
-            role=Role(claims["role"]),
-        )
-    except jwt.ExpiredSignatureError:
-        raise Unauthenticated("Session expirée : reconnectez-vous.", code="token_expired") from None
+        principal, expires, issued, not_before = _signed_claims(token, secret)
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
         raise Unauthenticated("Jeton d’authentification invalide.", code="invalid_token") from None
+    moment = time.time()
+    if expires <= moment:
+        raise Unauthenticated("Session expirée : reconnectez-vous.", code="token_expired")
+    if (issued is not None and issued > moment) or (not_before is not None and not_before > moment):
+        raise Unauthenticated("Jeton d’authentification invalide.", code="invalid_token")
+    return principal
