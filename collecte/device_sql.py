@@ -29,6 +29,7 @@ from functools import cache
 from typing import Any
 
 from collecte.access import Principal, can_see_device
+from collecte.db import fetch
 from collecte.lifecycle import (
     Action,
     Actor,
@@ -230,6 +231,12 @@ async def move_device(
     return int(rows[0]["id"])
 
 
+def _numbered(sql: str) -> str:
+    """Piccolo's `{}` placeholders as PostgreSQL's `$1`, `$2`…, for `collecte.db.fetch`."""
+    parts = sql.split("{}")
+    return parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], 1))
+
+
 @cache
 def _postgres_statement(columns: tuple[str, ...], role: Role, action: Action) -> str | None:
     allowed = allowed_sql(role, action)
@@ -242,7 +249,7 @@ def _postgres_statement(columns: tuple[str, ...], role: Role, action: Action) ->
     # also requires the status it saw, so a concurrent move makes it touch nothing. `before` is
     # found by its tag and the update by its id (scalar subqueries: the planner cannot trade
     # those indexes for the status index, whatever its statistics say).
-    return (
+    return _numbered(
         "WITH before AS MATERIALIZED (SELECT id, status FROM device WHERE tag = {}), "
         f"moved AS (UPDATE device d SET {assignments} "
         "WHERE d.id = (SELECT id FROM before) AND d.status = (SELECT status FROM before) "
@@ -267,7 +274,7 @@ async def move_device_by_tag(
     if statement is None or allowed is None:
         return await read_device(tag), None
     _, uses = allowed
-    rows = await Device.raw(
+    rows = await fetch(
         statement,
         tag,
         *changes.values(),
