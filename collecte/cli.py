@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import sys
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
@@ -44,7 +45,12 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             flush=True,
         )
     print(f"collecte : http://{args.host}:{args.port}  (documentation de l’API : /schema)")
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level="info")
+    app = create_app(settings)
+    # Everything loaded so far lives as long as the process: out of the collector's sight, a
+    # full collection no longer walks it, which paused every request in flight for 20–40 ms.
+    gc.collect()
+    gc.freeze()
+    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
     return 0
 
 
