@@ -81,6 +81,41 @@ async def test_a_cancelled_query_leaves_a_usable_connection(single: PostgresEngi
             assert not connection.is_in_transaction()
 
 
+async def test_a_transaction_cancelled_mid_query_gives_its_locks_back(
+    single: PostgresEngine,
+) -> None:
+    """A client hanging up during a long read inside a transaction (a CSV export, say)."""
+    assert single.pool is not None
+    other = await single.get_new_connection()
+    await other.execute("CREATE TABLE IF NOT EXISTS pool_probe (id int PRIMARY KEY)")
+    await other.execute("INSERT INTO pool_probe VALUES (1) ON CONFLICT DO NOTHING")
+    locked = asyncio.Event()
+
+    async def read_then_hang() -> None:
+        async with single.transaction():
+            await single.run_ddl("SELECT id FROM pool_probe WHERE id = 1 FOR UPDATE")
+            locked.set()
+            await single.run_ddl("SELECT pg_sleep(30)")
+
+    task = asyncio.create_task(read_then_hang())
+    try:
+        await asyncio.wait_for(locked.wait(), 5)
+        await asyncio.sleep(0.2)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+        async with asyncio.timeout(5):
+            async with single.pool.acquire() as connection:
+                assert not connection.is_in_transaction()
+                assert await connection.fetchval("SELECT 1") == 1
+            assert await other.fetchval("SELECT id FROM pool_probe WHERE id = 1 FOR UPDATE NOWAIT")
+            await other.execute("TRUNCATE pool_probe")  # waits forever if a lock were left
+    finally:
+        await other.execute("DROP TABLE IF EXISTS pool_probe")
+        await other.close()
+
+
 # Statements that leave state on a session: what asyncpg's reset would have cleared.
 _SESSION_STATE = [
     # a statement (at the start of a string, or after `;`) SET without LOCAL or TRANSACTION
