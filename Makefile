@@ -16,10 +16,10 @@ help: ## List the targets
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,bench]'
 	@touch $@
 
-install: $(VENV)/.installed ## Create .venv and install collecte with its test tools
+install: $(VENV)/.installed ## Create .venv and install collecte with its test and bench tools
 
 run: install ## Serve on SQLite at http://localhost:8000 (migrates first; API docs at /schema)
 	$(BIN)/collecte serve --host $(HOST) --port $(PORT)
