@@ -13,22 +13,21 @@ from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
+from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
 from collecte.db import close_pool, engine_for, start_pool
 from tests.conftest import POSTGRES_URL
 
-pytestmark = pytest.mark.skipif(not POSTGRES_URL, reason="COLLECTE_TEST_POSTGRES_URL is not set")
 PACKAGE = Path(__file__).resolve().parents[2] / "collecte"
 
 
 @pytest.fixture
-async def single(db: object, backend: str) -> AsyncIterator[PostgresEngine]:
+async def single(engines: dict[str, Engine]) -> AsyncIterator[PostgresEngine]:
     """A pool of exactly one connection on the test database, so every checkout reuses it."""
-    if backend != "postgres":
-        pytest.skip("PostgreSQL's pool only")
-    url = db.config["dsn"]  # type: ignore[attr-defined]
-    engine = engine_for(url)
+    if not POSTGRES_URL:
+        pytest.skip("COLLECTE_TEST_POSTGRES_URL is not set")
+    engine = engine_for(engines["postgres"].config["dsn"])  # type: ignore[attr-defined]
     assert isinstance(engine, PostgresEngine)
     await start_pool(engine, 1, 1)
     yield engine
