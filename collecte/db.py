@@ -132,8 +132,9 @@ class CollecteSQLiteEngine(SQLiteEngine):
         # Piccolo's own version sends `PRAGMA foreign_keys = 1` before every query of a
         # transaction: one more hop to the connection's thread each time. Our connections set
         # it once when they open. (RETURNING exists since SQLite 3.35, which we require.)
-        async with connection.execute(query, args or []) as cursor:
-            return await cursor.fetchall()
+        # execute_fetchall: execute, fetch and close in one hop to that thread, not three;
+        # under the writer lock every hop is time no other writer can use.
+        return await connection.execute_fetchall(query, args or [])
 
     def transaction(
         self,
