@@ -1,4 +1,4 @@
-"""The `collecte` command: serve, migrate, create-user, demo, labels."""
+"""The `collecte` command: serve, migrate, create-user, demo, labels, purge."""
 
 from __future__ import annotations
 
@@ -137,6 +137,19 @@ def _labels(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _purge(_: argparse.Namespace, settings: Settings) -> int:
+    from collecte.services.housekeeping import purge_expired, retentions
+
+    purged = asyncio.run(_with_database(settings, lambda: purge_expired(settings)))
+    answers, attempts = retentions(settings)
+    print(
+        f"{purged.idempotency_records} réponse(s) rejouables de plus de {answers.days} jour(s) "
+        f"et {purged.login_attempts} tentative(s) de connexion de plus de {attempts.days} "
+        "jour(s) supprimées."
+    )
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     parser = argparse.ArgumentParser(prog="collecte", description="La Grande Collecte Numérique")
@@ -171,6 +184,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     labels.add_argument("-o", "--output", help="fichier PDF à écrire (« - » : sortie standard)")
     labels.set_defaults(run=_labels)
+    commands.add_parser(
+        "purge", help="supprimer les réponses rejouables et tentatives de connexion expirées"
+    ).set_defaults(run=_purge)
     return parser
 
 

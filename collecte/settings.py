@@ -39,6 +39,8 @@ class Settings:
     # Failed logins tolerated per e-mail address in the window before answering 429.
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
+    # How long the answer to an Idempotency-Key is kept for replays.
+    idempotency_days: int = 7
     max_body_bytes: int = 5 * 1024 * 1024
     max_devices_per_request: int = 5000
     pool_min_size: int = 2
@@ -86,6 +88,9 @@ def load_settings() -> Settings:
     secret_key = env.get("COLLECTE_SECRET_KEY") or None
     if secret_key is not None and len(secret_key.encode()) < 32:
         raise SystemExit("COLLECTE_SECRET_KEY doit compter au moins 32 octets.")
+    idempotency_days = _int("COLLECTE_IDEMPOTENCY_DAYS", defaults.idempotency_days)
+    if idempotency_days < 1:
+        raise SystemExit("COLLECTE_IDEMPOTENCY_DAYS doit valoir au moins 1.")
     return Settings(
         database_url=env.get("COLLECTE_DATABASE_URL") or defaults.database_url,
         public_url=(env.get("COLLECTE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
@@ -93,6 +98,7 @@ def load_settings() -> Settings:
         token_ttl_minutes=_int("COLLECTE_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes),
         login_max_failures=_int("COLLECTE_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_window_seconds=_int("COLLECTE_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),
+        idempotency_days=idempotency_days,
         pool_min_size=_int("COLLECTE_POOL_MIN_SIZE", defaults.pool_min_size),
         pool_max_size=_int("COLLECTE_POOL_MAX_SIZE", defaults.pool_max_size),
         yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from typing import Any
 
 from litestar import Litestar
@@ -16,6 +18,7 @@ from litestar.serialization import encode_json
 from collecte import __version__
 from collecte.db import close_pool, current_engine, engine_for, start_pool, use_engine
 from collecte.services.accounts import signing_secret
+from collecte.services.housekeeping import purge_periodically
 from collecte.settings import Settings, load_settings
 from collecte.web import pages
 from collecte.web.auth import BearerTokenMiddleware
@@ -102,12 +105,18 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             engine = engine_for(settings.database_url)
             use_engine(engine)
             await start_pool(engine, settings.pool_min_size, settings.pool_max_size)
+            app.state.housekeeping = asyncio.create_task(purge_periodically(settings))
         if app.state.secret_key is None:
             app.state.secret_key = await signing_secret()
             pages.use_signing_secret(csrf, app.state.secret_key)
 
-    async def on_shutdown(_: Litestar) -> None:
+    async def on_shutdown(app: Litestar) -> None:
         if manage_database:
+            housekeeping = app.state.get("housekeeping")
+            if housekeeping is not None:
+                housekeeping.cancel()
+                with contextlib.suppress(asyncio.CancelledError):
+                    await housekeeping
             await close_pool(current_engine())
 
     document_errors(ROUTES)

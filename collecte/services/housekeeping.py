@@ -1,0 +1,90 @@
+"""Forgetting what has served its purpose: replayable answers and old sign-in attempts.
+
+Every scan sent with an Idempotency-Key stores its answer (about 1.5 kB), and every sign-in
+attempt a row: left alone, both tables grow with every scan and every guess at a password. An
+answer is kept long enough for any retry (`idempotency_days`, 7 by default: a replay after
+that finds the device already moved and gets a 409, never a second event); a sign-in attempt
+for 30 days, and never less than the sign-in limit's window, which counts them.
+
+Each server process purges at start-up and then every hour (`collecte.web.app`); several
+processes doing so at once is harmless. `collecte purge` does the same from a cron job.
+Rows go in batches, each its own short transaction, so scanners never wait long behind it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from piccolo.table import Table
+
+from collecte.clock import now
+from collecte.db import write_transaction
+from collecte.settings import Settings
+from collecte.tables import IdempotencyRecord, LoginAttempt
+
+LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
+PURGE_EVERY = timedelta(hours=1)
+BATCH = 5000
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Purged:
+    """How many rows a purge removed, per table."""
+
+    idempotency_records: int
+    login_attempts: int
+
+
+async def _purge_older(table: type[Table], before: datetime) -> int:
+    """Delete the rows of `table` created before `before`, in batches; return how many."""
+    name = table._meta.tablename
+    statement = (
+        f"DELETE FROM {name} WHERE id IN "
+        f"(SELECT id FROM {name} WHERE created_at < {{}} ORDER BY id LIMIT {BATCH}) RETURNING id"
+    )
+    removed = 0
+    while True:
+        async with write_transaction():
+            rows = await table.raw(statement, before)
+        removed += len(rows)
+        if len(rows) < BATCH:
+            return removed
+        await asyncio.sleep(0)  # let the scans waiting for the writer go first
+
+
+def retentions(settings: Settings) -> tuple[timedelta, timedelta]:
+    """How long answers to replay and sign-in attempts are kept."""
+    window = timedelta(seconds=settings.login_window_seconds)
+    return timedelta(days=settings.idempotency_days), max(LOGIN_ATTEMPT_RETENTION, window)
+
+
+async def purge_expired(settings: Settings, at: datetime | None = None) -> Purged:
+    """Delete the answers and sign-in attempts older than their retention."""
+    at = at or now()
+    answers, attempts = retentions(settings)
+    return Purged(
+        idempotency_records=await _purge_older(IdempotencyRecord, at - answers),
+        login_attempts=await _purge_older(LoginAttempt, at - attempts),
+    )
+
+
+async def purge_periodically(settings: Settings) -> None:
+    """Purge now and then every PURGE_EVERY, for the life of the process."""
+    while True:
+        try:
+            purged = await purge_expired(settings)
+        except Exception:  # a database gone for a moment must not end the loop
+            log.exception("Purge of expired rows failed; next attempt in %s", PURGE_EVERY)
+        else:
+            if purged.idempotency_records or purged.login_attempts:
+                log.info(
+                    "Purged %d stored answers and %d sign-in attempts",
+                    purged.idempotency_records,
+                    purged.login_attempts,
+                )
+        await asyncio.sleep(PURGE_EVERY.total_seconds())

@@ -1,0 +1,120 @@
+"""Stored answers and sign-in attempts are forgotten after their retention, on both databases,
+by the server itself (at start-up, then hourly) and by `collecte purge`."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import subprocess
+import sys
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from collecte.clock import now
+from collecte.services import housekeeping
+from collecte.services.housekeeping import purge_expired
+from collecte.settings import Settings
+from collecte.tables import IdempotencyRecord, LoginAttempt
+from tests.factory import SECRET
+from tests.live import LiveServer, dedicated_database, running
+
+POSTGRES_URL = os.environ.get("COLLECTE_TEST_POSTGRES_URL")
+
+
+async def _answers(*ages: timedelta, at: datetime) -> None:
+    await IdempotencyRecord.insert(
+        *[
+            IdempotencyRecord(
+                key=f"1:key-{index}",
+                request_hash="0" * 64,
+                status_code=200,
+                body="{}",
+                created_at=at - age,
+            )
+            for index, age in enumerate(ages)
+        ]
+    )
+
+
+async def _attempts(*ages: timedelta, at: datetime) -> None:
+    await LoginAttempt.insert(
+        *[LoginAttempt(email="a@b.nc", succeeded=False, created_at=at - age) for age in ages]
+    )
+
+
+async def test_only_what_is_past_its_retention_goes(db: object) -> None:
+    at = now()
+    await _answers(timedelta(days=8), timedelta(days=7, minutes=1), timedelta(days=6), at=at)
+    await _attempts(timedelta(days=31), timedelta(days=29), timedelta(minutes=1), at=at)
+
+    purged = await purge_expired(Settings(idempotency_days=7), at=at)
+
+    assert (purged.idempotency_records, purged.login_attempts) == (2, 1)
+    assert await IdempotencyRecord.select(IdempotencyRecord.key) == [{"key": "1:key-2"}]
+    assert await LoginAttempt.count() == 2
+
+
+async def test_attempts_inside_a_long_sign_in_window_are_kept(db: object) -> None:
+    at = now()
+    await _attempts(timedelta(days=40), timedelta(days=70), at=at)
+    sixty_days = Settings(login_window_seconds=60 * 24 * 3600)
+
+    purged = await purge_expired(sixty_days, at=at)
+
+    assert purged.login_attempts == 1
+    assert await LoginAttempt.count() == 1
+
+
+async def test_many_rows_go_in_batches(db: object, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(housekeeping, "BATCH", 3)
+    at = now()
+    await _answers(*[timedelta(days=10)] * 10, timedelta(hours=1), at=at)
+
+    purged = await purge_expired(Settings(), at=at)
+
+    assert purged.idempotency_records == 10
+    assert await IdempotencyRecord.count() == 1
+
+
+@pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
+async def test_the_server_purges_when_it_starts(backend_name: str, tmp_path: Path) -> None:
+    if backend_name == "postgres" and not POSTGRES_URL:
+        pytest.skip("COLLECTE_TEST_POSTGRES_URL is not set")
+    async with dedicated_database(backend_name, tmp_path, POSTGRES_URL) as url:
+        at = now()
+        await _answers(timedelta(days=30), timedelta(minutes=5), at=at)
+        await _attempts(timedelta(days=90), at=at)
+
+        with running(LiveServer(url, tmp_path / "server.log", SECRET)):
+            for _ in range(100):
+                if await IdempotencyRecord.count() == 1 and await LoginAttempt.count() == 0:
+                    break
+                await asyncio.sleep(0.1)
+
+        assert await IdempotencyRecord.select(IdempotencyRecord.key) == [{"key": "1:key-1"}]
+        assert await LoginAttempt.count() == 0
+
+
+async def test_the_purge_command(tmp_path: Path) -> None:
+    async with dedicated_database("sqlite", tmp_path, None) as url:
+        at = now()
+        await _answers(timedelta(days=9), timedelta(days=3), at=at)
+        await _attempts(timedelta(days=45), timedelta(days=1), at=at)
+        environment = {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_IDEMPOTENCY_DAYS": "2"}
+
+        done = subprocess.run(
+            [sys.executable, "-m", "collecte.cli", "purge"],
+            env=environment,
+            cwd=tmp_path,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+        assert done.returncode == 0, done.stderr
+        assert "2 réponse(s) rejouables de plus de 2 jour(s)" in done.stdout
+        assert "1 tentative(s) de connexion de plus de 30 jour(s)" in done.stdout
+        assert await IdempotencyRecord.count() == 0
+        assert await LoginAttempt.count() == 1
