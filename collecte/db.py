@@ -10,6 +10,7 @@ row locks and the conditional updates do the work.
 from __future__ import annotations
 
 import asyncio
+import logging
 import sys
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
@@ -30,6 +31,10 @@ from piccolo.engine.sqlite import (
 )
 
 T = TypeVar("T")
+
+# aiosqlite logs every call with its parameters at DEBUG (password hashes, stored answers): an
+# operator turning DEBUG on to chase a bug must not get those in the logs.
+logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
