@@ -488,7 +488,7 @@ async def bench_backend(
                 ),
             )
             transitions = []
-            for action in args.actions.split(","):
+            for action in args.actions:
                 before, _ = await count_events(action)
                 profiler = _profile(server, workdir, backend, action, args)
                 run = await measured(
@@ -599,8 +599,8 @@ def main() -> int:
         help="diagnosis: drop the device_tally triggers (totals) before the run",
     )
     args = parser.parse_args()
-    actions = args.actions.split(",")
-    if "receive" not in actions or not set(actions) <= set(MAX_RATE):
+    args.actions = args.actions.split(",")
+    if "receive" not in args.actions or not set(args.actions) <= set(MAX_RATE):
         parser.error("--actions: receive (the main figure), optionally with collect")
     wrk = ensure_wrk()
     cores = os.cpu_count()

@@ -289,14 +289,9 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     transaction = engine.current_transaction.get()
     if transaction is not None:
         return await transaction.connection.fetch(sql, *args)
-    if engine.pool is None:
-        connection = await engine.get_new_connection()
-        try:
-            return await connection.fetch(sql, *args)
-        finally:
-            await connection.close()
-    async with engine.pool.acquire() as connection:
-        return await connection.fetch(sql, *args)
+    if engine.pool is not None:
+        return await engine._run_in_pool(sql, args)
+    return await engine._run_in_new_connection(sql, args)
 
 
 async def close_pool(engine: Engine) -> None:

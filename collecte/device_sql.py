@@ -28,6 +28,8 @@ import json
 from functools import cache
 from typing import Any
 
+from piccolo.querystring import QueryString
+
 from collecte.access import Principal, can_see_device
 from collecte.db import fetch
 from collecte.lifecycle import (
@@ -233,8 +235,8 @@ async def move_device(
 
 def _numbered(sql: str) -> str:
     """Piccolo's `{}` placeholders as PostgreSQL's `$1`, `$2`…, for `collecte.db.fetch`."""
-    parts = sql.split("{}")
-    return parts[0] + "".join(f"${number}{part}" for number, part in enumerate(parts[1:], 1))
+    placeholders = [None] * sql.count("{}")
+    return QueryString(sql, *placeholders).compile_string(engine_type="postgres")[0]
 
 
 @cache
