@@ -3,7 +3,7 @@ FROM python:3.11-slim
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
     PYTHONUNBUFFERED=1 \
-    PICCOLO_CONF=collecte.piccolo_conf
+    PICCOLO_CONF=collecte.db.piccolo_conf
 
 WORKDIR /app
 COPY pyproject.toml README.md ./

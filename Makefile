@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export PICCOLO_CONF := collecte.piccolo_conf
+export PICCOLO_CONF := collecte.db.piccolo_conf
 
 .DEFAULT_GOAL := help
 .PHONY: help install run test lint format bench demo migrate system-deps clean

@@ -29,13 +29,14 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.db import engine_for, migrate
-from collecte.lifecycle import Role
+from collecte.db.engine import engine_for
+from collecte.db.migrate import migrate
+from collecte.db.tables import Certificate, Organization, User
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.lifecycle import Role
 from collecte.services import donations, transitions
 from collecte.settings import Settings
-from collecte.tables import Certificate, Organization, User
 
 CATEGORIES = ("laptop", "desktop", "tablet", "smartphone")
 WIPE = {"method": "purge", "tool": "nwipe 0.36", "verified": True, "destination": "reuse"}

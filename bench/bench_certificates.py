@@ -19,7 +19,7 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Table
 
-from collecte.certificate_pdf import (
+from collecte.documents.certificate_pdf import (
     CertificateDevice,
     CertificateDocument,
     Party,

@@ -22,7 +22,7 @@ from reportlab.pdfgen.canvas import Canvas
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collecte.labels import (
+from collecte.documents.label_sheets import (
     LABELS_DIR,
     MM,
     PROGRAMME_NAME,

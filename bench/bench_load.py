@@ -47,13 +47,13 @@ sys.path.insert(0, str(ROOT))
 
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 
-from collecte import tags  # noqa: E402
-from collecte.access import Principal  # noqa: E402
-from collecte.clock import now  # noqa: E402
-from collecte.db import current_engine  # noqa: E402
-from collecte.lifecycle import REGISTER_EVENT, Role, Status  # noqa: E402
-from collecte.tables import Device, DeviceEvent, Donation  # noqa: E402
-from collecte.tokens import issue_token  # noqa: E402
+from collecte.auth.tokens import issue_token  # noqa: E402
+from collecte.db.engine import current_engine  # noqa: E402
+from collecte.db.tables import Device, DeviceEvent, Donation  # noqa: E402
+from collecte.domain import tags  # noqa: E402
+from collecte.domain.access import Principal  # noqa: E402
+from collecte.domain.clock import now  # noqa: E402
+from collecte.domain.lifecycle import REGISTER_EVENT, Role, Status  # noqa: E402
 from tests.factory import SECRET, Account, make_account, make_organization  # noqa: E402
 from tests.live import LiveServer, dedicated_database, running  # noqa: E402
 

@@ -49,12 +49,13 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collecte.access import Principal
-from collecte.db import close_pool, engine_for, migrate, start_pool, use_engine
-from collecte.lifecycle import Role
+from collecte.auth.tokens import issue_token
+from collecte.db.engine import close_pool, engine_for, start_pool, use_engine
+from collecte.db.migrate import migrate
+from collecte.domain.access import Principal
+from collecte.domain.lifecycle import Role
 from collecte.services import totals
 from collecte.settings import Settings
-from collecte.tokens import issue_token
 from collecte.web.app import create_app
 
 BASE_URL = os.environ.get(

@@ -10,9 +10,10 @@ from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
-from collecte.db import close_pool, engine_for, migrate, start_pool
-from collecte.errors import DomainError
-from collecte.lifecycle import Role
+from collecte.db.engine import close_pool, engine_for, start_pool
+from collecte.db.migrate import migrate
+from collecte.domain.errors import DomainError
+from collecte.domain.lifecycle import Role
 from collecte.settings import Settings, load_settings
 
 

@@ -18,9 +18,10 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from collecte.access import Principal
-from collecte.errors import Conflict, Invalid
-from collecte.lifecycle import STORAGE_BY_DEFAULT, Category, Grade, Role, Status, WipeMethod
+from collecte.db.tables import Device, DeviceEvent, Donation, Organization, User
+from collecte.domain.access import Principal
+from collecte.domain.errors import Conflict, Invalid
+from collecte.domain.lifecycle import STORAGE_BY_DEFAULT, Category, Grade, Role, Status, WipeMethod
 from collecte.services import transitions
 from collecte.services.accounts import (
     FIRST_ORGANIZATION,
@@ -30,7 +31,6 @@ from collecte.services.accounts import (
 )
 from collecte.services.donations import create_donation
 from collecte.settings import Settings, load_settings
-from collecte.tables import Device, DeviceEvent, Donation, Organization, User
 
 DEMO_PASSWORD = "demo-collecte-2026"
 SEED = 2026

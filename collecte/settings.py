@@ -23,7 +23,7 @@ class ProgrammeSettings:
     ridet: str = ""
     signatory_name: str = ""
     signatory_title: str = "Coordination du programme"
-    # None: the default mention of collecte.certificate_pdf (sponsorship article, to confirm).
+    # None: the default mention of the certificates (sponsorship article, to confirm).
     legal_mention: str | None = None
 
 

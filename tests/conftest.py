@@ -19,9 +19,10 @@ import pytest
 from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 
-from collecte.db import close_pool, engine_for, migrate, start_pool, use_engine
+from collecte.db.engine import close_pool, engine_for, start_pool, use_engine
+from collecte.db.migrate import migrate
+from collecte.db.tables import ALL_TABLES
 from collecte.settings import Settings
-from collecte.tables import ALL_TABLES
 from collecte.web.app import create_app
 from tests.factory import SECRET
 

@@ -10,12 +10,12 @@ from typing import Any
 
 import httpx
 
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.lifecycle import Role
-from collecte.security import hash_password
-from collecte.tables import Organization, User
-from collecte.tokens import issue_token
+from collecte.auth.passwords import hash_password
+from collecte.auth.tokens import issue_token
+from collecte.db.tables import Organization, User
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.lifecycle import Role
 
 PASSWORD = "mot-de-passe-test"
 SECRET = "test-secret-" + "x" * 40

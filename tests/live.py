@@ -23,7 +23,8 @@ import asyncpg
 import httpx
 from piccolo.engine.base import Engine
 
-from collecte.db import close_pool, current_engine, engine_for, migrate, start_pool, use_engine
+from collecte.db.engine import close_pool, current_engine, engine_for, start_pool, use_engine
+from collecte.db.migrate import migrate
 
 ROOT = Path(__file__).resolve().parent.parent
 HOST = "127.0.0.1"

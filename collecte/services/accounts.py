@@ -9,19 +9,26 @@ from typing import Any
 
 import anyio
 
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.db import write_transaction
-from collecte.errors import Conflict, Forbidden, Invalid, NotFound, TooManyAttempts, Unauthenticated
-from collecte.lifecycle import Role
-from collecte.security import (
+from collecte.auth.passwords import (
     MIN_PASSWORD_LENGTH,
     hash_password,
     new_password,
     new_secret_key,
     verify_password,
 )
-from collecte.tables import AppSecret, LoginAttempt, Organization, User
+from collecte.db.tables import AppSecret, LoginAttempt, Organization, User
+from collecte.db.transactions import write_transaction
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.errors import (
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
+from collecte.domain.lifecycle import Role
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _RIDET = re.compile(r"^[0-9][0-9 .]{5,13}$")

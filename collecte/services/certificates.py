@@ -15,8 +15,8 @@ from typing import Any
 
 import anyio
 
-from collecte.access import Principal
-from collecte.certificate_pdf import (
+from collecte.db.tables import Certificate, DeviceEvent, Organization
+from collecte.documents.certificate_pdf import (
     DEFAULT_LEGAL_MENTION,
     CertificateDevice,
     CertificateDocument,
@@ -25,12 +25,18 @@ from collecte.certificate_pdf import (
     render_certificate,
     with_fingerprint,
 )
-from collecte.clock import NOUMEA
-from collecte.errors import Invalid, NotFound
-from collecte.lifecycle import CERTIFICATE_PREFIX, Action, CertificateKind, Role, certificate_for
+from collecte.domain.access import Principal
+from collecte.domain.clock import NOUMEA
+from collecte.domain.errors import Invalid, NotFound
+from collecte.domain.lifecycle import (
+    CERTIFICATE_PREFIX,
+    Action,
+    CertificateKind,
+    Role,
+    certificate_for,
+)
 from collecte.services.numbering import next_number
 from collecte.settings import Settings
-from collecte.tables import Certificate, DeviceEvent, Organization
 
 LANGUAGES = ("fr", "en")
 _WIPE_RESULT = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from collecte.access import Principal
+from collecte.domain.access import Principal
 
 
 def event_fields(

@@ -6,12 +6,12 @@ from typing import Any
 
 from piccolo.query import Select
 
-from collecte import tags
-from collecte.access import Principal, can_see_device
-from collecte.device_sql import read_device
-from collecte.errors import Invalid, NotFound
-from collecte.lifecycle import DeviceState, Role, Status, allowed_actions
-from collecte.tables import Device, DeviceEvent
+from collecte.db.device_sql import read_device
+from collecte.db.tables import Device, DeviceEvent
+from collecte.domain import tags
+from collecte.domain.access import Principal, can_see_device
+from collecte.domain.errors import Invalid, NotFound
+from collecte.domain.lifecycle import DeviceState, Role, Status, allowed_actions
 
 
 def parse_code(code: object, field: str = "code") -> str:

@@ -6,18 +6,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from collecte import tags
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.db import write_transaction
-from collecte.device_input import DeviceInput, parse_device, parse_devices_csv
-from collecte.errors import Conflict, Forbidden, Invalid, NotFound
-from collecte.lifecycle import REGISTER_EVENT, Role, Status
+from collecte.db.tables import BlankTag, Device, DeviceEvent, Donation, Organization
+from collecte.db.transactions import write_transaction
+from collecte.domain import tags
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.device_input import DeviceInput, parse_device, parse_devices_csv
+from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from collecte.domain.lifecycle import REGISTER_EVENT, Role, Status
 from collecte.services.custody import event_fields
 from collecte.services.devices import device_select, device_summary, visible_to
 from collecte.services.fresh_tags import new_tags
 from collecte.services.numbering import next_number
-from collecte.tables import BlankTag, Device, DeviceEvent, Donation, Organization
 
 
 def _donor_for(principal: Principal, donor_id: object) -> int:

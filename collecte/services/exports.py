@@ -17,12 +17,12 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from collecte import tags
-from collecte.access import Principal
-from collecte.clock import NOUMEA
-from collecte.lifecycle import Status
+from collecte.db.tables import Device
+from collecte.domain import tags
+from collecte.domain.access import Principal
+from collecte.domain.clock import NOUMEA
+from collecte.domain.lifecycle import Status
 from collecte.services.devices import visible_to
-from collecte.tables import Device
 
 PAGE_SIZE = 2000
 _FORMULA_FIRST = frozenset("=+-@\t\r")

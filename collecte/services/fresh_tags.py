@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collecte import tags
-from collecte.tables import BlankTag, Device
+from collecte.db.tables import BlankTag, Device
+from collecte.domain import tags
 
 
 async def new_tags(count: int) -> list[str]:

@@ -20,10 +20,10 @@ from datetime import datetime, timedelta
 
 from piccolo.table import Table
 
-from collecte.clock import now
-from collecte.db import write_transaction
+from collecte.db.tables import IdempotencyRecord, LoginAttempt
+from collecte.db.transactions import write_transaction
+from collecte.domain.clock import now
 from collecte.settings import Settings
-from collecte.tables import IdempotencyRecord, LoginAttempt
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
 PURGE_EVERY = timedelta(hours=1)

@@ -9,11 +9,11 @@ import json
 from collections.abc import Awaitable, Callable
 from typing import Any
 
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.db import retry_on_conflict, write_transaction
-from collecte.errors import Invalid
-from collecte.tables import IdempotencyRecord
+from collecte.db.tables import IdempotencyRecord
+from collecte.db.transactions import retry_on_conflict, write_transaction
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.errors import Invalid
 
 MAX_KEY_LENGTH = 200
 

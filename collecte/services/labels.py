@@ -1,9 +1,9 @@
 """Printing QR labels: a donation's, any list of tags, one device's, and blank tags.
 
-The stocks are the files of `settings.labels_dir` (see `collecte.label_formats`), read on first
-use and again whenever a file there changes; a bad file is logged and reported by name, and the
-others still load. Rendering runs in a worker thread: a thousand labels take about a second, which
-must not stall the event loop.
+The stocks are the files of `settings.labels_dir` (see `collecte.documents.label_stocks`), read
+on first use and again whenever a file there changes; a bad file is logged and reported by name,
+and the others still load. Rendering runs in a worker thread: a thousand labels take about a
+second, which must not stall the event loop.
 """
 
 from __future__ import annotations
@@ -19,18 +19,18 @@ from typing import Any
 
 import anyio
 
-from collecte import tags
-from collecte.access import Principal, can_see_device
-from collecte.certificate_text import CATEGORIES
-from collecte.clock import now
-from collecte.db import write_transaction
-from collecte.errors import Conflict, Forbidden, Invalid, NotFound
-from collecte.labels import LabelContent, LabelFormat, load_formats, render_labels
-from collecte.lifecycle import Role
+from collecte.db.tables import BlankTag, Device, Donation, User
+from collecte.db.transactions import write_transaction
+from collecte.documents.certificate_text import CATEGORIES
+from collecte.documents.label_sheets import LabelContent, LabelFormat, load_formats, render_labels
+from collecte.domain import tags
+from collecte.domain.access import Principal, can_see_device
+from collecte.domain.clock import now
+from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from collecte.domain.lifecycle import Role
 from collecte.services.devices import device_select, parse_code, state_of
 from collecte.services.fresh_tags import new_tags
 from collecte.settings import Settings
-from collecte.tables import BlankTag, Device, Donation, User
 
 logger = logging.getLogger("collecte")
 

@@ -3,8 +3,8 @@ transaction, so a rolled-back transaction gives its number back."""
 
 from __future__ import annotations
 
-from collecte.clock import noumea_year
-from collecte.tables import Counter
+from collecte.db.tables import Counter
+from collecte.domain.clock import noumea_year
 
 
 async def next_number(prefix: str, year: int | None = None) -> str:

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from collecte import tags
-from collecte.access import Principal
-from collecte.errors import Invalid, NotFound
-from collecte.lifecycle import RULES, Action, LifecycleError, check_transition, parse_action
+from collecte.domain import tags
+from collecte.domain.access import Principal
+from collecte.domain.errors import Invalid, NotFound
+from collecte.domain.lifecycle import RULES, Action, LifecycleError, check_transition, parse_action
 from collecte.services.devices import get_visible_row, parse_code, state_of
 
 

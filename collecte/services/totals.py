@@ -17,11 +17,13 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.db import current_engine, write_transaction
-from collecte.errors import Forbidden
-from collecte.impact import (
+from collecte.db.engine import current_engine
+from collecte.db.tables import DeviceTally
+from collecte.db.transactions import write_transaction
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.errors import Forbidden
+from collecte.domain.impact import (
     MONTHLY_STATUSES,
     Period,
     TallySum,
@@ -34,9 +36,8 @@ from collecte.impact import (
     summarise,
     target_progress,
 )
-from collecte.impact_factors import load_impact_factors
-from collecte.lifecycle import Role, Status
-from collecte.tables import DeviceTally
+from collecte.domain.impact_factors import load_impact_factors
+from collecte.domain.lifecycle import Role, Status
 
 _COUNTED = (Status.COLLECTED, Status.DELIVERED, Status.RECYCLED)
 # The dimensions that count each device once (`category`, or `all` where not by category).

@@ -5,7 +5,7 @@ against (`UPDATE … WHERE status = expected`), so two scanners racing on one de
 success and one 409, never two events.
 
 A single-device action without a certificate is the scanners' hot path: one statement reads the
-device with its history, one statement moves it and logs the event (`collecte.device_sql`), and
+device with its history, one statement moves it and logs the event (`collecte.db.device_sql`), and
 the answer is built from the rows in hand. Actions that issue a certificate run in one write
 transaction, since the number, the PDF and the events that cite it commit together.
 """
@@ -19,13 +19,15 @@ from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from collecte import tags
-from collecte.access import Principal, can_see_device
-from collecte.clock import now
-from collecte.db import current_engine, retry_on_conflict, write_transaction
-from collecte.device_sql import move_device, move_device_by_tag, read_device
-from collecte.errors import BatchRejected, Conflict, Invalid, NotFound
-from collecte.lifecycle import (
+from collecte.db.device_sql import move_device, move_device_by_tag, read_device
+from collecte.db.engine import current_engine
+from collecte.db.tables import Device, DeviceEvent, Organization
+from collecte.db.transactions import retry_on_conflict, write_transaction
+from collecte.domain import tags
+from collecte.domain.access import Principal, can_see_device
+from collecte.domain.clock import now
+from collecte.domain.errors import BatchRejected, Conflict, Invalid, NotFound
+from collecte.domain.lifecycle import (
     RULES,
     Action,
     InvalidData,
@@ -50,7 +52,6 @@ from collecte.services.devices import (
     state_of,
 )
 from collecte.settings import Settings
-from collecte.tables import Device, DeviceEvent, Organization
 
 # The organisation an action's data points at, and the kind it must be.
 _TARGETS = {

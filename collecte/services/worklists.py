@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from collecte.access import Principal
-from collecte.lifecycle import Status
+from collecte.db.tables import Device
+from collecte.domain.access import Principal
+from collecte.domain.lifecycle import Status
 from collecte.services.devices import device_select, device_summary, visible_to
-from collecte.tables import Device
 
 MAX_LISTED = 500
 

@@ -16,7 +16,7 @@ from litestar.openapi.spec import Components, SecurityScheme
 from litestar.serialization import encode_json
 
 from collecte import __version__
-from collecte.db import close_pool, current_engine, engine_for, start_pool, use_engine
+from collecte.db.engine import close_pool, current_engine, engine_for, start_pool, use_engine
 from collecte.services.accounts import signing_secret
 from collecte.services.housekeeping import purge_periodically
 from collecte.settings import Settings, load_settings

@@ -11,9 +11,9 @@ from litestar.middleware.authentication import (
     AuthenticationResult,
 )
 
-from collecte.access import Principal
-from collecte.errors import Unauthenticated
-from collecte.tokens import read_token
+from collecte.auth.tokens import read_token
+from collecte.domain.access import Principal
+from collecte.domain.errors import Unauthenticated
 
 PUBLIC = {"exclude_from_auth": True}
 

@@ -13,56 +13,24 @@ import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
 from litestar.status_codes import (
-    HTTP_401_UNAUTHORIZED,
-    HTTP_403_FORBIDDEN,
-    HTTP_404_NOT_FOUND,
-    HTTP_409_CONFLICT,
     HTTP_422_UNPROCESSABLE_ENTITY,
-    HTTP_429_TOO_MANY_REQUESTS,
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from collecte import lifecycle
-from collecte.errors import (
-    BatchRejected,
-    Conflict,
+from collecte.domain import lifecycle
+from collecte.domain.errors import (
     DomainError,
-    Forbidden,
-    Invalid,
-    NotFound,
     TooManyAttempts,
-    Unauthenticated,
 )
-from collecte.tags import TagError
+from collecte.domain.tags import TagError
+from collecte.web.pages.errors import page_not_found
+from collecte.web.statuses import status_of
 
 logger = logging.getLogger("collecte")
-
-_STATUS: list[tuple[type[Exception], int]] = [
-    (Unauthenticated, HTTP_401_UNAUTHORIZED),
-    (Forbidden, HTTP_403_FORBIDDEN),
-    (NotFound, HTTP_404_NOT_FOUND),
-    (Conflict, HTTP_409_CONFLICT),
-    (Invalid, HTTP_422_UNPROCESSABLE_ENTITY),
-    (TooManyAttempts, HTTP_429_TOO_MANY_REQUESTS),
-    (lifecycle.RoleNotAllowed, HTTP_403_FORBIDDEN),
-    (lifecycle.NotYourDevice, HTTP_403_FORBIDDEN),
-    (lifecycle.WrongStatus, HTTP_409_CONFLICT),
-    (lifecycle.InvalidData, HTTP_422_UNPROCESSABLE_ENTITY),
-    (lifecycle.UnknownAction, HTTP_422_UNPROCESSABLE_ENTITY),
-]
 
 
 def _body(status: int, detail: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {"status_code": status, "detail": detail, "extra": extra}
-
-
-def status_of(error: Exception) -> int:
-    """The HTTP status of a domain, lifecycle or tag error (the pages use it too)."""
-    if isinstance(error, BatchRejected):
-        return error.status_code
-    if isinstance(error, TagError):
-        return HTTP_422_UNPROCESSABLE_ENTITY
-    return next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
 
 
 def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -143,8 +111,6 @@ def http_error_handler(request: Request[Any, Any, Any], error: Exception) -> Res
     assert isinstance(error, HTTPException)
     wants_page = "text/html" in request.headers.get("accept", "")
     if error.status_code == 404 and wants_page and not request.url.path.startswith(_NOT_PAGES):
-        from collecte.web.pages.errors import page_not_found  # the pages import this module
-
         return page_not_found(request)
     body = _body(error.status_code, error.detail, {"code": "http_error"})
     return Response(body, status_code=error.status_code, headers=error.headers)

@@ -7,9 +7,9 @@ from datetime import timedelta
 import httpx
 import pytest
 
-from collecte.access import Principal
-from collecte.lifecycle import Role
-from collecte.tokens import issue_token
+from collecte.auth.tokens import issue_token
+from collecte.domain.access import Principal
+from collecte.domain.lifecycle import Role
 from tests.factory import PASSWORD, SECRET, make_account
 
 PROTECTED = [

@@ -25,10 +25,10 @@ from typing import Any
 import httpx
 import pytest
 
-from collecte import tags
-from collecte.clock import now
-from collecte.lifecycle import REGISTER_EVENT, Status
-from collecte.tables import Certificate, Device, DeviceEvent
+from collecte.db.tables import Certificate, Device, DeviceEvent
+from collecte.domain import tags
+from collecte.domain.clock import now
+from collecte.domain.lifecycle import REGISTER_EVENT, Status
 from tests.factory import PASSWORD, WIPE, Account, World, act, make_donation, make_world
 
 CALLERS = (

@@ -7,7 +7,7 @@ from typing import Any
 import httpx
 import pytest
 
-from collecte.tables import Device, DeviceEvent, Donation, Organization
+from collecte.db.tables import Device, DeviceEvent, Donation, Organization
 from tests.factory import make_donation, make_world
 
 HUGE = 99_999_999_999

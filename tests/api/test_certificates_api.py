@@ -10,10 +10,10 @@ from typing import Any
 import httpx
 import pytest
 
-from collecte.clock import NOUMEA
-from collecte.lifecycle import Role
+from collecte.db.tables import Certificate, Counter, DeviceEvent
+from collecte.domain.clock import NOUMEA
+from collecte.domain.lifecycle import Role
 from collecte.services import certificates as certificates_service
-from collecte.tables import Certificate, Counter, DeviceEvent
 from tests.documents.reading import decode_qr_codes, page_texts
 from tests.factory import (
     WIPE,

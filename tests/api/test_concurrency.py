@@ -6,7 +6,7 @@ import asyncio
 
 import httpx
 
-from collecte.tables import DeviceEvent
+from collecte.db.tables import DeviceEvent
 from tests.factory import act, make_donation, make_world
 
 RACERS = 20

@@ -9,10 +9,10 @@ from datetime import timedelta
 
 from piccolo.engine.base import Engine
 
+from collecte.db.tables import Device, DeviceEvent, Donation, User
 from collecte.demo import DEMO_PASSWORD, load_demo
-from collecte.lifecycle import Role, Status
+from collecte.domain.lifecycle import Role, Status
 from collecte.services.accounts import LoginPolicy, login
-from collecte.tables import Device, DeviceEvent, Donation, User
 
 
 async def test_demo_covers_every_status_and_loads_only_once(db: Engine) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from collecte import tags
+from collecte.domain import tags
 from tests.factory import act, make_donation, make_world, walk_to
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from collecte import tags
-from collecte.lifecycle import Role
-from collecte.tables import Device, DeviceEvent, Donation
+from collecte.db.tables import Device, DeviceEvent, Donation
+from collecte.domain import tags
+from collecte.domain.lifecycle import Role
 from tests.factory import device, make_account, make_donation, make_world
 
 

@@ -14,12 +14,12 @@ import itertools
 import httpx
 import pytest
 
-from collecte.access import Principal, can_see_device
-from collecte.clock import now
-from collecte.device_sql import allowed_sql
-from collecte.lifecycle import Action, LifecycleError, Role, Status, check_transition
+from collecte.db.device_sql import allowed_sql
+from collecte.db.tables import Device, DeviceEvent
+from collecte.domain.access import Principal, can_see_device
+from collecte.domain.clock import now
+from collecte.domain.lifecycle import Action, LifecycleError, Role, Status, check_transition
 from collecte.services.devices import state_of
-from collecte.tables import Device, DeviceEvent
 from tests.factory import WIPE, act, make_donation, make_organization, make_world
 
 ORG, OTHER = "org", "other"
@@ -77,7 +77,7 @@ async def test_the_sql_rules_accept_exactly_what_the_rules_accept(db: object) ->
 
 
 async def make_donation_row(donor_id: int) -> dict[str, object]:
-    from collecte.tables import Donation
+    from collecte.db.tables import Donation
 
     donation = Donation(number="LOT-2026-99999", donor=donor_id, created_at=now())
     await donation.save()

@@ -12,11 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from collecte.clock import now
+from collecte.db.tables import IdempotencyRecord, LoginAttempt
+from collecte.domain.clock import now
 from collecte.services import housekeeping
 from collecte.services.housekeeping import purge_expired
 from collecte.settings import Settings
-from collecte.tables import IdempotencyRecord, LoginAttempt
 from tests.factory import SECRET
 from tests.live import LiveServer, dedicated_database, running
 

@@ -12,12 +12,12 @@ import httpx
 import pytest
 from PIL import Image
 
-from collecte import tags
-from collecte.labels import LABELS_DIR, LabelFormat, label_box, load_formats
-from collecte.lifecycle import Role
+from collecte.db.tables import BlankTag, Device
+from collecte.documents.label_sheets import LABELS_DIR, LabelFormat, label_box, load_formats
+from collecte.domain import tags
+from collecte.domain.lifecycle import Role
 from collecte.services import labels as label_service
 from collecte.settings import Settings
-from collecte.tables import BlankTag, Device
 from collecte.web.app import create_app
 from tests.documents.reading import (
     DecodedCode,

@@ -12,8 +12,8 @@ from typing import Any
 
 import pytest
 
-from collecte import tags
-from collecte.labels import LABELS_DIR, label_box, load_formats
+from collecte.documents.label_sheets import LABELS_DIR, label_box, load_formats
+from collecte.domain import tags
 from tests.documents.reading import decode_qr_codes, page_count
 
 FORMATS, _ = load_formats(LABELS_DIR)
@@ -23,9 +23,10 @@ TOLERANCE_PT = 1.5
 # Run in its own process, so the test session's engines are left alone.
 SETUP = """
 import asyncio, json
-from collecte.access import Principal
-from collecte.db import engine_for, migrate
-from collecte.lifecycle import Role
+from collecte.domain.access import Principal
+from collecte.db.engine import engine_for
+from collecte.db.migrate import migrate
+from collecte.domain.lifecycle import Role
 from collecte.services.accounts import add_user, find_or_create_organization
 from collecte.services.donations import create_donation
 from collecte.settings import load_settings

@@ -6,7 +6,7 @@ import re
 
 import httpx
 
-from collecte import tags
+from collecte.domain import tags
 from tests.factory import PASSWORD, Account, act, make_donation, make_world
 
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')

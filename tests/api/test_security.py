@@ -17,9 +17,9 @@ import jwt
 import pytest
 from litestar import Litestar
 
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.lifecycle import Role
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.lifecycle import Role
 from collecte.services import accounts
 from collecte.settings import Settings
 from collecte.web.app import create_app
@@ -299,7 +299,7 @@ def test_the_default_body_limit_is_applied_to_the_app() -> None:
 
 def test_tokens_carry_only_what_the_middleware_needs() -> None:
     principal = Principal(1, "a@b.nc", "A", 2, "Org", Role.DONOR)
-    from collecte.tokens import issue_token
+    from collecte.auth.tokens import issue_token
 
     claims = jwt.decode(
         issue_token(principal, SECRET, timedelta(hours=1)), SECRET, algorithms=["HS256"]

@@ -20,12 +20,12 @@ from zoneinfo import ZoneInfo
 import httpx
 import pytest
 
-from collecte.access import Principal
-from collecte.lifecycle import Role
+from collecte.db.tables import Device, DeviceEvent, DeviceTally
+from collecte.domain.access import Principal
+from collecte.domain.lifecycle import Role
 from collecte.services import exports
 from collecte.services.totals import rebuild_tally, tally_drift
 from collecte.settings import load_settings
-from collecte.tables import Device, DeviceEvent, DeviceTally
 from tests.factory import WIPE, Account, World, act, make_donation, make_world
 
 NOUMEA = ZoneInfo("Pacific/Noumea")

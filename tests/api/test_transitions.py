@@ -7,8 +7,8 @@ from typing import Any
 import httpx
 import pytest
 
-from collecte import tags
-from collecte.tables import DeviceEvent
+from collecte.db.tables import DeviceEvent
+from collecte.domain import tags
 from tests.factory import WIPE, World, act, make_donation, make_world, walk_to
 
 

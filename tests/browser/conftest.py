@@ -22,7 +22,8 @@ import httpx
 import pytest
 from playwright.async_api import Browser, async_playwright
 
-from collecte.db import engine_for, migrate, use_engine
+from collecte.db.engine import engine_for, use_engine
+from collecte.db.migrate import migrate
 from tests.browser.support import LiveServer
 from tests.conftest import POSTGRES_URL, _with_database
 from tests.factory import SECRET, World, make_world

@@ -24,11 +24,11 @@ from typing import Any
 
 import httpx
 
-from collecte.access import Principal
-from collecte.lifecycle import Role, Status
+from collecte.auth.tokens import issue_token
+from collecte.db.tables import Certificate, Device, DeviceEvent
+from collecte.domain.access import Principal
+from collecte.domain.lifecycle import Role, Status
 from collecte.services.donations import create_donation
-from collecte.tables import Certificate, Device, DeviceEvent
-from collecte.tokens import issue_token
 from tests.factory import SECRET, WIPE, Account, make_account
 from tests.live import LiveServer, dedicated_database
 

@@ -9,8 +9,8 @@ from typing import Any
 import pypdfium2 as pdfium
 import pytest
 
-from collecte import certificate_text as t
-from collecte.certificate_pdf import (
+from collecte.documents import certificate_text as t
+from collecte.documents.certificate_pdf import (
     PREFIXES,
     CertificateDevice,
     CertificateDocument,

@@ -14,8 +14,8 @@ from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, 
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from collecte import qr
-from collecte.labels import (
+from collecte.documents import qr
+from collecte.documents.label_sheets import (
     BLANK_TITLE,
     LABEL_ERROR_CORRECTION,
     LABELS_DIR,

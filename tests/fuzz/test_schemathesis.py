@@ -33,8 +33,8 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from collecte.access import Principal
-from collecte.tokens import issue_token
+from collecte.auth.tokens import issue_token
+from collecte.domain.access import Principal
 from tests.factory import SECRET, WIPE, Account, act, make_donation, make_world
 from tests.live import LiveServer, dedicated_database
 

@@ -6,8 +6,8 @@ from itertools import product
 
 import pytest
 
-from collecte.access import Principal, can_see_device
-from collecte.lifecycle import Actor, DeviceState, Role, Status
+from collecte.domain.access import Principal, can_see_device
+from collecte.domain.lifecycle import Actor, DeviceState, Role, Status
 
 DONOR, OTHER_DONOR = 10, 11
 RECONDITIONER, OTHER_RECONDITIONER = 20, 21

@@ -7,11 +7,11 @@ from typing import Any
 
 import pytest
 
-from collecte.device_input import DeviceInput, parse_device, parse_devices_csv
-from collecte.errors import Invalid
-from collecte.impact_factors import default_weight_kg
-from collecte.lifecycle import Category
-from collecte.tags import check_character
+from collecte.domain.device_input import DeviceInput, parse_device, parse_devices_csv
+from collecte.domain.errors import Invalid
+from collecte.domain.impact_factors import default_weight_kg
+from collecte.domain.lifecycle import Category
+from collecte.domain.tags import check_character
 
 NEXT_YEAR = date.today().year + 1
 

@@ -7,8 +7,15 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
-from collecte.errors import Invalid
-from collecte.impact import Period, Span, monthly_series, parse_period, spans, target_progress
+from collecte.domain.errors import Invalid
+from collecte.domain.impact import (
+    Period,
+    Span,
+    monthly_series,
+    parse_period,
+    spans,
+    target_progress,
+)
 from collecte.services.exports import decimal_fr, local_time, neutralise
 
 WINDOW = (date(2022, 11, 1), date(2027, 2, 28))

@@ -1,6 +1,6 @@
 """The device lifecycle, checked against the table of DESIGN.md written out again here.
 
-The expectations below are deliberately NOT derived from `collecte.lifecycle.RULES`: they are
+The expectations below are deliberately NOT derived from `collecte.domain.lifecycle.RULES`: they are
 copied by hand from the design document (plain strings, so the stored values are pinned too), and
 every status × action × role is checked against them.
 """
@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from collecte.lifecycle import (
+from collecte.domain.lifecycle import (
     CERTIFICATE_PREFIX,
     MAY_HOLD_DATA_STATUSES,
     OPEN_STATUSES,

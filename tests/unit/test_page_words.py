@@ -6,7 +6,7 @@ import re
 
 import pytest
 
-from collecte.lifecycle import Action, Category, CertificateKind, Role, Status
+from collecte.domain.lifecycle import Action, Category, CertificateKind, Role, Status
 from collecte.web.pages import i18n, rendering
 from collecte.web.pages.errors import TITLES
 from collecte.web.pages.i18n_en import EN

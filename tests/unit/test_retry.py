@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from collecte.db import engine_for, retry_on_conflict, use_engine
+from collecte.db.engine import engine_for, use_engine
+from collecte.db.transactions import retry_on_conflict
 
 
 @pytest.fixture(autouse=True)

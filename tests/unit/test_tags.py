@@ -12,7 +12,7 @@ from collections import Counter
 
 import pytest
 
-from collecte.tags import TagError, check_character, display, generate, is_valid, parse
+from collecte.domain.tags import TagError, check_character, display, generate, is_valid, parse
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # 32 characters: no I, L, O, U
 assert len(CROCKFORD) == 32 and not set("ILOU") & set(CROCKFORD)

@@ -7,10 +7,10 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from collecte import tokens
-from collecte.access import Principal
-from collecte.errors import Unauthenticated
-from collecte.lifecycle import Role
+from collecte.auth import tokens
+from collecte.domain.access import Principal
+from collecte.domain.errors import Unauthenticated
+from collecte.domain.lifecycle import Role
 
 SECRET = "s" * 32
 PRINCIPAL = Principal(7, "atelier@example.nc", "Marie", 3, "Atelier", Role.RECONDITIONER)

@@ -8,8 +8,8 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
+from collecte.auth.tokens import issue_token
 from collecte.services.accounts import LoginPolicy, login
-from collecte.tokens import issue_token
 from collecte.web.auth import PUBLIC
 from collecte.web.schemas import LoginIn, TokenOut
 

@@ -6,7 +6,7 @@ from typing import Any
 
 from litestar import Response, get
 
-from collecte.tables import Organization
+from collecte.db.tables import Organization
 from collecte.web.auth import PUBLIC
 
 

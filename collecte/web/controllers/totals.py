@@ -8,8 +8,8 @@ from litestar import Request, get
 from litestar.params import QueryParameter
 from litestar.response import Stream
 
-from collecte.clock import now
-from collecte.impact import noumea_day
+from collecte.domain.clock import now
+from collecte.domain.impact import noumea_day
 from collecte.services import exports, totals
 from collecte.web.auth import PUBLIC, principal_of
 

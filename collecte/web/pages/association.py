@@ -8,14 +8,14 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from collecte.access import Principal
-from collecte.lifecycle import Status
+from collecte.domain.access import Principal
+from collecte.domain.lifecycle import Status
 from collecte.services import certificates, transitions, worklists
-from collecte.web.errors import status_of
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import require_principal
+from collecte.web.statuses import status_of
 
 
 async def _page(

@@ -8,18 +8,18 @@ from litestar import Request, Response, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
-from collecte.access import Principal
-from collecte.errors import Invalid
-from collecte.lifecycle import Role, Status
+from collecte.domain.access import Principal
+from collecte.domain.errors import Invalid
+from collecte.domain.lifecycle import Role, Status
 from collecte.services import accounts, labels, totals, transitions, worklists
 from collecte.settings import Settings
-from collecte.web.errors import status_of
 from collecte.web.pages import forms
 from collecte.web.pages.charts import monthly_chart
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
 from collecte.web.pages.i18n import Words
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
+from collecte.web.statuses import status_of
 
 _ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", "address", "city")
 

@@ -8,8 +8,8 @@ from litestar import Request, Response, get
 from litestar.params import FromPath, FromQuery
 from litestar.response import Stream, Template
 
-from collecte.clock import now
-from collecte.impact import noumea_day
+from collecte.domain.clock import now
+from collecte.domain.impact import noumea_day
 from collecte.services import certificates, exports
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import require_principal

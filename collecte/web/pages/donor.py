@@ -8,14 +8,14 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
-from collecte.access import Principal
-from collecte.lifecycle import Category, Role
+from collecte.domain.access import Principal
+from collecte.domain.lifecycle import Category, Role
 from collecte.services import accounts, donations, labels
-from collecte.web.errors import status_of
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import require_principal
+from collecte.web.statuses import status_of
 
 DEFAULT_ROWS = 3
 MAX_ROWS = 100

@@ -9,13 +9,13 @@ from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 
-from collecte import lifecycle
-from collecte.errors import BatchRejected, DomainError
-from collecte.tags import TagError
-from collecte.web.errors import status_of
+from collecte.domain import lifecycle
+from collecte.domain.errors import BatchRejected, DomainError
+from collecte.domain.tags import TagError
 from collecte.web.pages.i18n import Words
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import SignInRequired, sign_in_url
+from collecte.web.statuses import status_of
 
 logger = logging.getLogger("collecte")
 

@@ -12,7 +12,7 @@ from typing import Any
 
 from litestar.datastructures import UploadFile
 
-from collecte.device_input import FIELDS
+from collecte.domain.device_input import FIELDS
 
 _TEXT_FIELDS = (
     "tool",

@@ -8,7 +8,7 @@ from litestar import Request, get
 from litestar.params import FromPath
 from litestar.response import Template
 
-from collecte.certificate_text import title
+from collecte.documents.certificate_text import title
 from collecte.services import certificates, totals
 from collecte.web.pages.rendering import language_of, render
 

@@ -14,15 +14,15 @@ from litestar.response import Template
 from litestar.template.config import TemplateConfig
 
 from collecte import __version__
-from collecte.access import Principal
-from collecte.clock import NOUMEA
-from collecte.lifecycle import Role
+from collecte.domain.access import Principal
+from collecte.domain.clock import NOUMEA
+from collecte.domain.lifecycle import Role
 from collecte.web.pages import i18n
 from collecte.web.pages.session import current_principal
 
-PACKAGE_DIR = Path(__file__).resolve().parent.parent.parent
-TEMPLATES_DIR = PACKAGE_DIR / "templates"
-STATIC_DIR = PACKAGE_DIR / "static"
+WEB_DIR = Path(__file__).resolve().parent.parent
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
 LANG_COOKIE = "lang"
 _YEAR_SECONDS = 365 * 24 * 3600
 
@@ -136,7 +136,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
 
 
 def template_config() -> TemplateConfig[JinjaTemplateEngine]:
-    """Jinja templates from `collecte/templates`, with the pages' filters."""
+    """Jinja templates from `collecte/web/templates`, with the pages' filters."""
     return TemplateConfig(
         directory=TEMPLATES_DIR, engine=JinjaTemplateEngine, engine_callback=_configure
     )

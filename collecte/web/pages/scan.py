@@ -10,11 +10,10 @@ from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
 
-from collecte.access import Principal
-from collecte.errors import NotFound
-from collecte.lifecycle import Action, LifecycleError, Role
+from collecte.domain.access import Principal
+from collecte.domain.errors import NotFound
+from collecte.domain.lifecycle import Action, LifecycleError, Role
 from collecte.services import accounts, certificates, devices, scanning, transitions
-from collecte.web.errors import status_of
 from collecte.web.pages import forms
 from collecte.web.pages.errors import (
     PAGE_ERRORS,
@@ -26,6 +25,7 @@ from collecte.web.pages.errors import (
 from collecte.web.pages.i18n import Words
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import current_principal, require_principal
+from collecte.web.statuses import status_of
 
 _ACTIONS = {action.value for action in Action}
 

@@ -13,10 +13,10 @@ from urllib.parse import quote, urlsplit
 from litestar import Request
 from litestar.datastructures import Cookie
 
-from collecte.access import Principal
-from collecte.errors import Unauthenticated
-from collecte.lifecycle import Role
-from collecte.tokens import read_token
+from collecte.auth.tokens import read_token
+from collecte.domain.access import Principal
+from collecte.domain.errors import Unauthenticated
+from collecte.domain.lifecycle import Role
 
 SESSION_COOKIE = "collecte_session"
 _HOMES = {

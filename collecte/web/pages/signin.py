@@ -9,9 +9,9 @@ from litestar import Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
-from collecte.errors import TooManyAttempts, Unauthenticated
+from collecte.auth.tokens import issue_token
+from collecte.domain.errors import TooManyAttempts, Unauthenticated
 from collecte.services.accounts import LoginPolicy, login
-from collecte.tokens import issue_token
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import (
     current_principal,

@@ -1,4 +1,4 @@
-"""The database tables (Piccolo). Statuses and kinds are the enums of `collecte.lifecycle`."""
+"""The database tables (Piccolo). Statuses and kinds are the enums of the domain lifecycle."""
 
 from __future__ import annotations
 
@@ -20,7 +20,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from collecte.lifecycle import Category, CertificateKind, Role, Status
+from collecte.domain.lifecycle import Category, CertificateKind, Role, Status
 
 
 class Organization(Table, tablename="organization"):

@@ -23,10 +23,10 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from collecte.clock import NOUMEA
-from collecte.errors import Invalid
-from collecte.impact_factors import ImpactFactors
-from collecte.lifecycle import Category, Status
+from collecte.domain.clock import NOUMEA
+from collecte.domain.errors import Invalid
+from collecte.domain.impact_factors import ImpactFactors
+from collecte.domain.lifecycle import Category, Status
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Days outside these years are typing mistakes (and would make month arithmetic overflow).

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from collecte.lifecycle import Actor, DeviceState, Role, Status
+from collecte.domain.lifecycle import Actor, DeviceState, Role, Status
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from collecte.lifecycle import Category
+from collecte.domain.lifecycle import Category
 
-DEFAULT_PATH = Path(__file__).resolve().parent / "data" / "impact_factors.toml"
+DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "impact_factors.toml"
 
 
 @dataclass(frozen=True)

@@ -1,7 +1,8 @@
 """QR labels for devices: sheets of stickers or thermal-roll labels, as one PDF.
 
-Pure: no database, no web. The stocks come from `labels/*.toml` (see `collecte.label_formats`); the
-caller supplies each label's payload (the device URL, upper case) and texts.
+Pure: no database, no web. The stocks come from `labels/*.toml` (see
+`collecte.documents.label_stocks`); the caller supplies each label's payload (the device URL,
+upper case) and texts.
 """
 
 from __future__ import annotations
@@ -14,9 +15,9 @@ from dataclasses import dataclass
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
 
-from collecte.label_formats import LABELS_DIR, LabelFormat, load_formats
-from collecte.qr import ERROR_CORRECT_M, encode, pdf_operators
-from collecte.tags import display
+from collecte.documents.label_stocks import LABELS_DIR, LabelFormat, load_formats
+from collecte.documents.qr import ERROR_CORRECT_M, encode, pdf_operators
+from collecte.domain.tags import display
 
 __all__ = [
     "BLANK_HINT",
@@ -93,7 +94,7 @@ class _Layout:
     programme: _Line
 
 
-# The tag as printed and read aloud (`7K3P-9QXM`): the one spelling of collecte.tags.
+# The tag as printed and read aloud (`7K3P-9QXM`): the one spelling of collecte.domain.tags.
 format_tag = display
 
 

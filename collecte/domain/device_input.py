@@ -9,10 +9,10 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from collecte import tags
-from collecte.errors import Invalid
-from collecte.impact_factors import default_weight_kg
-from collecte.lifecycle import STORAGE_BY_DEFAULT, Category
+from collecte.domain import tags
+from collecte.domain.errors import Invalid
+from collecte.domain.impact_factors import default_weight_kg
+from collecte.domain.lifecycle import STORAGE_BY_DEFAULT, Category
 
 TEXT_FIELDS = ("brand", "model", "serial_number", "condition")
 FIELDS = (

@@ -8,8 +8,8 @@ from datetime import date, datetime
 
 from num2words import num2words
 
-from collecte.clock import NOUMEA  # tzdata is a dependency: the zone is always there
-from collecte.tags import display
+from collecte.domain.clock import NOUMEA  # tzdata is a dependency: the zone is always there
+from collecte.domain.tags import display
 
 LANGUAGES = ("fr", "en")
 NBSP = "\u00a0"  # the narrow no-break space (U+202F) is missing from the PDF standard fonts

@@ -9,10 +9,10 @@ from typing import Any
 
 import jwt
 
-from collecte.access import Principal
-from collecte.clock import now
-from collecte.errors import Unauthenticated
-from collecte.lifecycle import Role
+from collecte.domain.access import Principal
+from collecte.domain.clock import now
+from collecte.domain.errors import Unauthenticated
+from collecte.domain.lifecycle import Role
 
 _ALGORITHM = "HS256"
 # Tokens whose signature was checked, kept per process: a scanner sends the same token with

@@ -11,7 +11,7 @@ from typing import Any
 
 __all__ = ["LABELS_DIR", "MAX_OFFSET_MM", "LabelFormat", "load_formats"]
 
-LABELS_DIR = Path(__file__).resolve().parent.parent / "labels"
+LABELS_DIR = Path(__file__).resolve().parent.parent.parent / "labels"
 # A calibration larger than this is a typo (centimetres, a wrong sign in the wrong field…),
 # not a printer's drift.
 MAX_OFFSET_MM = 10.0

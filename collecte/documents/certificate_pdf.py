@@ -38,8 +38,8 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from collecte import certificate_text as t
-from collecte.qr import draw_qr
+from collecte.documents import certificate_text as t
+from collecte.documents.qr import draw_qr
 
 KINDS = ("donation", "erasure", "recycling", "receipt")
 PREFIXES = {"donation": "DON", "erasure": "EFF", "recycling": "RCY", "receipt": "REC"}

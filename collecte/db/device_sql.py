@@ -30,9 +30,10 @@ from typing import Any
 
 from piccolo.querystring import QueryString
 
-from collecte.access import Principal, can_see_device
-from collecte.db import fetch
-from collecte.lifecycle import (
+from collecte.db.engine import fetch
+from collecte.db.tables import Device, DeviceEvent
+from collecte.domain.access import Principal, can_see_device
+from collecte.domain.lifecycle import (
     Action,
     Actor,
     DeviceState,
@@ -41,7 +42,6 @@ from collecte.lifecycle import (
     Status,
     check_transition,
 )
-from collecte.tables import Device, DeviceEvent
 
 _DEVICE_COLUMNS = tuple(column._meta.db_column_name for column in Device._meta.columns)
 _EVENT_COLUMNS = tuple(
@@ -234,7 +234,7 @@ async def move_device(
 
 
 def _numbered(sql: str) -> str:
-    """Piccolo's `{}` placeholders as PostgreSQL's `$1`, `$2`…, for `collecte.db.fetch`."""
+    """Piccolo's `{}` placeholders as PostgreSQL's `$1`, `$2`…, for `collecte.db.engine.fetch`."""
     placeholders = [None] * sql.count("{}")
     return QueryString(sql, *placeholders).compile_string(engine_type="postgres")[0]
 

@@ -1,0 +1,1 @@
+"""Who is signing in: password hashing and bearer tokens."""

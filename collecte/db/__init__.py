@@ -1,0 +1,1 @@
+"""The database: engine, transactions, migrations, tables and the hot-path SQL."""

@@ -1,0 +1,109 @@
+"""The database engine: chosen once from the URL, the tables pointed at it, PostgreSQL's pool.
+
+SQLite's own engine (one writer connection, transactions that never leak) is in
+`collecte.db.sqlite`; writing transactions in `collecte.db.transactions`; migrations in
+`collecte.db.migrate`.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+from urllib.parse import unquote, urlparse
+
+import asyncpg
+from piccolo.apps.migrations.tables import Migration
+from piccolo.engine.base import Engine
+from piccolo.engine.postgres import PostgresEngine
+from piccolo.table import Table
+
+from collecte.db.sqlite import SQLITE_BUSY_TIMEOUT_S, CollecteSQLiteEngine
+from collecte.db.tables import ALL_TABLES, Device
+from collecte.settings import load_settings
+
+
+def engine_for(url: str) -> Engine:
+    """Return the Piccolo engine for a `sqlite:///path` or `postgresql://…` URL."""
+    parsed = urlparse(url)
+    if parsed.scheme in ("postgres", "postgresql"):
+        return PostgresEngine(config={"dsn": url}, log_queries=False)
+    if parsed.scheme == "sqlite" and url.startswith("sqlite:///"):
+        # sqlite:///relative/file.db or sqlite:////absolute/file.db, as SQLAlchemy writes them.
+        path = unquote(url[len("sqlite:///") :]) or "collecte.sqlite3"
+        return CollecteSQLiteEngine(path=path, timeout=SQLITE_BUSY_TIMEOUT_S)
+    raise SystemExit(
+        f"COLLECTE_DATABASE_URL non reconnue : « {url} » (attendu sqlite:///… ou postgresql://…)."
+    )
+
+
+# The engine every table uses; chosen once at start-up (tests switch it per backend).
+_engine: Engine | None = None
+
+
+def configured_engine() -> Engine:
+    """Return the engine in use, or the one the settings name when none was chosen yet."""
+    global _engine
+    if _engine is None:
+        use_engine(engine_for(load_settings().database_url))
+    assert _engine is not None
+    return _engine
+
+
+def current_engine() -> Engine:
+    """Return the engine the tables use."""
+    return Device._meta.db
+
+
+def use_engine(engine: Engine) -> None:
+    """Point every table, and Piccolo's migration machinery, at `engine`."""
+    global _engine
+    _engine = engine
+    tables: list[type[Table]] = [*ALL_TABLES, Migration]
+    for table in tables:
+        table._meta.db = engine
+
+
+async def _release_as_is(connection: asyncpg.Connection) -> None:
+    """The pool's release hook: nothing beyond what asyncpg always does before calling it.
+
+    asyncpg's default reset sends `SELECT pg_advisory_unlock_all(); CLOSE ALL; UNLISTEN *;
+    RESET ALL;` on every release: one more round trip per request, costing the server and
+    PostgreSQL about as much as a scan's own statement (bench/bench_load.py). collecte keeps no
+    session state on pooled connections: settings are changed with SET LOCAL or SET TRANSACTION
+    only, nothing LISTENs, the migrations' advisory lock is taken on a connection of their own,
+    no cursor outlives its transaction. Whatever the hook, asyncpg first waits out a cancelled
+    query and rolls back a transaction left open, and closes the connection if either fails
+    (tests/api/test_pool.py).
+    """
+
+
+async def start_pool(engine: Engine, min_size: int, max_size: int) -> None:
+    """Start PostgreSQL's connection pool (nothing to do on SQLite)."""
+    if isinstance(engine, PostgresEngine) and engine.pool is None:
+        await engine.start_connection_pool(
+            min_size=min_size, max_size=max_size, reset=_release_as_is
+        )
+
+
+async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
+    """PostgreSQL: run one statement written with `$1…` placeholders, in the current
+    transaction if there is one, else on a pooled connection; asyncpg's records as they come.
+
+    For the hot path only: Piccolo's own query string building and row copying cost more CPU
+    than PostgreSQL spends on the statement.
+    """
+    engine = current_engine()
+    assert isinstance(engine, PostgresEngine)
+    transaction = engine.current_transaction.get()
+    if transaction is not None:
+        return await transaction.connection.fetch(sql, *args)
+    if engine.pool is not None:
+        return await engine._run_in_pool(sql, args)
+    return await engine._run_in_new_connection(sql, args)
+
+
+async def close_pool(engine: Engine) -> None:
+    """Close PostgreSQL's connection pool if one runs, or SQLite's writer connection."""
+    if isinstance(engine, PostgresEngine) and engine.pool is not None:
+        await engine.close_connection_pool()
+    if isinstance(engine, CollecteSQLiteEngine):
+        await engine.close_writer()

@@ -1,0 +1,47 @@
+"""The HTTP status of every domain error, in one table (the API and the pages both use it)."""
+
+from __future__ import annotations
+
+from litestar.status_codes import (
+    HTTP_401_UNAUTHORIZED,
+    HTTP_403_FORBIDDEN,
+    HTTP_404_NOT_FOUND,
+    HTTP_409_CONFLICT,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_429_TOO_MANY_REQUESTS,
+)
+
+from collecte.domain import lifecycle
+from collecte.domain.errors import (
+    BatchRejected,
+    Conflict,
+    Forbidden,
+    Invalid,
+    NotFound,
+    TooManyAttempts,
+    Unauthenticated,
+)
+from collecte.domain.tags import TagError
+
+_STATUS: list[tuple[type[Exception], int]] = [
+    (Unauthenticated, HTTP_401_UNAUTHORIZED),
+    (Forbidden, HTTP_403_FORBIDDEN),
+    (NotFound, HTTP_404_NOT_FOUND),
+    (Conflict, HTTP_409_CONFLICT),
+    (Invalid, HTTP_422_UNPROCESSABLE_ENTITY),
+    (TooManyAttempts, HTTP_429_TOO_MANY_REQUESTS),
+    (lifecycle.RoleNotAllowed, HTTP_403_FORBIDDEN),
+    (lifecycle.NotYourDevice, HTTP_403_FORBIDDEN),
+    (lifecycle.WrongStatus, HTTP_409_CONFLICT),
+    (lifecycle.InvalidData, HTTP_422_UNPROCESSABLE_ENTITY),
+    (lifecycle.UnknownAction, HTTP_422_UNPROCESSABLE_ENTITY),
+]
+
+
+def status_of(error: Exception) -> int:
+    """The HTTP status of a domain, lifecycle or tag error (the pages use it too)."""
+    if isinstance(error, BatchRejected):
+        return error.status_code
+    if isinstance(error, TagError):
+        return HTTP_422_UNPROCESSABLE_ENTITY
+    return next((code for kind, code in _STATUS if isinstance(error, kind)), 400)
