@@ -7,7 +7,7 @@ PORT ?= 8000
 export PICCOLO_CONF := collecte.db.piccolo_conf
 
 .DEFAULT_GOAL := help
-.PHONY: help install run test lint format bench demo migrate system-deps clean
+.PHONY: help install run test lint format messages bench demo migrate system-deps clean
 
 help: ## List the targets
 	@echo "collecte — La Grande Collecte Numérique"
@@ -39,6 +39,9 @@ lint: install ## Ruff, mypy, and a check that no migration is missing
 format: install ## Format the code with ruff
 	$(BIN)/ruff format collecte tests bench
 	$(BIN)/ruff check --fix collecte tests bench
+
+messages: install ## Extract the words people read into collecte/locale and update each catalog
+	$(BIN)/python -m collecte.i18n.catalogs
 
 bench: install ## Run the benchmarks in bench/, each beside its baseline
 	@for script in bench/bench_*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

@@ -34,7 +34,7 @@ from collecte.db.migrate import migrate
 from collecte.db.tables import Certificate, Organization, User
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services import donations, transitions
 from collecte.settings import Settings
 

@@ -53,7 +53,7 @@ from collecte.db.tables import Device, DeviceEvent, Donation  # noqa: E402
 from collecte.domain import tags  # noqa: E402
 from collecte.domain.access import Principal  # noqa: E402
 from collecte.domain.clock import now  # noqa: E402
-from collecte.domain.lifecycle import REGISTER_EVENT, Role, Status  # noqa: E402
+from collecte.domain.vocabulary import REGISTER_EVENT, Role, Status  # noqa: E402
 from tests.factory import SECRET, Account, make_account, make_organization  # noqa: E402
 from tests.live import LiveServer, dedicated_database, running  # noqa: E402
 

@@ -53,7 +53,7 @@ from collecte.auth.tokens import issue_token
 from collecte.db.engine import close_pool, engine_for, start_pool, use_engine
 from collecte.db.migrate import migrate
 from collecte.domain.access import Principal
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services import totals
 from collecte.settings import Settings
 from collecte.web.app import create_app

@@ -13,7 +13,7 @@ from typing import Any
 from collecte.db.engine import close_pool, engine_for, start_pool
 from collecte.db.migrate import migrate
 from collecte.domain.errors import DomainError
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.settings import Settings, load_settings
 
 

@@ -21,7 +21,8 @@ from typing import Any
 from collecte.db.tables import Device, DeviceEvent, Donation, Organization, User
 from collecte.domain.access import Principal
 from collecte.domain.errors import Conflict, Invalid
-from collecte.domain.lifecycle import STORAGE_BY_DEFAULT, Category, Grade, Role, Status, WipeMethod
+from collecte.domain.lifecycle import STORAGE_BY_DEFAULT
+from collecte.domain.vocabulary import Category, Grade, Role, Status, WipeMethod
 from collecte.services import transitions
 from collecte.services.accounts import (
     FIRST_ORGANIZATION,
@@ -746,12 +747,12 @@ class _Walker:
     ) -> None:
         for chunk in _chunks(devices, self.limit):
             payload = {"action": action, "tags": [d.tag for d in chunk], **data}
-            await transitions.transition_batch(principal, payload, self.context)
+            await transitions.act_on_batch(principal, payload, self.context)
             self.calls += 1
 
     async def one(self, principal: Principal, action: str, device: DemoDevice, **data: Any) -> None:
         payload = {"action": action, **data}
-        await transitions.transition_device(principal, device.tag, payload, self.context)
+        await transitions.act_on_device(principal, device.tag, payload, self.context)
         self.calls += 1
 
 

@@ -15,7 +15,7 @@ from collecte.auth.tokens import issue_token
 from collecte.db.tables import Organization, User
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 
 PASSWORD = "mot-de-passe-test"
 SECRET = "test-secret-" + "x" * 40

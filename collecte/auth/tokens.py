@@ -12,7 +12,8 @@ import jwt
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.errors import Unauthenticated
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
+from collecte.i18n import msg
 
 _ALGORITHM = "HS256"
 # Tokens whose signature was checked, kept per process: a scanner sends the same token with
@@ -77,10 +78,12 @@ def read_token(token: str, secret: str) -> Principal:
     try:
         principal, expires, issued, not_before = _signed_claims(token, secret)
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
-        raise Unauthenticated("Jeton d’authentification invalide.", code="invalid_token") from None
+        raise Unauthenticated(
+            msg("Jeton d’authentification invalide."), code="invalid_token"
+        ) from None
     moment = time.time()
     if expires <= moment:
-        raise Unauthenticated("Session expirée : reconnectez-vous.", code="token_expired")
+        raise Unauthenticated(msg("Session expirée : reconnectez-vous."), code="token_expired")
     if (issued is not None and issued > moment) or (not_before is not None and not_before > moment):
-        raise Unauthenticated("Jeton d’authentification invalide.", code="invalid_token")
+        raise Unauthenticated(msg("Jeton d’authentification invalide."), code="invalid_token")
     return principal

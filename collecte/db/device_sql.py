@@ -33,15 +33,8 @@ from piccolo.querystring import QueryString
 from collecte.db.engine import fetch
 from collecte.db.tables import Device, DeviceEvent
 from collecte.domain.access import Principal, can_see_device
-from collecte.domain.lifecycle import (
-    Action,
-    Actor,
-    DeviceState,
-    LifecycleError,
-    Role,
-    Status,
-    check_transition,
-)
+from collecte.domain.lifecycle import Actor, DeviceState, LifecycleError, check_transition
+from collecte.domain.vocabulary import Action, Role, Status
 
 _DEVICE_COLUMNS = tuple(column._meta.db_column_name for column in Device._meta.columns)
 _EVENT_COLUMNS = tuple(

@@ -37,6 +37,7 @@ def engine_for(url: str) -> Engine:
 
 # The engine every table uses; chosen once at start-up (tests switch it per backend).
 _engine: Engine | None = None
+_backend: str | None = None
 
 
 def configured_engine() -> Engine:
@@ -48,6 +49,14 @@ def configured_engine() -> Engine:
     return _engine
 
 
+def backend() -> str:
+    """ "postgres" or "sqlite": the kind of the engine in use, for the paths that differ."""
+    if _backend is None:
+        configured_engine()
+    assert _backend is not None
+    return _backend
+
+
 def current_engine() -> Engine:
     """Return the engine the tables use."""
     return Device._meta.db
@@ -55,8 +64,9 @@ def current_engine() -> Engine:
 
 def use_engine(engine: Engine) -> None:
     """Point every table, and Piccolo's migration machinery, at `engine`."""
-    global _engine
+    global _engine, _backend
     _engine = engine
+    _backend = "postgres" if isinstance(engine, PostgresEngine) else "sqlite"
     tables: list[type[Table]] = [*ALL_TABLES, Migration]
     for table in tables:
         table._meta.db = engine

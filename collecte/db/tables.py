@@ -20,7 +20,7 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from collecte.domain.lifecycle import Category, CertificateKind, Role, Status
+from collecte.domain.vocabulary import Category, CertificateKind, Role, Status
 
 
 class Organization(Table, tablename="organization"):

@@ -38,6 +38,17 @@ class LabelFormat:
     gap_y_mm: float
     offset_x_mm: float = 0.0
     offset_y_mm: float = 0.0
+    # The stock's name and description in English; French (`name`) when not given.
+    name_en: str = ""
+    description_en: str = ""
+
+    def title(self, language: str) -> str:
+        """The stock's name in `language`."""
+        return self.name_en if language == "en" and self.name_en else self.name
+
+    def summary(self, language: str) -> str:
+        """The stock's description in `language`."""
+        return self.description_en if language == "en" and self.name_en else self.description
 
     @property
     def per_page(self) -> int:
@@ -45,7 +56,8 @@ class LabelFormat:
         return self.rows * self.columns
 
 
-_TEXT_FIELDS = {"name": True, "description": False}  # field -> required
+# field -> required
+_TEXT_FIELDS = {"name": True, "description": False, "name_en": False, "description_en": False}
 _COUNT_FIELDS = ("rows", "columns")
 _SIZE_FIELDS = ("page_width_mm", "page_height_mm", "label_width_mm", "label_height_mm")
 _SPACING_FIELDS = ("margin_top_mm", "margin_left_mm", "gap_x_mm", "gap_y_mm")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from collecte.domain.lifecycle import Actor, DeviceState, Role, Status
+from collecte.domain.lifecycle import Actor, DeviceState
+from collecte.domain.vocabulary import Role, Status
 
 
 @dataclass(frozen=True)

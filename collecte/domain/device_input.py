@@ -12,7 +12,9 @@ from typing import Any
 from collecte.domain import tags
 from collecte.domain.errors import Invalid
 from collecte.domain.impact_factors import default_weight_kg
-from collecte.domain.lifecycle import STORAGE_BY_DEFAULT, Category
+from collecte.domain.lifecycle import STORAGE_BY_DEFAULT
+from collecte.domain.vocabulary import Category
+from collecte.i18n import msg
 
 TEXT_FIELDS = ("brand", "model", "serial_number", "condition")
 FIELDS = (
@@ -78,7 +80,7 @@ def _blank(value: Any) -> bool:
 
 def _category(value: Any) -> Category:
     if _blank(value):
-        raise Invalid("Le champ « category » est obligatoire.", "category")
+        raise Invalid(msg("Le champ « category » est obligatoire."), "category")
     text = str(value).strip().lower()
     try:
         return Category(text)
@@ -87,17 +89,25 @@ def _category(value: Any) -> Category:
     if text in _CATEGORY_WORDS:
         return _CATEGORY_WORDS[text]
     allowed = ", ".join(c.value for c in Category)
-    raise Invalid(f"Catégorie « {value} » inconnue (possibles : {allowed}).", "category")
+    raise Invalid(
+        msg(
+            "Catégorie « {value} » inconnue (possibles : {allowed}).", value=value, allowed=allowed
+        ),
+        "category",
+    )
 
 
 def _text(name: str, value: Any) -> str | None:
     if _blank(value):
         return None
     if not isinstance(value, str):
-        raise Invalid(f"Le champ « {name} » doit être un texte.", name)
+        raise Invalid(msg("Le champ « {name} » doit être un texte.", name=name), name)
     value = value.strip()
     if len(value) > MAX_TEXT:
-        raise Invalid(f"Le champ « {name} » dépasse {MAX_TEXT} caractères.", name)
+        raise Invalid(
+            msg("Le champ « {name} » dépasse {max} caractères.", name=name, max=MAX_TEXT),
+            name,
+        )
     return value
 
 
@@ -105,19 +115,29 @@ def _int(name: str, value: Any, low: int, high: int) -> int | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
-        raise Invalid(f"Le champ « {name} » doit être un nombre entier.", name)
+        raise Invalid(msg("Le champ « {name} » doit être un nombre entier.", name=name), name)
     if isinstance(value, str):
         cleaned = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
         try:
             value = int(cleaned)
         except ValueError:
-            raise Invalid(f"Le champ « {name} » doit être un nombre entier.", name) from None
+            raise Invalid(
+                msg("Le champ « {name} » doit être un nombre entier.", name=name), name
+            ) from None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int):
-        raise Invalid(f"Le champ « {name} » doit être un nombre entier.", name)
+        raise Invalid(msg("Le champ « {name} » doit être un nombre entier.", name=name), name)
     if not low <= value <= high:
-        raise Invalid(f"Le champ « {name} » doit être compris entre {low} et {high}.", name)
+        raise Invalid(
+            msg(
+                "Le champ « {name} » doit être compris entre {low} et {high}.",
+                name=name,
+                low=low,
+                high=high,
+            ),
+            name,
+        )
     return value
 
 
@@ -125,14 +145,16 @@ def _weight(value: Any) -> float | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
-        raise Invalid("Le champ « weight_kg » doit être un nombre.", "weight_kg")
+        raise Invalid(msg("Le champ « weight_kg » doit être un nombre."), "weight_kg")
     if isinstance(value, str):
         try:
             value = float(value.strip().replace(",", "."))  # French decimal comma
         except ValueError:
-            raise Invalid("Le champ « weight_kg » doit être un nombre.", "weight_kg") from None
+            raise Invalid(msg("Le champ « weight_kg » doit être un nombre."), "weight_kg") from None
     if not isinstance(value, int | float) or not 0 < value <= 1000:
-        raise Invalid("Le champ « weight_kg » doit être un nombre entre 0 et 1000.", "weight_kg")
+        raise Invalid(
+            msg("Le champ « weight_kg » doit être un nombre entre 0 et 1000."), "weight_kg"
+        )
     return float(value)
 
 
@@ -145,14 +167,16 @@ def _bool(name: str, value: Any) -> bool | None:
         return True
     if isinstance(value, str) and value.strip().lower() in _FALSE:
         return False
-    raise Invalid(f"Le champ « {name} » doit valoir true ou false (oui / non).", name)
+    raise Invalid(
+        msg("Le champ « {name} » doit valoir true ou false (oui / non).", name=name), name
+    )
 
 
 def _tag(value: Any) -> str | None:
     if _blank(value):
         return None
     if not isinstance(value, str):
-        raise Invalid("Le champ « tag » doit être un texte.", "tag")
+        raise Invalid(msg("Le champ « tag » doit être un texte."), "tag")
     try:
         return tags.parse(value)
     except tags.TagError as error:
@@ -162,7 +186,7 @@ def _tag(value: Any) -> str | None:
 def parse_device(data: Mapping[str, Any]) -> DeviceInput:
     """Return the validated device described by `data`, or raise Invalid naming the field."""
     if not isinstance(data, Mapping):
-        raise Invalid("Un appareil doit être un objet JSON.", "devices")
+        raise Invalid(msg("Un appareil doit être un objet JSON."), "devices")
     category = _category(data.get("category"))
     has_storage = _bool("has_storage", data.get("has_storage"))
     weight = _weight(data.get("weight_kg"))
@@ -191,9 +215,9 @@ def parse_devices_csv(text: str, max_rows: int) -> list[DeviceInput]:
     """
     text = text.lstrip("\ufeff")
     if not text.strip():
-        raise Invalid("Le fichier CSV est vide.", "csv")
+        raise Invalid(msg("Le fichier CSV est vide."), "csv")
     if "\x00" in text:
-        raise Invalid("Le fichier contient des caractères nuls : est-ce bien un CSV ?", "csv")
+        raise Invalid(msg("Le fichier contient des caractères nuls : est-ce bien un CSV ?"), "csv")
     first_line = text.splitlines()[0]
     delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
     reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
@@ -202,9 +226,13 @@ def parse_devices_csv(text: str, max_rows: int) -> list[DeviceInput]:
     except csv.Error as error:
         # A malformed file (e.g. a cell beyond the csv module's size limit) is bad input.
         line = reader.line_num or 1
-        raise Invalid(f"Ligne {line} : ligne CSV illisible ({error}).", "csv", line=line) from None
+        raise Invalid(
+            msg("Ligne {line} : ligne CSV illisible ({error}).", line=line, error=error),
+            "csv",
+            line=line,
+        ) from None
     if not devices:
-        raise Invalid("Le fichier CSV ne contient aucun appareil.", "csv")
+        raise Invalid(msg("Le fichier CSV ne contient aucun appareil."), "csv")
     return devices
 
 
@@ -213,17 +241,24 @@ def _read_rows(reader: Any, max_rows: int) -> list[DeviceInput]:
     header = [column.strip().lower() for column in next(reader)]
     repeated = sorted({column for column in header if column and header.count(column) > 1})
     if repeated:
-        raise Invalid(f"Ligne 1 : colonne(s) en double : {', '.join(repeated)}.", "csv", line=1)
+        raise Invalid(
+            msg("Ligne 1 : colonne(s) en double : {columns}.", columns=", ".join(repeated)),
+            "csv",
+            line=1,
+        )
     unknown = [column for column in header if column and column not in FIELDS]
     if unknown:
         raise Invalid(
-            f"Ligne 1 : colonne(s) inconnue(s) : {', '.join(unknown)} "
-            f"(colonnes possibles : {', '.join(FIELDS)}).",
+            msg(
+                "Ligne 1 : colonne(s) inconnue(s) : {unknown} (colonnes possibles : {known}).",
+                unknown=", ".join(unknown),
+                known=", ".join(FIELDS),
+            ),
             "csv",
             line=1,
         )
     if "category" not in header:
-        raise Invalid("Ligne 1 : la colonne « category » est obligatoire.", "csv", line=1)
+        raise Invalid(msg("Ligne 1 : la colonne « category » est obligatoire."), "csv", line=1)
     devices: list[DeviceInput] = []
     seen_tags: dict[str, int] = {}
     for row in reader:
@@ -231,21 +266,34 @@ def _read_rows(reader: Any, max_rows: int) -> list[DeviceInput]:
         if not any(cell.strip() for cell in row):
             continue
         if len(row) > len(header):
-            raise Invalid(f"Ligne {line} : trop de colonnes ({len(row)}).", "csv", line=line)
+            raise Invalid(
+                msg("Ligne {line} : trop de colonnes ({count}).", line=line, count=len(row)),
+                "csv",
+                line=line,
+            )
         if len(devices) >= max_rows:
-            raise Invalid(f"Le fichier dépasse {max_rows} appareils.", "csv", line=line)
+            raise Invalid(
+                msg("Le fichier dépasse {max} appareils.", max=max_rows), "csv", line=line
+            )
         values = dict(zip(header, row, strict=False))
         try:
             device = parse_device(values)
         except Invalid as error:
             raise Invalid(
-                f"Ligne {line} : {error.message}", error.field, line=line, column=error.field
+                msg("Ligne {line} : {problem}", line=line, problem=error.sentence),
+                error.field,
+                line=line,
+                column=error.field,
             ) from None
         if device.tag:
             if device.tag in seen_tags:
                 raise Invalid(
-                    f"Ligne {line} : l’étiquette {tags.display(device.tag)} figure déjà "
-                    f"ligne {seen_tags[device.tag]}.",
+                    msg(
+                        "Ligne {line} : l’étiquette {tag} figure déjà ligne {first}.",
+                        line=line,
+                        tag=tags.display(device.tag),
+                        first=seen_tags[device.tag],
+                    ),
                     "tag",
                     line=line,
                 )

@@ -1,11 +1,14 @@
 """Domain errors raised by the services; the web layer maps each family to one HTTP status.
 
-Messages are French, for the people who read them; `code` and `field` are stable, for programs.
+Each carries a stable `code` and the `field` at fault, for programs, and a `sentence` (a
+`collecte.i18n.Message`: French source and values) said in the reader's language at the edge.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from collecte.i18n import Message
 
 
 class DomainError(Exception):
@@ -14,14 +17,23 @@ class DomainError(Exception):
     code = "error"
 
     def __init__(
-        self, message: str, field: str | None = None, code: str | None = None, **extra: Any
+        self,
+        sentence: Message | str,
+        field: str | None = None,
+        code: str | None = None,
+        **extra: Any,
     ) -> None:
-        super().__init__(message)
-        self.message = message
+        self.sentence = sentence if isinstance(sentence, Message) else Message(sentence)
+        super().__init__(str(self.sentence))
         self.field = field
         if code:
             self.code = code
         self.extra = extra
+
+    @property
+    def message(self) -> str:
+        """The sentence in French (logs and tests)."""
+        return str(self.sentence)
 
 
 class Unauthenticated(DomainError):
@@ -59,17 +71,23 @@ class TooManyAttempts(DomainError):
 
     code = "too_many_attempts"
 
-    def __init__(self, message: str, retry_after: int) -> None:
-        super().__init__(message, retry_after=retry_after)
+    def __init__(self, sentence: Message | str, retry_after: int) -> None:
+        super().__init__(sentence, retry_after=retry_after)
         self.retry_after = retry_after
 
 
 class BatchRejected(DomainError):
-    """A batch transition refused as a whole; `errors` lists each failing tag and why."""
+    """A batch transition refused as a whole; `errors` lists each failing tag and why.
+
+    Each failure is `{"tag", "status_code", "sentence": Message, "current_status"?}`; the edge
+    says each sentence as the failure's `detail`.
+    """
 
     code = "batch_rejected"
 
-    def __init__(self, message: str, status_code: int, errors: list[dict[str, Any]]) -> None:
-        super().__init__(message, field="tags", errors=errors)
+    def __init__(
+        self, sentence: Message | str, status_code: int, errors: list[dict[str, Any]]
+    ) -> None:
+        super().__init__(sentence, field="tags")
         self.status_code = status_code
         self.errors = errors

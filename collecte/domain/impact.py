@@ -26,7 +26,8 @@ from typing import Any
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid
 from collecte.domain.impact_factors import ImpactFactors
-from collecte.domain.lifecycle import Category, Status
+from collecte.domain.vocabulary import Category, Status
+from collecte.i18n import msg
 
 _DAY = re.compile(r"\d{4}-\d{2}-\d{2}")
 # Days outside these years are typing mistakes (and would make month arithmetic overflow).
@@ -124,12 +125,23 @@ def parse_day(value: str | None, field: str) -> date | None:
         day = date.fromisoformat(raw)
     except ValueError:
         raise Invalid(
-            f"Le paramètre « {field} » doit être une date AAAA-MM-JJ (reçu « {value} »).", field
+            msg(
+                "Le paramètre « {field} » doit être une date AAAA-MM-JJ (reçu « {value} »).",
+                field=field,
+                value=value,
+            ),
+            field,
         ) from None
     if not FIRST_DAY <= day <= LAST_DAY:
         raise Invalid(
-            f"Le paramètre « {field} » doit être compris entre {FIRST_DAY.isoformat()} et "
-            f"{LAST_DAY.isoformat()} (reçu « {value} »).",
+            msg(
+                "Le paramètre « {field} » doit être compris entre {first} et {last} "
+                "(reçu « {value} »).",
+                field=field,
+                first=FIRST_DAY.isoformat(),
+                last=LAST_DAY.isoformat(),
+                value=value,
+            ),
             field,
         )
     return day
@@ -140,8 +152,11 @@ def parse_period(start: str | None, end: str | None) -> Period:
     period = Period(parse_day(start, "from"), parse_day(end, "to"))
     if period.start and period.end and period.start > period.end:
         raise Invalid(
-            f"Le paramètre « from » ({period.start.isoformat()}) doit précéder ou égaler "
-            f"« to » ({period.end.isoformat()}).",
+            msg(
+                "Le paramètre « from » ({start}) doit précéder ou égaler « to » ({end}).",
+                start=period.start.isoformat(),
+                end=period.end.isoformat(),
+            ),
             "from",
         )
     return period

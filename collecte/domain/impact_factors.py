@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
-from collecte.domain.lifecycle import Category
+from collecte.domain.vocabulary import Category
 
 DEFAULT_PATH = Path(__file__).resolve().parent.parent / "data" / "impact_factors.toml"
 

@@ -1,6 +1,7 @@
-"""The device lifecycle: statuses, actions, who may do what, and the data each action takes.
+"""The device lifecycle: the transition table, who may do what, and why a transition is refused.
 
-Pure rules, standard library only: no web, no database. Every function either answers or raises
+Pure rules: no web, no database. The words (statuses, actions) are in `vocabulary`, the data each
+action takes in `actions`. Every function either answers or raises
 a `LifecycleError`; an illegal transition is never silently ignored, so the rules can be tested
 status by status without a database.
 """
@@ -9,32 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from enum import StrEnum
-from typing import Any
 
-
-class Role(StrEnum):
-    """The kind of an organisation, which is the role of its users."""
-
-    DONOR = "donor"
-    RECONDITIONER = "reconditioner"
-    ASSOCIATION = "association"
-    COORDINATOR = "coordinator"
-
-
-class Status(StrEnum):
-    """Where a device stands; stable lowercase values stored in the database."""
-
-    REGISTERED = "registered"
-    COLLECTED = "collected"
-    RECEIVED = "received"
-    WIPED = "wiped"
-    REFURBISHED = "refurbished"
-    RECYCLED = "recycled"
-    ALLOCATED = "allocated"
-    DELIVERED = "delivered"
-    WITHDRAWN = "withdrawn"
-
+from collecte.domain.vocabulary import (
+    Action,
+    Category,
+    CertificateKind,
+    Role,
+    Status,
+)
+from collecte.i18n import Message, msg
 
 # Named groups of statuses.
 TERMINAL_STATUSES = frozenset({Status.RECYCLED, Status.DELIVERED, Status.WITHDRAWN})
@@ -47,50 +31,10 @@ MAY_HOLD_DATA_STATUSES = frozenset(
 WORKSHOP_STATUSES = frozenset({Status.RECEIVED, Status.WIPED, Status.REFURBISHED})
 
 
-class Action(StrEnum):
-    """What a user does to a device; each appends one event to the custody log."""
-
-    COLLECT = "collect"
-    RECEIVE = "receive"
-    WIPE = "wipe"
-    REFURBISH = "refurbish"
-    RECYCLE = "recycle"
-    ALLOCATE = "allocate"
-    CONFIRM_RECEIPT = "confirm_receipt"
-    WITHDRAW = "withdraw"
-
-
-# The event recorded when a device is created; not an action a user can request.
-REGISTER_EVENT = "register"
-
-
-class Category(StrEnum):
-    """Device categories."""
-
-    LAPTOP = "laptop"
-    DESKTOP = "desktop"
-    MONITOR = "monitor"
-    TABLET = "tablet"
-    SMARTPHONE = "smartphone"
-    PRINTER = "printer"
-    NETWORK = "network"
-    PERIPHERAL = "peripheral"
-    OTHER = "other"
-
-
 # Categories that hold user data unless the donor says otherwise.
 STORAGE_BY_DEFAULT = frozenset(
     {Category.LAPTOP, Category.DESKTOP, Category.TABLET, Category.SMARTPHONE}
 )
-
-
-class CertificateKind(StrEnum):
-    """The documents the programme issues."""
-
-    DONATION = "donation"
-    ERASURE = "erasure"
-    RECYCLING = "recycling"
-    RECEIPT = "receipt"
 
 
 CERTIFICATE_PREFIX: Mapping[CertificateKind, str] = {
@@ -99,29 +43,6 @@ CERTIFICATE_PREFIX: Mapping[CertificateKind, str] = {
     CertificateKind.RECYCLING: "RCY",
     CertificateKind.RECEIPT: "REC",
 }
-
-
-class WipeMethod(StrEnum):
-    """Sanitisation method types of NIST SP 800-88."""
-
-    CLEAR = "clear"
-    PURGE = "purge"
-    DESTROY = "destroy"
-
-
-class Destination(StrEnum):
-    """Where a wiped device is headed, as stated on the erasure certificate."""
-
-    REUSE = "reuse"
-    RECYCLING = "recycling"
-
-
-class Grade(StrEnum):
-    """Cosmetic and functional grade given at refurbishment."""
-
-    A = "A"
-    B = "B"
-    C = "C"
 
 
 @dataclass(frozen=True)
@@ -220,14 +141,20 @@ class Actor:
 
 
 class LifecycleError(Exception):
-    """A transition the rules refuse; `code` is stable, the message is French for people."""
+    """A transition the rules refuse: a stable `code`, the `field` at fault, and a `sentence`
+    said in the reader's language at the edge (`message` is its French)."""
 
     code = "lifecycle_error"
 
-    def __init__(self, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, sentence: Message, field: str | None = None) -> None:
+        super().__init__(str(sentence))
+        self.sentence = sentence
         self.field = field
+
+    @property
+    def message(self) -> str:
+        """The sentence in French (logs and tests)."""
+        return str(self.sentence)
 
 
 class UnknownAction(LifecycleError):
@@ -254,24 +181,31 @@ class WrongStatus(LifecycleError):
     code = "wrong_status"
 
     def __init__(self, action: Action, current: Status, has_storage: bool) -> None:
-        rule = RULES[action]
-        expected = sorted(rule.from_statuses)
-        if not has_storage:
-            expected = sorted(rule.from_statuses | rule.from_statuses_without_storage)
-        hint = ""
-        if has_storage and current in rule.from_statuses_without_storage:
-            hint = " ; un appareil avec stockage doit d’abord être effacé (wipe)"
-        super().__init__(
-            f"Action « {action} » impossible : l’appareil est au statut « {current} » "
-            f"(attendu : {', '.join(expected)}){hint}.",
-            field="action",
+        expected = [s for s in Status if s in starting_statuses(action, has_storage)]
+        must_wipe = has_storage and current in RULES[action].from_statuses_without_storage
+        # For pages: the statuses in words. For the API: their codes too, for programs.
+        self.plain_sentence = msg(
+            "« {action} » impossible : l’appareil est au statut « {status} »{hint}.",
+            action=action,
+            status=current,
+            hint=msg(" ; un appareil avec stockage doit d’abord être effacé") if must_wipe else "",
         )
+        sentence = msg(
+            "Action « {action} » impossible : l’appareil est au statut « {status} » "
+            "({code} ; attendu : {expected}){hint}.",
+            action=action,
+            status=current,
+            code=current.value,
+            expected=", ".join(s.value for s in expected),
+            hint=msg(" ; un appareil avec stockage doit d’abord être effacé") if must_wipe else "",
+        )
+        super().__init__(sentence, field="action")
         self.action = action
         self.current = current
 
 
 class InvalidData(LifecycleError):
-    """The data given with the action is missing or malformed."""
+    """The data given with the action is missing or malformed; `field` names it."""
 
     code = "invalid_data"
 
@@ -283,8 +217,10 @@ def parse_action(value: object) -> Action:
     except ValueError:
         known = ", ".join(a.value for a in Action)
         raise UnknownAction(
-            f"Action « {value} » inconnue (actions possibles : {known}).", field="action"
-        ) from None
+            msg("Action « {action} » inconnue (actions possibles : {known}).", action=str(value),
+                known=known),
+            field="action",
+        ) from None  # fmt: skip
 
 
 def starting_statuses(action: Action, has_storage: bool) -> frozenset[Status]:
@@ -315,14 +251,16 @@ def check_transition(device: DeviceState, actor: Actor, action: Action) -> Statu
     rule = RULES[action]
     if actor.role not in rule.roles:
         raise RoleNotAllowed(
-            f"Le rôle « {actor.role} » ne peut pas effectuer l’action « {action} ».",
+            msg("Le rôle « {role} » ne peut pas effectuer l’action « {action} ».",
+                role=actor.role, action=action),
             field="action",
-        )
+        )  # fmt: skip
     if not _holds_device(device, actor, action):
         raise NotYourDevice(
-            f"Cet appareil n’est pas confié à votre organisation pour l’action « {action} ».",
+            msg("Cet appareil n’est pas confié à votre organisation pour l’action « {action} ».",
+                action=action),
             field="action",
-        )
+        )  # fmt: skip
     if device.status not in starting_statuses(action, device.has_storage):
         raise WrongStatus(action, device.status, device.has_storage)
     return rule.to_status
@@ -343,100 +281,3 @@ def allowed_actions(device: DeviceState, actor: Actor) -> list[Action]:
 def certificate_for(action: Action) -> CertificateKind | None:
     """Return the kind of certificate `action` issues, if any."""
     return RULES[action].certificate
-
-
-# --- the data each action takes -------------------------------------------------------------
-
-_TEXT_MAX = 200
-
-
-def _text(data: Mapping[str, Any], name: str, required: bool) -> str | None:
-    value = data.get(name)
-    if value is None or (isinstance(value, str) and not value.strip()):
-        if required:
-            raise InvalidData(f"Le champ « {name} » est obligatoire pour cette action.", name)
-        return None
-    if not isinstance(value, str):
-        raise InvalidData(f"Le champ « {name} » doit être un texte.", name)
-    value = value.strip()
-    if len(value) > _TEXT_MAX:
-        raise InvalidData(f"Le champ « {name} » dépasse {_TEXT_MAX} caractères.", name)
-    return value
-
-
-def _choice(data: Mapping[str, Any], name: str, choices: type[StrEnum]) -> str:
-    value = data.get(name)
-    if value is None:
-        raise InvalidData(f"Le champ « {name} » est obligatoire pour cette action.", name)
-    raw = str(value).strip()
-    for choice in choices:
-        if raw.lower() == choice.value.lower():
-            return choice.value
-    allowed = ", ".join(c.value for c in choices)
-    raise InvalidData(f"Le champ « {name} » doit valoir l’un de : {allowed}.", name)
-
-
-def _id(data: Mapping[str, Any], name: str, required: bool) -> int | None:
-    value = data.get(name)
-    if value is None:
-        if required:
-            raise InvalidData(f"Le champ « {name} » est obligatoire pour cette action.", name)
-        return None
-    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
-        raise InvalidData(f"Le champ « {name} » doit être un identifiant entier positif.", name)
-    return value
-
-
-def validate_data(action: Action, data: Mapping[str, Any], actor: Actor) -> dict[str, Any]:
-    """Return the cleaned data `action` takes from `data`, or raise InvalidData naming the field.
-
-    Fields an action does not take are dropped, so the custody log records only what matters.
-    """
-    if action is Action.COLLECT:
-        # A reconditioner collecting for itself may omit the destination.
-        default = actor.organization_id if actor.role is Role.RECONDITIONER else None
-        destination = _id(data, "reconditioner_id", required=default is None)
-        return {"reconditioner_id": destination or default}
-    if action is Action.WIPE:
-        verified = data.get("verified")
-        if not isinstance(verified, bool):
-            raise InvalidData("Le champ « verified » est obligatoire (true ou false).", "verified")
-        serials = data.get("storage_serials")
-        serials = [] if serials is None else serials
-        if not isinstance(serials, list) or not all(isinstance(s, str) for s in serials):
-            raise InvalidData(
-                "Le champ « storage_serials » doit être une liste de textes.", "storage_serials"
-            )
-        if len(serials) > 32 or any(len(s) > _TEXT_MAX for s in serials):
-            raise InvalidData("Le champ « storage_serials » est trop long.", "storage_serials")
-        return {
-            "method": _choice(data, "method", WipeMethod),
-            "tool": _text(data, "tool", required=True),
-            "verified": verified,
-            "storage_serials": [s.strip() for s in serials if s.strip()],
-            "destination": (
-                _choice(data, "destination", Destination)
-                if data.get("destination") is not None
-                else None
-            ),
-        }
-    if action is Action.REFURBISH:
-        return {"grade": _choice(data, "grade", Grade), "notes": _text(data, "notes", False)}
-    if action is Action.RECYCLE:
-        weight = data.get("weight_kg")
-        if weight is not None and (
-            isinstance(weight, bool)
-            or not isinstance(weight, int | float)
-            or not 0 < weight <= 1000
-        ):
-            raise InvalidData(
-                "Le champ « weight_kg » doit être un nombre entre 0 et 1000.", "weight_kg"
-            )
-        return {"channel": _text(data, "channel", required=True), "weight_kg": weight}
-    if action is Action.ALLOCATE:
-        return {"association_id": _id(data, "association_id", required=True)}
-    if action is Action.CONFIRM_RECEIPT:
-        return {"received_by": _text(data, "received_by", required=False)}
-    if action is Action.WITHDRAW:
-        return {"reason": _text(data, "reason", required=True)}
-    return {}

@@ -11,6 +11,8 @@ from __future__ import annotations
 import re
 import secrets
 
+from collecte.i18n import Message, msg
+
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"  # Crockford: no I, L, O, U
 BODY_LENGTH = 7
 TAG_LENGTH = BODY_LENGTH + 1
@@ -23,7 +25,18 @@ _URL_TAG = re.compile(r"/d/([^/?#]+)/?(?:[?#].*)?$", re.IGNORECASE)
 
 
 class TagError(ValueError):
-    """A code that is not a valid tag; the message is French, for the person who typed it."""
+    """A code that is not a valid tag; `sentence` says why, for the person who typed it."""
+
+    code = "invalid_tag"
+
+    def __init__(self, sentence: Message) -> None:
+        super().__init__(str(sentence))
+        self.sentence = sentence
+
+    @property
+    def message(self) -> str:
+        """The sentence in French (logs and tests)."""
+        return str(self.sentence)
 
 
 def check_character(body: str) -> str:
@@ -68,19 +81,30 @@ def parse(code: str) -> str:
     if match:
         text = match.group(1)
     elif "/" in text:
-        raise TagError("Ce code n’est ni une étiquette ni une adresse d’appareil (…/d/TAG).")
+        raise TagError(msg("Ce code n’est ni une étiquette ni une adresse d’appareil (…/d/TAG)."))
     cleaned = _SEPARATORS.sub("", text).upper().translate(_LOOKALIKES)
     if len(cleaned) != TAG_LENGTH:
         raise TagError(
-            f"Une étiquette compte {TAG_LENGTH} caractères (ex. 7K3P-9QXM) ; "
-            f"« {code.strip()[:40]} » en a {len(cleaned)}."
+            msg(
+                "Une étiquette compte {length} caractères (ex. 7K3P-9QXM) ; « {code} » en a "
+                "{count}.",
+                length=TAG_LENGTH,
+                code=code.strip()[:40],
+                count=len(cleaned),
+            )
         )
     bad = sorted({char for char in cleaned if char not in _VALUE})
     if bad:
-        raise TagError(f"Caractère(s) impossible(s) dans une étiquette : {' '.join(bad)}.")
+        raise TagError(
+            msg("Caractère(s) impossible(s) dans une étiquette : {characters}.",
+                characters=" ".join(bad))
+        )  # fmt: skip
     if check_character(cleaned[:-1]) != cleaned[-1]:
         raise TagError(
-            f"Étiquette « {display(cleaned)} » invalide : le caractère de contrôle ne "
-            "correspond pas (faute de frappe ?)."
+            msg(
+                "Étiquette « {tag} » invalide : le caractère de contrôle ne correspond pas "
+                "(faute de frappe ?).",
+                tag=display(cleaned),
+            )
         )
     return cleaned

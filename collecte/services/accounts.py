@@ -28,7 +28,8 @@ from collecte.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
+from collecte.i18n import msg
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _RIDET = re.compile(r"^[0-9][0-9 .]{5,13}$")
@@ -38,7 +39,7 @@ ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", 
 def require_coordinator(principal: Principal) -> None:
     """Raise Forbidden unless `principal` is a coordinator."""
     if principal.role is not Role.COORDINATOR:
-        raise Forbidden("Réservé à la coordination du programme.")
+        raise Forbidden(msg("Réservé à la coordination du programme."))
 
 
 def organization_view(row: dict[str, Any]) -> dict[str, Any]:
@@ -63,7 +64,14 @@ def _clean(value: str | None, field: str, max_length: int) -> str | None:
         return None
     value = value.strip()
     if len(value) > max_length:
-        raise Invalid(f"Le champ « {field} » dépasse {max_length} caractères.", field)
+        raise Invalid(
+            msg(
+                "Le champ « {field} » dépasse {max_length} caractères.",
+                field=field,
+                max_length=max_length,
+            ),
+            field,
+        )
     return value
 
 
@@ -72,24 +80,26 @@ async def create_organization(principal: Principal, data: dict[str, Any]) -> dic
     require_coordinator(principal)
     name = _clean(data.get("name"), "name", 200)
     if not name:
-        raise Invalid("Le champ « name » est obligatoire.", "name")
+        raise Invalid(msg("Le champ « name » est obligatoire."), "name")
     try:
         kind = Role(str(data.get("kind")))
     except ValueError:
         kinds = ", ".join(r.value for r in Role)
-        raise Invalid(f"Le champ « kind » doit valoir l’un de : {kinds}.", "kind") from None
+        raise Invalid(
+            msg("Le champ « kind » doit valoir l’un de : {kinds}.", kinds=kinds), "kind"
+        ) from None
     ridet = _clean(data.get("ridet"), "ridet", 20)
     if ridet and not _RIDET.match(ridet):
-        raise Invalid("Le RIDET doit être composé de chiffres (ex. 1234567.001).", "ridet")
+        raise Invalid(msg("Le RIDET doit être composé de chiffres (ex. 1234567.001)."), "ridet")
     email = _clean(data.get("email"), "email", 254)
     if email and not _EMAIL.match(email):
-        raise Invalid("Adresse e-mail invalide.", "email")
+        raise Invalid(msg("Adresse e-mail invalide."), "email")
     language = data.get("language") or "fr"
     if language not in ("fr", "en"):
-        raise Invalid("Le champ « language » doit valoir fr ou en.", "language")
+        raise Invalid(msg("Le champ « language » doit valoir fr ou en."), "language")
     async with write_transaction():
         if await Organization.exists().where(Organization.name == name):
-            raise Conflict(f"Une organisation s’appelle déjà « {name} ».", "name")
+            raise Conflict(msg("Une organisation s’appelle déjà « {name} ».", name=name), "name")
         row = Organization(
             name=name,
             kind=kind.value,
@@ -114,7 +124,9 @@ async def list_organizations(principal: Principal, kind: str | None = None) -> l
         try:
             query = query.where(Organization.kind == Role(kind).value)
         except ValueError:
-            raise Invalid(f"Type d’organisation « {kind} » inconnu.", "kind") from None
+            raise Invalid(
+                msg("Type d’organisation « {kind} » inconnu.", kind=kind), "kind"
+            ) from None
     return [organization_view(row) for row in await query]
 
 
@@ -122,7 +134,10 @@ async def get_organization(organization_id: int) -> dict[str, Any]:
     """One organisation by id, or NotFound."""
     row = await Organization.select().where(Organization.id == organization_id).first()
     if row is None:
-        raise NotFound(f"Organisation {organization_id} introuvable.", "organization_id")
+        raise NotFound(
+            msg("Organisation {organization_id} introuvable.", organization_id=organization_id),
+            "organization_id",
+        )
     return row
 
 
@@ -142,7 +157,9 @@ async def create_user(principal: Principal, data: dict[str, Any]) -> dict[str, A
     require_coordinator(principal)
     organization_id = data.get("organization_id")
     if isinstance(organization_id, bool) or not isinstance(organization_id, int):
-        raise Invalid("Le champ « organization_id » est obligatoire (entier).", "organization_id")
+        raise Invalid(
+            msg("Le champ « organization_id » est obligatoire (entier)."), "organization_id"
+        )
     organization = await get_organization(organization_id)
     return await add_user(
         organization,
@@ -158,19 +175,23 @@ async def add_user(
     """Create a user in `organization` after checking e-mail and password."""
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
-        raise Invalid("Adresse e-mail invalide.", "email")
+        raise Invalid(msg("Adresse e-mail invalide."), "email")
     if len(password) < MIN_PASSWORD_LENGTH:
         raise Invalid(
-            f"Le mot de passe doit compter au moins {MIN_PASSWORD_LENGTH} caractères.", "password"
+            msg(
+                "Le mot de passe doit compter au moins {min} caractères.",
+                min=MIN_PASSWORD_LENGTH,
+            ),
+            "password",
         )
     if len(password) > 256:
-        raise Invalid("Le mot de passe est trop long (256 caractères au plus).", "password")
+        raise Invalid(msg("Le mot de passe est trop long (256 caractères au plus)."), "password")
     full_name = full_name.strip()[:200]
     # Argon2 is slow on purpose: hash in a worker thread, outside the transaction.
     password_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with write_transaction():
         if await User.exists().where(User.email == email):
-            raise Conflict(f"Un compte existe déjà pour {email}.", "email")
+            raise Conflict(msg("Un compte existe déjà pour {email}.", email=email), "email")
         user = User(
             email=email,
             password_hash=password_hash,
@@ -202,7 +223,7 @@ async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
     )
     if failures >= policy.max_failures:
         raise TooManyAttempts(
-            "Trop de tentatives de connexion échouées : réessayez dans quelques minutes.",
+            msg("Trop de tentatives de connexion échouées : réessayez dans quelques minutes."),
             retry_after=int(policy.window.total_seconds()),
         )
     row = (
@@ -227,7 +248,7 @@ async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
     async with write_transaction():
         await LoginAttempt.insert(LoginAttempt(email=email, succeeded=valid, created_at=now()))
     if not valid or row is None:
-        raise Unauthenticated("E-mail ou mot de passe incorrect.", code="bad_credentials")
+        raise Unauthenticated(msg("E-mail ou mot de passe incorrect."), code="bad_credentials")
     return Principal(
         user_id=row["id"],
         email=row["email"],
@@ -261,7 +282,13 @@ async def find_or_create_organization(name: str, kind: Role) -> dict[str, Any]:
     if row is not None:
         if row["kind"] != kind.value:
             raise Conflict(
-                f"L’organisation « {name} » est de type {row['kind']}, pas {kind.value}.", "role"
+                msg(
+                    "L’organisation « {name} » est de type {kind}, pas {value}.",
+                    name=name,
+                    kind=row["kind"],
+                    value=kind.value,
+                ),
+                "role",
             )
         return row
     async with write_transaction():

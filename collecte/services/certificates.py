@@ -28,13 +28,8 @@ from collecte.documents.certificate_pdf import (
 from collecte.domain.access import Principal
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
-from collecte.domain.lifecycle import (
-    CERTIFICATE_PREFIX,
-    Action,
-    CertificateKind,
-    Role,
-    certificate_for,
-)
+from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
+from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.services.numbering import next_number
 from collecte.settings import Settings
 

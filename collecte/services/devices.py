@@ -11,17 +11,28 @@ from collecte.db.tables import Device, DeviceEvent
 from collecte.domain import tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.errors import Invalid, NotFound
-from collecte.domain.lifecycle import DeviceState, Role, Status, allowed_actions
+from collecte.domain.lifecycle import DeviceState, allowed_actions
+from collecte.domain.vocabulary import Role, Status
+from collecte.i18n import msg
 
 
 def parse_code(code: object, field: str = "code") -> str:
     """Return the canonical tag in a scanned or typed code, or raise Invalid naming `field`."""
     if not isinstance(code, str) or not code.strip():
-        raise Invalid(f"Le champ « {field} » est obligatoire (étiquette ou adresse).", field)
+        raise Invalid(
+            msg("Le champ « {field} » est obligatoire (étiquette ou adresse).", field=field), field
+        )
     try:
         return tags.parse(code)
     except tags.TagError as error:
-        raise Invalid(str(error), field, code="invalid_tag") from None
+        raise Invalid(error.sentence, field, code="invalid_tag") from None
+
+
+def not_visible(tag: str) -> NotFound:
+    """The 404 for a device that does not exist or that the caller may not see (no leak)."""
+    return NotFound(
+        msg("Aucun appareil visible avec l’étiquette {tag}.", tag=tags.display(tag)), "tag"
+    )
 
 
 def device_select() -> Select:
@@ -137,7 +148,7 @@ async def get_visible_row(principal: Principal, tag: str) -> dict[str, Any]:
     """The device row for `tag` if `principal` may see it; NotFound otherwise (no leak)."""
     row = await load_device_row(tag)
     if row is None or not can_see_device(principal, state_of(row)):
-        raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+        raise not_visible(tag)
     return row
 
 
@@ -146,6 +157,6 @@ async def get_device(principal: Principal, code: object, field: str = "tag") -> 
     tag = parse_code(code, field)
     found = await read_device(tag)  # one statement: the scan that precedes every action
     if found is None or not can_see_device(principal, state_of(found[0])):
-        raise NotFound(f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.", "tag")
+        raise not_visible(tag)
     row, events = found
     return {**device_summary(row, principal), "events": [event_view(e) for e in events]}

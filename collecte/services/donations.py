@@ -13,7 +13,8 @@ from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.device_input import DeviceInput, parse_device, parse_devices_csv
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from collecte.domain.lifecycle import REGISTER_EVENT, Role, Status
+from collecte.domain.vocabulary import REGISTER_EVENT, Role, Status
+from collecte.i18n import msg
 from collecte.services.custody import event_fields
 from collecte.services.devices import device_select, device_summary, visible_to
 from collecte.services.fresh_tags import new_tags
@@ -25,24 +26,28 @@ def _donor_for(principal: Principal, donor_id: object) -> int:
     if principal.role is Role.DONOR:
         if donor_id not in (None, principal.organization_id):
             raise Forbidden(
-                "Un donateur ne peut enregistrer un don que pour sa propre organisation."
+                msg("Un donateur ne peut enregistrer un don que pour sa propre organisation.")
             )
         return principal.organization_id
     if principal.role is Role.COORDINATOR:
         if donor_id is None:
-            raise Invalid("Le champ « donor_id » est obligatoire pour la coordination.", "donor_id")
+            raise Invalid(
+                msg("Le champ « donor_id » est obligatoire pour la coordination."), "donor_id"
+            )
         if isinstance(donor_id, bool) or not isinstance(donor_id, int):
-            raise Invalid("Le champ « donor_id » doit être un identifiant entier.", "donor_id")
+            raise Invalid(msg("Le champ « donor_id » doit être un identifiant entier."), "donor_id")
         return donor_id
-    raise Forbidden("Seuls les donateurs et la coordination enregistrent des dons.")
+    raise Forbidden(msg("Seuls les donateurs et la coordination enregistrent des dons."))
 
 
 async def _check_donor(donor_id: int) -> None:
     row = await Organization.select(Organization.kind).where(Organization.id == donor_id).first()
     if row is None:
-        raise Invalid(f"Organisation {donor_id} introuvable.", "donor_id")
+        raise Invalid(msg("Organisation {donor_id} introuvable.", donor_id=donor_id), "donor_id")
     if row["kind"] != Role.DONOR.value:
-        raise Invalid(f"L’organisation {donor_id} n’est pas un donateur.", "donor_id")
+        raise Invalid(
+            msg("L’organisation {donor_id} n’est pas un donateur.", donor_id=donor_id), "donor_id"
+        )
 
 
 def _text(data: dict[str, Any], field: str, max_length: int) -> str | None:
@@ -50,10 +55,17 @@ def _text(data: dict[str, Any], field: str, max_length: int) -> str | None:
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Invalid(f"Le champ « {field} » doit être un texte.", field)
+        raise Invalid(msg("Le champ « {field} » doit être un texte.", field=field), field)
     value = value.strip()
     if len(value) > max_length:
-        raise Invalid(f"Le champ « {field} » dépasse {max_length} caractères.", field)
+        raise Invalid(
+            msg(
+                "Le champ « {field} » dépasse {max_length} caractères.",
+                field=field,
+                max_length=max_length,
+            ),
+            field,
+        )
     return value or None
 
 
@@ -62,21 +74,30 @@ def parse_device_list(raw: object, max_devices: int) -> list[DeviceInput]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise Invalid("Le champ « devices » doit être une liste.", "devices")
+        raise Invalid(msg("Le champ « devices » doit être une liste."), "devices")
     if len(raw) > max_devices:
-        raise Invalid(f"Au plus {max_devices} appareils par requête.", "devices")
+        raise Invalid(
+            msg("Au plus {max_devices} appareils par requête.", max_devices=max_devices), "devices"
+        )
     devices = []
     for index, item in enumerate(raw):
         try:
             devices.append(parse_device(item))
         except Invalid as error:
             field = f"devices[{index}].{error.field}" if error.field else f"devices[{index}]"
-            raise Invalid(f"Appareil n° {index + 1} : {error.message}", field) from None
+            raise Invalid(
+                msg("Appareil n° {number} : {problem}", number=index + 1, problem=error.sentence),
+                field,
+            ) from None
     seen: set[str] = set()
     for index, device in enumerate(devices):
         if device.tag and device.tag in seen:
             raise Invalid(
-                f"Appareil n° {index + 1} : étiquette {tags.display(device.tag)} en double.",
+                msg(
+                    "Appareil n° {number} : étiquette {tag} en double.",
+                    number=index + 1,
+                    tag=tags.display(device.tag),
+                ),
                 f"devices[{index}].tag",
             )
         if device.tag:
@@ -93,7 +114,7 @@ async def _claim_blank_tags(devices: Sequence[DeviceInput]) -> dict[str, int]:
     if on_devices:
         taken = on_devices[0]["tag"]
         raise Conflict(
-            f"L’étiquette {tags.display(taken)} est déjà attribuée à un appareil.",
+            msg("L’étiquette {taken} est déjà attribuée à un appareil.", taken=tags.display(taken)),
             f"devices[{wanted[taken]}].tag",
         )
     rows = await BlankTag.select(BlankTag.id, BlankTag.tag, BlankTag.device).where(
@@ -103,8 +124,11 @@ async def _claim_blank_tags(devices: Sequence[DeviceInput]) -> dict[str, int]:
     unknown = [tag for tag in wanted if tag not in known]
     if unknown:
         raise Invalid(
-            f"Étiquette {tags.display(unknown[0])} inconnue : seules les étiquettes vierges "
-            "imprimées par la coordination peuvent être associées à un appareil.",
+            msg(
+                "Étiquette {tag} inconnue : seules les étiquettes vierges imprimées par la "
+                "coordination peuvent être associées à un appareil.",
+                tag=tags.display(unknown[0]),
+            ),
             f"devices[{wanted[unknown[0]]}].tag",
         )
     return known
@@ -160,7 +184,9 @@ async def _insert_devices(
             .returning(BlankTag.id)
         )
         if not bound:
-            raise Conflict(f"L’étiquette {tags.display(tag)} vient d’être attribuée.", "tag")
+            raise Conflict(
+                msg("L’étiquette {tag} vient d’être attribuée.", tag=tags.display(tag)), "tag"
+            )
     return [ids[row.tag] for row in rows]
 
 
@@ -196,8 +222,8 @@ async def _owned_donation(principal: Principal, donation_id: int) -> dict[str, A
     )
     if not visible or row is None:
         if row is not None and principal.role is not Role.DONOR:
-            raise Forbidden("Seuls le donateur et la coordination ajoutent des appareils.")
-        raise NotFound(f"Don {donation_id} introuvable.", "id")
+            raise Forbidden(msg("Seuls le donateur et la coordination ajoutent des appareils."))
+        raise NotFound(msg("Don {donation_id} introuvable.", donation_id=donation_id), "id")
     return row
 
 
@@ -231,7 +257,7 @@ async def import_devices_csv(
         try:
             text = body.decode("cp1252")  # what older French Excel saves as "CSV"
         except UnicodeDecodeError:
-            raise Invalid("Le fichier CSV doit être encodé en UTF-8.", "csv") from None
+            raise Invalid(msg("Le fichier CSV doit être encodé en UTF-8."), "csv") from None
     devices = parse_devices_csv(text, max_devices)
     return await add_devices(principal, donation_id, devices)
 
@@ -271,13 +297,13 @@ async def get_donation(principal: Principal, donation_id: int) -> dict[str, Any]
     """A donation with the devices the caller may see; NotFound if it may see none of it."""
     row = await _donation_select().where(Donation.id == donation_id).first()
     if row is None:
-        raise NotFound(f"Don {donation_id} introuvable.", "id")
+        raise NotFound(msg("Don {donation_id} introuvable.", donation_id=donation_id), "id")
     devices = (await _visible_devices(principal, [donation_id]))[donation_id]
     owner = principal.role is Role.COORDINATOR or (
         principal.role is Role.DONOR and row["donor"] == principal.organization_id
     )
     if not owner and not devices:
-        raise NotFound(f"Don {donation_id} introuvable.", "id")
+        raise NotFound(msg("Don {donation_id} introuvable.", donation_id=donation_id), "id")
     return _donation_view(row, devices)
 
 

@@ -1,10 +1,11 @@
 """The devices export: a CSV that opens cleanly in a spreadsheet set to French, streamed.
 
 UTF-8 with a byte-order mark (so Excel reads the accents), `;` between cells, decimal comma,
-dates in Nouméa time as `JJ/MM/AAAA HH:MM`. A cell starting with = + - @, a tab or a carriage
-return gets a leading apostrophe, so a spreadsheet never runs it as a formula (CSV injection).
-The devices are read in pages of `PAGE_SIZE` by increasing id (keyset pagination), so memory
-stays the same whatever the number of devices.
+dates in Nouméa time as `JJ/MM/AAAA HH:MM`; headers and yes/no in the reader's language (the
+status and category columns hold their codes, as the API does). A cell starting with = + - @,
+a tab or a carriage return gets a leading apostrophe, so a spreadsheet never runs it as a formula
+(CSV injection). The devices are read in pages of `PAGE_SIZE` by increasing id (keyset
+pagination), so memory stays the same whatever the number of devices.
 """
 
 from __future__ import annotations
@@ -21,42 +22,43 @@ from collecte.db.tables import Device
 from collecte.domain import tags
 from collecte.domain.access import Principal
 from collecte.domain.clock import NOUMEA
-from collecte.domain.lifecycle import Status
+from collecte.domain.vocabulary import Status
+from collecte.i18n import N_, gettext
 from collecte.services.devices import visible_to
 
 PAGE_SIZE = 2000
 _FORMULA_FIRST = frozenset("=+-@\t\r")
 # (header, status whose date the column shows), in lifecycle order.
 _STEPS = (
-    ("Enregistré le", Status.REGISTERED),
-    ("Collecté le", Status.COLLECTED),
-    ("Reçu le", Status.RECEIVED),
-    ("Effacé le", Status.WIPED),
-    ("Reconditionné le", Status.REFURBISHED),
-    ("Attribué le", Status.ALLOCATED),
-    ("Livré le", Status.DELIVERED),
-    ("Recyclé le", Status.RECYCLED),
-    ("Retiré le", Status.WITHDRAWN),
+    (N_("Enregistré le"), Status.REGISTERED),
+    (N_("Collecté le"), Status.COLLECTED),
+    (N_("Reçu le"), Status.RECEIVED),
+    (N_("Effacé le"), Status.WIPED),
+    (N_("Reconditionné le"), Status.REFURBISHED),
+    (N_("Attribué le"), Status.ALLOCATED),
+    (N_("Livré le"), Status.DELIVERED),
+    (N_("Recyclé le"), Status.RECYCLED),
+    (N_("Retiré le"), Status.WITHDRAWN),
 )
 _STEP_KEYS = tuple(f"{status.value}_at" for _, status in _STEPS)
 HEADERS = [
-    "Étiquette",
-    "Statut",
-    "Catégorie",
-    "Marque",
-    "Modèle",
-    "N° de série",
-    "Année",
-    "Stockage",
-    "État",
-    "Lot",
-    "Donateur",
-    "Reconditionneur",
-    "Association",
-    "Grade",
-    "Valeur déclarée (F CFP)",
-    "Poids (kg)",
-    "Poids estimé",
+    N_("Étiquette"),
+    N_("Statut"),
+    N_("Catégorie"),
+    N_("Marque"),
+    N_("Modèle"),
+    N_("N° de série"),
+    N_("Année"),
+    N_("Stockage"),
+    N_("État"),
+    N_("Lot"),
+    N_("Donateur"),
+    N_("Reconditionneur"),
+    N_("Association"),
+    N_("Grade"),
+    N_("Valeur déclarée (F CFP)"),
+    N_("Poids (kg)"),
+    N_("Poids estimé"),
     *[header for header, _ in _STEPS],
 ]
 
@@ -88,8 +90,14 @@ def _text(value: object) -> str:
     return "" if value is None else str(value)
 
 
-def cells(row: dict[str, Any]) -> list[str]:
+def headers(language: str) -> list[str]:
+    """The header line in `language`."""
+    return [gettext(language, header) for header in HEADERS]
+
+
+def cells(row: dict[str, Any], language: str = "fr") -> list[str]:
     """One device as the cells of its line, formulas neutralised."""
+    yes, no = gettext(language, N_("oui")), gettext(language, N_("non"))
     line = [
         tags.display(row["tag"]),
         row["status"],
@@ -98,7 +106,7 @@ def cells(row: dict[str, Any]) -> list[str]:
         _text(row["model"]),
         _text(row["serial_number"]),
         _text(row["year"]),
-        "oui" if row["has_storage"] else "non",
+        yes if row["has_storage"] else no,
         _text(row["condition"]),
         _text(row["donation_number"]),
         _text(row["donor_name"]),
@@ -107,7 +115,7 @@ def cells(row: dict[str, Any]) -> list[str]:
         _text(row["grade"]),
         _text(row["estimated_value_xpf"]),
         decimal_fr(row["weight_kg"]),
-        "oui" if row["weight_estimated"] else "non",
+        yes if row["weight_estimated"] else no,
         *[local_time(row[key]) for key in _STEP_KEYS],
     ]
     return ["'" + cell if cell[:1] in _FORMULA_FIRST else cell for cell in line]
@@ -195,8 +203,10 @@ def _encode(rows: list[list[str]], bom: bool = False) -> bytes:
     return buffer.getvalue().encode("utf-8")
 
 
-async def devices_csv(principal: Principal, page_size: int = PAGE_SIZE) -> AsyncIterator[bytes]:
+async def devices_csv(
+    principal: Principal, page_size: int = PAGE_SIZE, language: str = "fr"
+) -> AsyncIterator[bytes]:
     """The export, one chunk per page: the header first, then every visible device."""
-    yield _encode([HEADERS], bom=True)
+    yield _encode([headers(language)], bom=True)
     async for page in device_pages(principal, page_size):
-        yield _encode([cells(row) for row in page])
+        yield _encode([cells(row, language) for row in page])

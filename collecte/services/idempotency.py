@@ -14,6 +14,7 @@ from collecte.db.transactions import retry_on_conflict, write_transaction
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.errors import Invalid
+from collecte.i18n import msg
 
 MAX_KEY_LENGTH = 200
 
@@ -29,7 +30,7 @@ async def _replay(scoped_key: str, fingerprint: str) -> dict[str, Any] | None:
         return None
     if row["request_hash"] != fingerprint:
         raise Invalid(
-            "Cette Idempotency-Key a déjà servi pour une autre requête.", "Idempotency-Key"
+            msg("Cette Idempotency-Key a déjà servi pour une autre requête."), "Idempotency-Key"
         )
     result: dict[str, Any] = json.loads(row["body"])
     return result
@@ -52,7 +53,10 @@ async def run_idempotent(
     key = key.strip()
     if not key or len(key) > MAX_KEY_LENGTH:
         raise Invalid(
-            f"L’en-tête Idempotency-Key doit compter 1 à {MAX_KEY_LENGTH} caractères.",
+            msg(
+                "L’en-tête Idempotency-Key doit compter 1 à {max} caractères.",
+                max=MAX_KEY_LENGTH,
+            ),
             "Idempotency-Key",
         )
     scoped_key = f"{principal.user_id}:{key}"

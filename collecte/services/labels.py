@@ -27,7 +27,7 @@ from collecte.domain import tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.clock import now
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services.devices import device_select, parse_code, state_of
 from collecte.services.fresh_tags import new_tags
 from collecte.settings import Settings

@@ -11,7 +11,9 @@ from typing import Any
 from collecte.domain import tags
 from collecte.domain.access import Principal
 from collecte.domain.errors import Invalid, NotFound
-from collecte.domain.lifecycle import RULES, Action, LifecycleError, check_transition, parse_action
+from collecte.domain.lifecycle import RULES, LifecycleError, check_transition, parse_action
+from collecte.domain.vocabulary import Action
+from collecte.i18n import Message, msg
 from collecte.services.devices import get_visible_row, parse_code, state_of
 
 
@@ -21,7 +23,7 @@ def batch_actions(principal: Principal) -> list[Action]:
 
 
 def _answer(
-    result: str, message: str, row: dict[str, Any] | None = None, code: str | None = None
+    result: str, message: Message, row: dict[str, Any] | None = None, code: str | None = None
 ) -> dict[str, Any]:
     answer: dict[str, Any] = {
         "result": result,
@@ -48,17 +50,19 @@ async def check_scan(
     """Whether the scanned `code` may join a batch of `action_name`; changes nothing.
 
     `result` is "accepted", "already" (in `scanned`, the tags read so far) or "refused" with
-    the reason in `message` and its `code` (`wrong_status`: `status` is the current one).
+    the reason in `message` (a Message, said by the page) and its `code` (`wrong_status`:
+    `status` is the current one).
     """
     action = parse_action(action_name)
     try:
         row = await get_visible_row(principal, parse_code(code))
     except (Invalid, NotFound) as error:
-        return _answer("refused", error.message, code=error.code)
+        return _answer("refused", error.sentence, code=error.code)
     if row["tag"] in scanned:
-        return _answer("already", f"{tags.display(row['tag'])} : déjà scanné.", row)
+        return _answer("already", msg("{tag} : déjà scanné.", tag=tags.display(row["tag"])), row)
     try:
         check_transition(state_of(row), principal.actor, action)
     except LifecycleError as error:
-        return _answer("refused", error.message, row, error.code)
-    return _answer("accepted", f"{tags.display(row['tag'])} : accepté.", row)
+        sentence = getattr(error, "plain_sentence", None) or error.sentence
+        return _answer("refused", sentence, row, error.code)
+    return _answer("accepted", msg("{tag} : accepté.", tag=tags.display(row["tag"])), row)

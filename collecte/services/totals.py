@@ -37,7 +37,8 @@ from collecte.domain.impact import (
     target_progress,
 )
 from collecte.domain.impact_factors import load_impact_factors
-from collecte.domain.lifecycle import Role, Status
+from collecte.domain.vocabulary import Role, Status
+from collecte.i18n import msg
 
 _COUNTED = (Status.COLLECTED, Status.DELIVERED, Status.RECYCLED)
 # The dimensions that count each device once (`category`, or `all` where not by category).
@@ -164,7 +165,7 @@ async def totals(
     period), `monthly`, `target` (year of `end`, else the current year), `method` and `factors`.
     """
     if principal.role is not Role.COORDINATOR:
-        raise Forbidden("Les totaux et l’impact sont réservés à la coordination.")
+        raise Forbidden(msg("Les totaux et l’impact sont réservés à la coordination."))
     period = parse_period(start, end)
     today = noumea_day(now())
     year = period.end.year if period.end else today.year

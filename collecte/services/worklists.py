@@ -7,7 +7,7 @@ from typing import Any
 
 from collecte.db.tables import Device
 from collecte.domain.access import Principal
-from collecte.domain.lifecycle import Status
+from collecte.domain.vocabulary import Status
 from collecte.services.devices import device_select, device_summary, visible_to
 
 MAX_LISTED = 500

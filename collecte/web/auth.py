@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 from litestar.connection import ASGIConnection, Request
-from litestar.exceptions import NotAuthorizedException
 from litestar.middleware.authentication import (
     AbstractAuthenticationMiddleware,
     AuthenticationResult,
@@ -14,6 +13,7 @@ from litestar.middleware.authentication import (
 from collecte.auth.tokens import read_token
 from collecte.domain.access import Principal
 from collecte.domain.errors import Unauthenticated
+from collecte.i18n import msg
 
 PUBLIC = {"exclude_from_auth": True}
 
@@ -25,14 +25,12 @@ class BearerTokenMiddleware(AbstractAuthenticationMiddleware):
         header = connection.headers.get("authorization", "")
         scheme, _, token = header.partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
-            raise NotAuthorizedException(
-                "Authentification requise : en-tête « Authorization: Bearer <jeton> »."
+            raise Unauthenticated(
+                msg("Authentification requise : en-tête « Authorization: Bearer <jeton> »."),
+                code="missing_token",
             )
-        secret = connection.app.state.secret_key
-        try:
-            principal = read_token(token.strip(), secret)
-        except Unauthenticated as error:
-            raise NotAuthorizedException(error.message) from None
+        # An expired or forged token raises Unauthenticated, answered 401 in the reader's words.
+        principal = read_token(token.strip(), connection.app.state.secret_key)
         return AuthenticationResult(user=principal, auth=token)
 
 

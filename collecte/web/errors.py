@@ -1,28 +1,25 @@
-"""Domain errors mapped to HTTP, in one place.
+"""Domain errors mapped to HTTP, in one place, and worded in the reader's language.
 
-Body: `{"status_code", "detail", "extra": {"code", "field", …}}`, Litestar's own error shape.
+Body: `{"status_code", "detail", "extra": {"code", "field", …}}`, Litestar's own error shape;
+`detail` is said in the language of `Accept-Language` (French unless English is preferred).
 """
 
 from __future__ import annotations
 
 import logging
-import re
 from typing import Any
 
 import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import (
-    HTTP_422_UNPROCESSABLE_ENTITY,
-    HTTP_500_INTERNAL_SERVER_ERROR,
-)
+from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
 
 from collecte.domain import lifecycle
-from collecte.domain.errors import (
-    DomainError,
-    TooManyAttempts,
-)
+from collecte.domain.errors import BatchRejected, DomainError, TooManyAttempts
 from collecte.domain.tags import TagError
+from collecte.domain.validation import describe
+from collecte.i18n import msg, say
+from collecte.web.language import api_language
 from collecte.web.pages.errors import page_not_found
 from collecte.web.statuses import status_of
 
@@ -33,8 +30,20 @@ def _body(status: int, detail: str, extra: dict[str, Any]) -> dict[str, Any]:
     return {"status_code": status, "detail": detail, "extra": extra}
 
 
-def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """Answer a domain or lifecycle error with its status, message, code and field."""
+def _failures(error: BatchRejected, language: str) -> list[dict[str, Any]]:
+    """Each failing tag of a refused batch, its reason said."""
+    return [
+        {
+            **{k: v for k, v in failure.items() if k != "sentence"},
+            "detail": say(language, failure["sentence"]),
+        }
+        for failure in error.errors
+    ]
+
+
+def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Answer a domain or lifecycle error with its status, sentence, code and field."""
+    language = api_language(request)
     status = status_of(error)
     extra: dict[str, Any] = {"code": getattr(error, "code", "error")}
     field = getattr(error, "field", None)
@@ -42,64 +51,58 @@ def domain_error_handler(_: Request[Any, Any, Any], error: Exception) -> Respons
         extra["field"] = field
     if isinstance(error, DomainError):
         extra.update(error.extra)
+    if isinstance(error, BatchRejected):
+        extra["errors"] = _failures(error, language)
     if isinstance(error, lifecycle.WrongStatus):
         extra["current_status"] = error.current.value
     headers = {}
     if isinstance(error, TooManyAttempts):
         headers["Retry-After"] = str(error.retry_after)
-    message = getattr(error, "message", str(error))
-    return Response(_body(status, message, extra), status_code=status, headers=headers)
+    detail = say(language, getattr(error, "sentence", None) or str(error))
+    return Response(_body(status, detail, extra), status_code=status, headers=headers)
 
 
-def tag_error_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def tag_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """A malformed tag is bad input."""
+    assert isinstance(error, TagError)
     status = HTTP_422_UNPROCESSABLE_ENTITY
+    detail = say(api_language(request), error.sentence)
     return Response(
-        _body(status, str(error), {"code": "invalid_tag", "field": "tag"}), status_code=status
+        _body(status, detail, {"code": "invalid_tag", "field": "tag"}), status_code=status
     )
 
 
-_MISSING = re.compile(r"Object missing required field `(\w+)`")
-
-
-def _french(message: str) -> str:
-    """The usual msgspec messages, said in French; others stay as they are."""
-    if "matching regex" in message:
-        return "caractère interdit (NUL) dans le texte"
-    missing = _MISSING.search(message)
-    if missing:
-        return f"champ obligatoire manquant : {missing.group(1)}"
-    return message.replace("Expected", "attendu :").replace(", got", ", reçu")
-
-
-def validation_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def validation_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Litestar's request validation (types, missing fields, malformed JSON) answers 422."""
     assert isinstance(error, ValidationException)
+    language = api_language(request)
     status = HTTP_422_UNPROCESSABLE_ENTITY
-    problems = error.extra if isinstance(error.extra, list) else []
-    details = [
-        f"{_french(str(p.get('message')))} (champ « {p.get('key')} »)"
-        if p.get("key")
-        else _french(str(p.get("message")))
-        for p in problems
-        if isinstance(p, dict)
+    reports = error.extra if isinstance(error.extra, list) else []
+    problems = [
+        describe(str(report.get("message")), report.get("key"))
+        for report in reports
+        if isinstance(report, dict)
     ]
-    detail = "Requête invalide : " + ("; ".join(details) if details else error.detail)
-    extra: dict[str, Any] = {"code": "invalid_request", "errors": problems}
-    first = next((p for p in problems if isinstance(p, dict) and p.get("key")), None)
+    details = "; ".join(say(language, problem.sentence) for problem in problems)
+    detail = say(
+        language,
+        msg("Requête invalide : {details}", details=details or error.detail),
+    )
+    extra: dict[str, Any] = {"code": "invalid_request", "errors": reports}
+    first = next((p for p in problems if p.field), None)
     if first:
-        extra["field"] = first["key"]
+        extra["field"] = first.field
     return Response(_body(status, detail, extra), status_code=status)
 
 
-def database_value_handler(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+def database_value_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """A value the database refuses (out of range, forbidden character) is bad input too.
 
     Inputs are checked before they reach the database; this is the safety net.
     """
     logger.warning("Database refused a value: %s", error)
     status = HTTP_422_UNPROCESSABLE_ENTITY
-    detail = "Valeur refusée : hors limites ou caractère interdit."
+    detail = say(api_language(request), msg("Valeur refusée : hors limites ou caractère interdit."))
     return Response(_body(status, detail, {"code": "invalid_value"}), status_code=status)
 
 
@@ -120,10 +123,8 @@ def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) 
     """Log and answer a bug without leaking its details."""
     logger.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
     status = HTTP_500_INTERNAL_SERVER_ERROR
-    return Response(
-        _body(status, "Erreur interne : l’équipe technique a été prévenue.", {"code": "internal"}),
-        status_code=status,
-    )
+    detail = say(api_language(request), msg("Erreur interne : l’équipe technique a été prévenue."))
+    return Response(_body(status, detail, {"code": "internal"}), status_code=status)
 
 
 EXCEPTION_HANDLERS: dict[Any, Any] = {

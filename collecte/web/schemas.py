@@ -78,31 +78,6 @@ class DonationIn(Struct, kw_only=True):
     devices: list[DeviceIn] = []
 
 
-class TransitionIn(Struct, kw_only=True):
-    """An action and the data it takes (see the lifecycle table)."""
-
-    action: Text
-    reconditioner_id: Id | None = None
-    method: Text | None = None
-    tool: Text | None = None
-    verified: bool | None = None
-    storage_serials: list[Text] | None = None
-    destination: Text | None = None
-    grade: Text | None = None
-    notes: Text | None = None
-    channel: Text | None = None
-    weight_kg: float | None = None
-    association_id: Id | None = None
-    received_by: Text | None = None
-    reason: Text | None = None
-
-
-class BatchTransitionIn(TransitionIn, kw_only=True):
-    """One action on many devices, all or nothing."""
-
-    tags: list[Text]
-
-
 class ScanIn(Struct):
     """A scanned label: its URL or the bare tag."""
 

@@ -9,7 +9,7 @@ import pytest
 
 from collecte.auth.tokens import issue_token
 from collecte.domain.access import Principal
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from tests.factory import PASSWORD, SECRET, make_account
 
 PROTECTED = [

@@ -28,7 +28,7 @@ import pytest
 from collecte.db.tables import Certificate, Device, DeviceEvent
 from collecte.domain import tags
 from collecte.domain.clock import now
-from collecte.domain.lifecycle import REGISTER_EVENT, Status
+from collecte.domain.vocabulary import REGISTER_EVENT, Status
 from tests.factory import PASSWORD, WIPE, Account, World, act, make_donation, make_world
 
 CALLERS = (

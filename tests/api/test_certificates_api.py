@@ -12,7 +12,7 @@ import pytest
 
 from collecte.db.tables import Certificate, Counter, DeviceEvent
 from collecte.domain.clock import NOUMEA
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services import certificates as certificates_service
 from tests.documents.reading import decode_qr_codes, page_texts
 from tests.factory import (

@@ -11,7 +11,7 @@ from piccolo.engine.base import Engine
 
 from collecte.db.tables import Device, DeviceEvent, Donation, User
 from collecte.demo import DEMO_PASSWORD, load_demo
-from collecte.domain.lifecycle import Role, Status
+from collecte.domain.vocabulary import Role, Status
 from collecte.services.accounts import LoginPolicy, login
 
 

@@ -7,7 +7,7 @@ import pytest
 
 from collecte.db.tables import Device, DeviceEvent, Donation
 from collecte.domain import tags
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from tests.factory import device, make_account, make_donation, make_world
 
 

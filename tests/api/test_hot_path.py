@@ -18,7 +18,8 @@ from collecte.db.device_sql import allowed_sql
 from collecte.db.tables import Device, DeviceEvent
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.clock import now
-from collecte.domain.lifecycle import Action, LifecycleError, Role, Status, check_transition
+from collecte.domain.lifecycle import LifecycleError, check_transition
+from collecte.domain.vocabulary import Action, Role, Status
 from collecte.services.devices import state_of
 from tests.factory import WIPE, act, make_donation, make_organization, make_world
 

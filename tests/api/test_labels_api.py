@@ -15,7 +15,7 @@ from PIL import Image
 from collecte.db.tables import BlankTag, Device
 from collecte.documents.label_sheets import LABELS_DIR, LabelFormat, label_box, load_formats
 from collecte.domain import tags
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services import labels as label_service
 from collecte.settings import Settings
 from collecte.web.app import create_app

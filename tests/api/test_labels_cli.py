@@ -26,7 +26,7 @@ import asyncio, json
 from collecte.domain.access import Principal
 from collecte.db.engine import engine_for
 from collecte.db.migrate import migrate
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services.accounts import add_user, find_or_create_organization
 from collecte.services.donations import create_donation
 from collecte.settings import load_settings

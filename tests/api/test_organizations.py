@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from tests.factory import make_account, make_organization
 
 

@@ -19,7 +19,7 @@ from litestar import Litestar
 
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services import accounts
 from collecte.settings import Settings
 from collecte.web.app import create_app
@@ -80,7 +80,7 @@ async def test_a_token_stops_working_when_its_lifetime_is_over(
     )
 
     assert response.status_code == 401
-    assert response.json()["extra"]["code"] == "http_error"
+    assert response.json()["extra"]["code"] == "token_expired"  # the reason, for programs
     assert "expirée" in response.json()["detail"]
 
 

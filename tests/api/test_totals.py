@@ -22,7 +22,7 @@ import pytest
 
 from collecte.db.tables import Device, DeviceEvent, DeviceTally
 from collecte.domain.access import Principal
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 from collecte.services import exports
 from collecte.services.totals import rebuild_tally, tally_drift
 from collecte.settings import load_settings

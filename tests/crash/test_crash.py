@@ -27,7 +27,7 @@ import httpx
 from collecte.auth.tokens import issue_token
 from collecte.db.tables import Certificate, Device, DeviceEvent
 from collecte.domain.access import Principal
-from collecte.domain.lifecycle import Role, Status
+from collecte.domain.vocabulary import Role, Status
 from collecte.services.donations import create_donation
 from tests.factory import SECRET, WIPE, Account, make_account
 from tests.live import LiveServer, dedicated_database

@@ -7,7 +7,8 @@ from itertools import product
 import pytest
 
 from collecte.domain.access import Principal, can_see_device
-from collecte.domain.lifecycle import Actor, DeviceState, Role, Status
+from collecte.domain.lifecycle import Actor, DeviceState
+from collecte.domain.vocabulary import Role, Status
 
 DONOR, OTHER_DONOR = 10, 11
 RECONDITIONER, OTHER_RECONDITIONER = 20, 21

@@ -10,8 +10,8 @@ import pytest
 from collecte.domain.device_input import DeviceInput, parse_device, parse_devices_csv
 from collecte.domain.errors import Invalid
 from collecte.domain.impact_factors import default_weight_kg
-from collecte.domain.lifecycle import Category
 from collecte.domain.tags import check_character
+from collecte.domain.vocabulary import Category
 
 NEXT_YEAR = date.today().year + 1
 

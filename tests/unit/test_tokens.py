@@ -10,7 +10,7 @@ import pytest
 from collecte.auth import tokens
 from collecte.domain.access import Principal
 from collecte.domain.errors import Unauthenticated
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 
 SECRET = "s" * 32
 PRINCIPAL = Principal(7, "atelier@example.nc", "Marie", 3, "Atelier", Role.RECONDITIONER)

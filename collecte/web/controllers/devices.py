@@ -10,8 +10,15 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 
 from collecte.services import devices, transitions
 from collecte.services.idempotency import run_idempotent
+from collecte.web.actions import (
+    BatchTransitionBody,
+    TransitionBody,
+    action_data,
+    batch_action_rules_first,
+    device_action_rules_first,
+)
 from collecte.web.auth import principal_of
-from collecte.web.schemas import BatchTransitionIn, ScanIn, TransitionIn
+from collecte.web.schemas import ScanIn
 
 Language = Annotated[
     str | None,
@@ -20,10 +27,6 @@ Language = Annotated[
 IdempotencyKey = Annotated[
     str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=200)
 ]
-
-
-def _payload(data: msgspec.Struct) -> dict[str, Any]:
-    return {k: v for k, v in msgspec.structs.asdict(data).items() if v is not None}
 
 
 @get("/api/devices/{tag:str}", tags=["devices"], summary="One device with its history")
@@ -43,47 +46,57 @@ async def scan(request: Request[Any, Any, Any], data: JSONBody[ScanIn]) -> dict[
     tags=["devices"],
     status_code=200,
     summary="Perform an action on one device",
+    guards=[device_action_rules_first],
 )
 async def transition_device(
     request: Request[Any, Any, Any],
     tag: FromPath[str],
-    data: JSONBody[TransitionIn],
+    data: JSONBody[TransitionBody],
     idempotency_key: IdempotencyKey = None,
     lang: Language = None,
 ) -> dict[str, Any]:
-    """409 names the current status; `Idempotency-Key` makes a retry safe.
+    """The body is one action and its data; 404/403/409 (the rules) come before 422 (the data).
 
-    The answer names the certificate the action issued, if any (`?lang=en` for English).
+    409 names the current status; `Idempotency-Key` makes a retry safe. The answer names the
+    certificate the action issued, if any (`?lang=en` for English).
     """
     principal = principal_of(request)
-    payload = _payload(data)
+    decoded = action_data(request)  # `data` as the guard decoded it: trimmed, blanks absent
     context = transitions.Context(request.app.state.settings, lang)
     return await run_idempotent(
         principal,
         idempotency_key,
         f"POST /api/devices/{tag.upper()}/transitions",
-        {**payload, "lang": lang},
-        lambda: transitions.transition_device(principal, tag, payload, context),
+        {**msgspec.to_builtins(decoded), "lang": lang},
+        lambda: transitions.transition_device(principal, tag, decoded, context),
         request.app.state.encode_json,
     )
 
 
-@post("/api/transitions", tags=["devices"], status_code=200, summary="One action on many devices")
+@post(
+    "/api/transitions",
+    tags=["devices"],
+    status_code=200,
+    summary="One action on many devices",
+    guards=[batch_action_rules_first],
+)
 async def transition_batch(
     request: Request[Any, Any, Any],
-    data: JSONBody[BatchTransitionIn],
+    data: JSONBody[BatchTransitionBody],
     idempotency_key: IdempotencyKey = None,
     lang: Language = None,
 ) -> dict[str, Any]:
-    """All or nothing: one failing tag → 409/422 listing each failing tag, nothing changed."""
+    """All or nothing: one failing tag → 403/404/409/422 listing each failing tag, nothing
+    changed; the rules speak before the data."""
     principal = principal_of(request)
-    payload = _payload(data)
+    decoded = action_data(request)
+    codes = request.state.codes
     context = transitions.Context(request.app.state.settings, lang)
     return await run_idempotent(
         principal,
         idempotency_key,
         "POST /api/transitions",
-        {**payload, "lang": lang},
-        lambda: transitions.transition_batch(principal, payload, context),
+        {**msgspec.to_builtins(decoded), "tags": codes, "lang": lang},
+        lambda: transitions.transition_batch(principal, codes, decoded, context),
         request.app.state.encode_json,
     )

@@ -12,6 +12,7 @@ from collecte.domain.clock import now
 from collecte.domain.impact import noumea_day
 from collecte.services import exports, totals
 from collecte.web.auth import PUBLIC, principal_of
+from collecte.web.language import api_language
 
 
 @get("/api/totals", tags=["totals"], summary="Totals and impact of a period")
@@ -45,7 +46,7 @@ async def devices_csv(request: Request[Any, Any, Any]) -> Stream:
     """UTF-8 with BOM, `;`, decimal comma, Nouméa dates; streamed (coordinators: every device)."""
     name = exports.filename(noumea_day(now()))
     return Stream(
-        exports.devices_csv(principal_of(request)),
+        exports.devices_csv(principal_of(request), language=api_language(request)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

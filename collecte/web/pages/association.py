@@ -9,7 +9,7 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
-from collecte.domain.lifecycle import Status
+from collecte.domain.vocabulary import Status
 from collecte.services import certificates, transitions, worklists
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
@@ -59,21 +59,17 @@ async def confirm_receipt(request: Request[Any, Any, Any]) -> Response[Any]:
     """Confirm receipt of the ticked devices in one go: one receipt certificate."""
     principal = require_principal(request)
     form = await request.form()
-    payload = {
-        **forms.action_payload(form),
-        "action": "confirm_receipt",
-        "tags": forms.codes(form),
-    }
+    payload = {**forms.action_payload(form, "confirm_receipt"), "tags": forms.codes(form)}
     context = transitions.Context(request.app.state.settings, None)
     try:
-        result = await transitions.transition_batch(principal, payload, context)
+        result = await transitions.act_on_batch(principal, payload, context)
     except PAGE_ERRORS as error:
         return await _page(
             request,
             principal,
             status_code=status_of(error),
-            error=message_of(error),
-            failures=failures_of(error),
+            error=message_of(request, error),
+            failures=failures_of(request, error),
             values=dict(form.items()),
             codes=payload["tags"],
         )

@@ -8,11 +8,13 @@ from typing import Any
 
 from markupsafe import Markup
 
+from collecte.i18n import N_
+
 # (key in each month, CSS class, label); the classes carry the colours in app.css.
 SERIES = (
-    ("collected", "bar-collected", "Collectés"),
-    ("delivered", "bar-delivered", "Remis"),
-    ("recycled", "bar-recycled", "Recyclés"),
+    ("collected", "bar-collected", N_("Collectés")),
+    ("delivered", "bar-delivered", N_("Remis")),
+    ("recycled", "bar-recycled", N_("Recyclés")),
 )
 _WIDTH, _HEIGHT = 640, 240
 _LEFT, _RIGHT, _TOP, _BOTTOM = 44, 8, 28, 30
@@ -35,7 +37,7 @@ def monthly_chart(months: Sequence[Mapping[str, Any]], translate: Callable[[str]
     peak = 4 * step
     plot_w = _WIDTH - _LEFT - _RIGHT
     plot_h = _HEIGHT - _TOP - _BOTTOM
-    title = escape(translate("Mois par mois"))
+    title = escape(translate(N_("Mois par mois")))
     parts = [
         f'<svg class="chart" viewBox="0 0 {_WIDTH} {_HEIGHT}" role="img" '
         f'aria-label="{title}" xmlns="http://www.w3.org/2000/svg">'

@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
 from collecte.domain.errors import Invalid
-from collecte.domain.lifecycle import Role, Status
+from collecte.domain.vocabulary import Role, Status
 from collecte.services import accounts, labels, totals, transitions, worklists
 from collecte.settings import Settings
 from collecte.web.pages import forms
@@ -58,7 +58,7 @@ async def dashboard(
             principal=principal,
             figures=figures,
             period={"du": "", "au": ""},
-            error=message_of(error),
+            error=message_of(request, error),
         )
     return render(
         request,
@@ -109,7 +109,7 @@ async def create_organization(request: Request[Any, Any, Any]) -> Response[Any]:
             request,
             principal,
             status_code=status_of(error),
-            error=message_of(error),
+            error=message_of(request, error),
             values=dict(form.items()),
             failed="organization",
         )
@@ -137,7 +137,7 @@ async def create_user(request: Request[Any, Any, Any]) -> Response[Any]:
             request,
             principal,
             status_code=status_of(error),
-            error=message_of(error),
+            error=message_of(request, error),
             values=values,
             failed="user",
         )
@@ -176,17 +176,17 @@ async def allocate(request: Request[Any, Any, Any]) -> Response[Any]:
     """Allocate the ticked devices to one association, all or nothing."""
     principal = _coordinator(request)
     form = await request.form()
-    payload = {**forms.action_payload(form), "action": "allocate", "tags": forms.codes(form)}
+    payload = {**forms.action_payload(form, "allocate"), "tags": forms.codes(form)}
     context = transitions.Context(request.app.state.settings, None)
     try:
-        result = await transitions.transition_batch(principal, payload, context)
+        result = await transitions.act_on_batch(principal, payload, context)
     except PAGE_ERRORS as error:
         return await _allocation_page(
             request,
             principal,
             status_code=status_of(error),
-            error=message_of(error),
-            failures=failures_of(error),
+            error=message_of(request, error),
+            failures=failures_of(request, error),
             values=dict(form.items()),
             codes=payload["tags"],
         )
@@ -228,7 +228,7 @@ async def blank_tags(request: Request[Any, Any, Any]) -> Response[Any]:
             status_code=status_of(error),
             principal=principal,
             stocks=labels.list_formats(settings),
-            error=message_of(error),
+            error=message_of(request, error),
             values=dict(form.items()),
         )
     return Response(

@@ -11,7 +11,7 @@ from litestar.response import Stream, Template
 from collecte.domain.clock import now
 from collecte.domain.impact import noumea_day
 from collecte.services import certificates, exports
-from collecte.web.pages.rendering import render
+from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
 
 
@@ -49,7 +49,7 @@ async def devices_export(request: Request[Any, Any, Any]) -> Stream:
     principal = require_principal(request)
     name = exports.filename(noumea_day(now()))
     return Stream(
-        exports.devices_csv(principal),
+        exports.devices_csv(principal, language=language_of(request)),
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

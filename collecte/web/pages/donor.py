@@ -9,7 +9,7 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
-from collecte.domain.lifecycle import Category, Role
+from collecte.domain.vocabulary import Category, Role
 from collecte.services import accounts, donations, labels
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
@@ -90,7 +90,7 @@ async def new_donation(request: Request[Any, Any, Any]) -> Response[Any]:
             principal,
             rows or [{}],
             status_code=status_of(error),
-            error=message_of(error),
+            error=message_of(request, error),
             values=dict(form.items()),
         )
     if csv:
@@ -101,7 +101,7 @@ async def new_donation(request: Request[Any, Any, Any]) -> Response[Any]:
         except PAGE_ERRORS as error:
             return await _donation_page(
                 request, principal, created["id"], status_code=status_of(error),
-                error=message_of(error),
+                error=message_of(request, error),
             )  # fmt: skip
     return Redirect(f"/dons/{created['id']}", query_params={"cree": "1"}, status_code=303)
 
@@ -159,7 +159,11 @@ async def import_devices(
         )
     except PAGE_ERRORS as error:
         return await _donation_page(
-            request, principal, donation_id, status_code=status_of(error), error=message_of(error)
+            request,
+            principal,
+            donation_id,
+            status_code=status_of(error),
+            error=message_of(request, error),
         )
     return Redirect(
         f"/dons/{donation_id}", query_params={"importes": str(len(added))}, status_code=303

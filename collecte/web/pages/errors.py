@@ -12,7 +12,7 @@ from litestar.response import Redirect
 from collecte.domain import lifecycle
 from collecte.domain.errors import BatchRejected, DomainError
 from collecte.domain.tags import TagError
-from collecte.web.pages.i18n import Words
+from collecte.i18n import N_, Message, msg, say
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import SignInRequired, sign_in_url
 from collecte.web.statuses import status_of
@@ -23,64 +23,52 @@ logger = logging.getLogger("collecte")
 PAGE_ERRORS = (DomainError, lifecycle.LifecycleError, TagError)
 
 TITLES = {
-    400: "Requête invalide",
-    401: "Connexion requise",
-    403: "Accès refusé",
-    404: "Introuvable",
-    405: "Action impossible",
-    409: "Action impossible",
-    413: "Fichier trop volumineux",
-    422: "Saisie invalide",
-    429: "Trop de tentatives",
-    500: "Erreur interne",
+    400: N_("Requête invalide"),
+    401: N_("Connexion requise"),
+    403: N_("Accès refusé"),
+    404: N_("Introuvable"),
+    405: N_("Action impossible"),
+    409: N_("Action impossible"),
+    413: N_("Fichier trop volumineux"),
+    422: N_("Saisie invalide"),
+    429: N_("Trop de tentatives"),
+    500: N_("Erreur interne"),
 }
-CSRF_MESSAGE = (
+CSRF_MESSAGE = msg(
     "Ce formulaire a expiré ou ne vient pas de cette application. "
     "Rechargez la page, puis recommencez."
 )
 
 
-def message_of(error: Exception) -> str:
-    """The French message of a domain, lifecycle or tag error."""
-    return str(getattr(error, "message", None) or error)
+def message_of(request: Request[Any, Any, Any], error: Exception) -> str:
+    """The sentence of a domain, lifecycle or tag error, in the page's language (statuses in
+    words, not codes)."""
+    sentence = getattr(error, "plain_sentence", None) or getattr(error, "sentence", None)
+    return say(language_of(request), sentence if sentence is not None else str(error))
 
 
-def explain(words: Words, code: str | None, action: object, status: object, fallback: str) -> str:
-    """A refusal of the lifecycle in the page's words (statuses and actions by their names)."""
-    if code == lifecycle.WrongStatus.code and status:
-        sentence = words.text(
-            "« {action} » impossible : l’appareil est au statut « {status} »."
-        ).format(action=words.action(action), status=words.status(status))
-        # French typography: guillemets never left alone at the end or start of a line.
-        return sentence.replace("« ", "«\u00a0").replace(" »", "\u00a0»").replace(" :", "\u00a0:")
-    if code == lifecycle.NotYourDevice.code:
-        return words.text("Cet appareil n’est pas confié à votre organisation pour cette action.")
-    if code == lifecycle.RoleNotAllowed.code:
-        return words.text("Votre rôle ne permet pas cette action.")
-    return fallback
+def failures_of(request: Request[Any, Any, Any], error: Exception) -> list[dict[str, Any]]:
+    """Each failing tag of a refused batch, its reason said (empty for any other error)."""
+    if not isinstance(error, BatchRejected):
+        return []
+    language = language_of(request)
+    return [
+        {
+            **{k: v for k, v in failure.items() if k != "sentence"},
+            "detail": say(language, failure["sentence"]),
+        }
+        for failure in error.errors
+    ]
 
 
-def explain_error(request: Request[Any, Any, Any], error: Exception) -> str:
-    """The message a page shows for a refused action."""
-    words = Words(language_of(request))
-    action = getattr(error, "action", None)
-    status = getattr(error, "current", None)
-    return explain(words, getattr(error, "code", None), action, status, message_of(error))
-
-
-def failures_of(error: Exception) -> list[dict[str, Any]]:
-    """Each failing tag of a refused batch (empty for any other error)."""
-    return list(error.errors) if isinstance(error, BatchRejected) else []
-
-
-def _page(request: Request[Any, Any, Any], status: int, message: str) -> Response[Any]:
+def _page(request: Request[Any, Any, Any], status: int, message: str | Message) -> Response[Any]:
     return render(
         request,
         "error.html",
         status_code=status,
         status=status,
-        title=TITLES.get(status, "Erreur"),
-        message=message,
+        title=TITLES.get(status, N_("Erreur")),
+        message=say(language_of(request), message),
     )
 
 
@@ -92,7 +80,7 @@ def sign_in_redirect(_: Request[Any, Any, Any], error: Exception) -> Response[An
 
 def domain_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """A refusal of the services (404 unknown tag, 422 malformed tag, 403…) as a page."""
-    return _page(request, status_of(error), message_of(error))
+    return _page(request, status_of(error), message_of(request, error))
 
 
 def http_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -108,14 +96,14 @@ def http_error_page(request: Request[Any, Any, Any], error: Exception) -> Respon
 def page_not_found(request: Request[Any, Any, Any]) -> Response[Any]:
     """A browser asked for an address that is no page of the site."""
     return _page(
-        request, 404, "Cette page n’existe pas. Vérifiez l’adresse, ou repartez de l’accueil."
+        request, 404, msg("Cette page n’existe pas. Vérifiez l’adresse, ou repartez de l’accueil.")
     )
 
 
 def unexpected_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """A bug: logged, and a page that leaks nothing."""
     logger.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
-    return _page(request, 500, "Erreur interne : l’équipe technique a été prévenue.")
+    return _page(request, 500, msg("Erreur interne : l’équipe technique a été prévenue."))
 
 
 PAGE_EXCEPTION_HANDLERS: dict[Any, Any] = {

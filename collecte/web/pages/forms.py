@@ -12,19 +12,10 @@ from typing import Any
 
 from litestar.datastructures import UploadFile
 
+from collecte.domain.actions import STRUCTS, FieldSpec, fields_of
 from collecte.domain.device_input import FIELDS
+from collecte.domain.vocabulary import Action
 
-_TEXT_FIELDS = (
-    "tool",
-    "method",
-    "destination",
-    "grade",
-    "notes",
-    "channel",
-    "received_by",
-    "reason",
-)
-_ID_FIELDS = ("reconditioner_id", "association_id")
 _SEPARATORS = re.compile(r"[\s,;]+")
 _TRUE = {"on", "true", "1", "oui", "yes"}
 DEVICE_FIELDS = FIELDS  # the same columns as the CSV import, in the same order
@@ -59,23 +50,34 @@ def decimal(value: object) -> object:
     return value
 
 
-def action_payload(form: Any) -> dict[str, Any]:
-    """The action named by a form and the data it carries."""
-    payload: dict[str, Any] = {"action": text(form, "action")}
-    for name in _TEXT_FIELDS:
-        if value := text(form, name):
-            payload[name] = value
-    for name in _ID_FIELDS:
-        if value := text(form, name):
-            payload[name] = integer(value)
-    if payload["action"] == "wipe":
-        # An unticked checkbox sends nothing: the operator did not verify.
-        payload["verified"] = text(form, "verified").lower() in _TRUE
-        serials = text(form, "storage_serials")
-        if serials:
-            payload["storage_serials"] = [s.strip() for s in serials.splitlines() if s.strip()]
-    if payload["action"] == "recycle" and (weight := text(form, "weight_kg")):
-        payload["weight_kg"] = decimal(weight)
+def action_fields(action: object) -> tuple[FieldSpec, ...]:
+    """The fields of an action's form, from its struct (none for an unknown action)."""
+    try:
+        return fields_of(STRUCTS[Action(str(action))])
+    except ValueError:
+        return ()
+
+
+def action_payload(form: Any, action: str | None = None) -> dict[str, Any]:
+    """The action named by a form (or `action`) and the data its fields carry, typed as the
+    API's JSON would carry them; the action's struct says which fields and of what kind."""
+    name = action or text(form, "action")
+    payload: dict[str, Any] = {"action": name}
+    for field in action_fields(name):
+        value = text(form, field.name)
+        if field.kind == "bool":
+            # An unticked checkbox sends nothing: the operator did not tick it.
+            payload[field.name] = value.lower() in _TRUE
+        elif not value:
+            continue
+        elif field.kind == "organization":
+            payload[field.name] = integer(value)
+        elif field.kind == "number":
+            payload[field.name] = decimal(value)
+        elif field.kind == "lines":
+            payload[field.name] = [line.strip() for line in value.splitlines() if line.strip()]
+        else:
+            payload[field.name] = value
     return payload
 
 

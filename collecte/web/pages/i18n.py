@@ -1,124 +1,121 @@
 """The pages' words: French first, English on request (`?lang=en`, kept in a cookie).
 
-Templates write French, `{{ _("Mes dons") }}`; `_EN` gives the English, French being the fallback.
-Messages from the services (errors) stay French: they are written for the programme's people.
+Templates write French, `{{ _("Mes dons") }}` (Jinja's i18n extension, wired to the catalogs of
+`collecte.i18n`); `words` names the programme's vocabulary (statuses, actions…) by its labels.
 """
 
 from __future__ import annotations
 
-from collecte.web.pages.i18n_en import EN
+from collections.abc import Mapping
+from typing import Any
 
-LANGUAGES = ("fr", "en")
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+from jinja2.runtime import Context
 
-STATUS = {
-    "registered": "Enregistré",
-    "collected": "Collecté",
-    "received": "Réceptionné à l’atelier",
-    "wiped": "Données effacées",
-    "refurbished": "Reconditionné",
-    "recycled": "Recyclé",
-    "allocated": "Attribué à une association",
-    "delivered": "Remis à l’association",
-    "withdrawn": "Retiré du don",
-}
-ACTION = {
-    "register": "Enregistrement",
-    "collect": "Collecter",
-    "receive": "Réceptionner à l’atelier",
-    "wipe": "Effacer les données",
-    "refurbish": "Reconditionner",
-    "recycle": "Envoyer au recyclage",
-    "allocate": "Attribuer à une association",
-    "confirm_receipt": "Confirmer la réception",
-    "withdraw": "Retirer du don",
-}
-# What happened, as the history tells it.
-EVENT = {
-    "register": "Enregistré par le donateur",
-    "collect": "Collecté",
-    "receive": "Réceptionné à l’atelier",
-    "wipe": "Données effacées",
-    "refurbish": "Reconditionné",
-    "recycle": "Recyclé",
-    "allocate": "Attribué",
-    "confirm_receipt": "Reçu par l’association",
-    "withdraw": "Retiré du don",
-}
-CATEGORY = {
-    "laptop": "Ordinateur portable",
-    "desktop": "Ordinateur fixe",
-    "monitor": "Écran",
-    "tablet": "Tablette",
-    "smartphone": "Smartphone",
-    "printer": "Imprimante",
-    "network": "Matériel réseau",
-    "peripheral": "Périphérique",
-    "other": "Autre",
-}
-ROLE = {
-    "donor": "Donateur",
-    "reconditioner": "Reconditionneur",
-    "association": "Association",
-    "coordinator": "Coordination",
-}
-CERTIFICATE = {
-    "donation": "Attestation de don",
-    "erasure": "Certificat d’effacement",
-    "recycling": "Certificat de recyclage",
-    "receipt": "Attestation de réception",
-}
-WIPE_METHOD = {
-    "clear": "Clear — réécriture logicielle",
-    "purge": "Purge — effacement sécurisé du support",
-    "destroy": "Destroy — destruction physique",
-}
-DESTINATION = {"reuse": "Réemploi", "recycling": "Recyclage"}
+from collecte.domain.vocabulary import (
+    Action,
+    Category,
+    CertificateKind,
+    Destination,
+    Labelled,
+    Role,
+    Status,
+    WipeMethod,
+    event_label,
+    label_of,
+)
+from collecte.i18n import LANGUAGES, Message, gettext, language_or_default, ngettext, say
+from collecte.web.pages.forms import action_fields
+
+__all__ = ["LANGUAGES", "Words", "install"]
 
 
 class Words:
     """The words of one language."""
 
     def __init__(self, lang: str) -> None:
-        self.lang = lang if lang in LANGUAGES else "fr"
+        self.lang = language_or_default(lang)
 
-    def text(self, french: str) -> str:
-        """`french` in this language (French when no translation is known)."""
-        if self.lang == "en":
-            return EN.get(french, french)
-        return french
+    def text(self, french: str | Message) -> str:
+        """`french` (a msgid or a Message) in this language."""
+        return say(self.lang, french)
 
-    def _named(self, table: dict[str, str], value: object) -> str:
-        key = str(getattr(value, "value", value))
-        return self.text(table.get(key, key))
+    def _named(self, enum: type[Labelled], value: object) -> str:
+        return gettext(self.lang, label_of(enum, getattr(value, "value", value)))
 
     def status(self, value: object) -> str:
         """A status, as people say it."""
-        return self._named(STATUS, value)
+        return self._named(Status, value)
 
     def action(self, value: object) -> str:
         """An action, as its button says it."""
-        return self._named(ACTION, value)
+        return self._named(Action, value)
 
     def event(self, value: object) -> str:
         """An event of the history."""
-        return self._named(EVENT, value)
+        return gettext(self.lang, event_label(str(getattr(value, "value", value))))
 
     def category(self, value: object) -> str:
         """A device category."""
-        return self._named(CATEGORY, value)
+        return self._named(Category, value)
 
     def role(self, value: object) -> str:
         """An organisation's kind."""
-        return self._named(ROLE, value)
+        return self._named(Role, value)
 
     def certificate(self, value: object) -> str:
         """A certificate's kind."""
-        return self._named(CERTIFICATE, value)
+        return self._named(CertificateKind, value)
 
     def method(self, value: object) -> str:
         """A NIST SP 800-88 method."""
-        return self._named(WIPE_METHOD, value)
+        return self._named(WipeMethod, value)
 
     def destination(self, value: object) -> str:
         """Where a wiped device goes."""
-        return self._named(DESTINATION, value)
+        return self._named(Destination, value)
+
+    def label(self, member: Labelled) -> str:
+        """Any vocabulary member by its label."""
+        return gettext(self.lang, member.label)
+
+    def facts(self, action: str, data: Mapping[str, Any]) -> list[str]:
+        """What an event's data says, field by field, for the device's history."""
+        facts = []
+        for field in action_fields(action):
+            value = data.get(field.name)
+            if value in (None, "", []) or field.kind == "organization":
+                continue
+            if field.kind == "bool":
+                said = field.extra.get("said_true" if value else "said_false")
+                if said:
+                    facts.append(gettext(self.lang, said))
+                continue
+            if field.kind == "choice":
+                shown = gettext(self.lang, label_of(type(field.choices[0]), value))
+            elif field.kind == "lines":
+                shown = ", ".join(str(item) for item in value)
+            elif field.kind == "number":
+                shown = format_decimal(value, locale=self.lang)
+            else:
+                shown = str(value)
+            said = field.extra.get("said")
+            facts.append(say(self.lang, said, value=shown) if said else shown)
+        return facts
+
+
+@pass_context
+def _gettext(context: Context, msgid: str) -> str:
+    return gettext(str(context.get("lang", "fr")), msgid)
+
+
+@pass_context
+def _ngettext(context: Context, singular: str, plural: str, count: int) -> str:
+    return ngettext(str(context.get("lang", "fr")), singular, plural, count)
+
+
+def install(environment: Any) -> None:
+    """Give the templates `_`, `gettext`, `ngettext` and `{% trans %}` in the page's language."""
+    environment.add_extension("jinja2.ext.i18n")
+    environment.install_gettext_callables(_gettext, _ngettext, newstyle=True)

@@ -7,6 +7,10 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from babel.dates import format_datetime
+from babel.numbers import format_decimal
+from jinja2 import pass_context
+from jinja2.runtime import Context as JinjaContext
 from litestar import Request
 from litestar.datastructures import Cookie
 from litestar.plugins.jinja import JinjaTemplateEngine
@@ -16,8 +20,9 @@ from litestar.template.config import TemplateConfig
 from collecte import __version__
 from collecte.domain.access import Principal
 from collecte.domain.clock import NOUMEA
-from collecte.domain.lifecycle import Role
-from collecte.web.pages import i18n
+from collecte.domain.vocabulary import Role
+from collecte.i18n import N_, language_or_default
+from collecte.web.pages import forms, i18n
 from collecte.web.pages.session import current_principal
 
 WEB_DIR = Path(__file__).resolve().parent.parent
@@ -28,28 +33,28 @@ _YEAR_SECONDS = 365 * 24 * 3600
 
 _NAV: dict[Role, list[tuple[str, str]]] = {
     Role.DONOR: [
-        ("/dons", "Mes dons"),
-        ("/dons/nouveau", "Nouveau don"),
-        ("/certificats", "Certificats"),
+        ("/dons", N_("Mes dons")),
+        ("/dons/nouveau", N_("Nouveau don")),
+        ("/certificats", N_("Certificats")),
     ],
     Role.RECONDITIONER: [
-        ("/atelier", "Atelier"),
-        ("/scan", "Scanner un lot"),
-        ("/certificats", "Certificats"),
+        ("/atelier", N_("Atelier")),
+        ("/scan", N_("Scanner un lot")),
+        ("/certificats", N_("Certificats")),
     ],
     Role.ASSOCIATION: [
-        ("/association", "Réception"),
-        ("/scan", "Scanner un lot"),
-        ("/certificats", "Certificats"),
+        ("/association", N_("Réception")),
+        ("/scan", N_("Scanner un lot")),
+        ("/certificats", N_("Certificats")),
     ],
     Role.COORDINATOR: [
-        ("/coordination", "Tableau de bord"),
-        ("/coordination/attribution", "Attribution"),
-        ("/dons", "Dons"),
-        ("/scan", "Scanner un lot"),
-        ("/coordination/organisations", "Organisations"),
-        ("/coordination/etiquettes-vierges", "Étiquettes vierges"),
-        ("/certificats", "Certificats"),
+        ("/coordination", N_("Tableau de bord")),
+        ("/coordination/attribution", N_("Attribution")),
+        ("/dons", N_("Dons")),
+        ("/scan", N_("Scanner un lot")),
+        ("/coordination/organisations", N_("Organisations")),
+        ("/coordination/etiquettes-vierges", N_("Étiquettes vierges")),
+        ("/certificats", N_("Certificats")),
     ],
 }
 
@@ -69,25 +74,39 @@ def _switch_url(request: Request[Any, Any, Any], lang: str) -> str:
     return f"{request.url.path}?{urlencode([*query, ('lang', lang)])}"
 
 
-def when(value: Any, with_time: bool = True) -> str:
-    """A moment as people in Nouméa read it: `14/03/2026 09:05`."""
+# How a moment reads, per language (Nouméa time): 14/03/2026 09:05, or 14 Mar 2026, 09:05.
+_MOMENT = {"fr": ("dd/MM/yyyy HH:mm", "dd/MM/yyyy"), "en": ("d MMM yyyy, HH:mm", "d MMM yyyy")}
+
+
+def when(value: Any, with_time: bool = True, lang: str = "fr") -> str:
+    """A moment as people in Nouméa read it, in `lang`: `14/03/2026 09:05`."""
     if value is None or value == "":
         return "—"
     if isinstance(value, str):
         value = datetime.fromisoformat(value)
     if not isinstance(value, datetime):
         return str(value)
-    local = value.astimezone(NOUMEA)
-    return local.strftime("%d/%m/%Y %H:%M" if with_time else "%d/%m/%Y")
+    pattern = _MOMENT[language_or_default(lang)][0 if with_time else 1]
+    return format_datetime(value.astimezone(NOUMEA), pattern, locale=language_or_default(lang))
 
 
-def thousands(value: Any) -> str:
-    """A number with thin spaces between thousands, as French writes it: `12 500`."""
+def thousands(value: Any, lang: str = "fr") -> str:
+    """A number as the language writes it: `12 500` and `2,5` in French, `12,500` in English."""
     if value is None:
         return "—"
     if isinstance(value, float) and not value.is_integer():
-        return f"{value:,.1f}".replace(",", "\u202f").replace(".", ",")
-    return f"{int(value):,}".replace(",", "\u202f")
+        return format_decimal(round(value, 1), locale=language_or_default(lang))
+    return format_decimal(int(value), locale=language_or_default(lang))
+
+
+@pass_context
+def _when(context: JinjaContext, value: Any, with_time: bool = True) -> str:
+    return when(value, with_time, str(context.get("lang", "fr")))
+
+
+@pass_context
+def _thousands(context: JinjaContext, value: Any) -> str:
+    return thousands(value, str(context.get("lang", "fr")))
 
 
 def render(
@@ -114,7 +133,6 @@ def render(
         cookies=cookies,
         context={
             **context,
-            "_": words.text,
             "words": words,
             "lang": lang,
             "other_lang": other,
@@ -129,8 +147,10 @@ def render(
 
 
 def _configure(engine: JinjaTemplateEngine) -> None:
-    engine.engine.filters["when"] = when
-    engine.engine.filters["thousands"] = thousands
+    i18n.install(engine.engine)
+    engine.engine.globals["fields_of_action"] = forms.action_fields
+    engine.engine.filters["when"] = _when
+    engine.engine.filters["thousands"] = _thousands
     engine.engine.trim_blocks = True
     engine.engine.lstrip_blocks = True
 

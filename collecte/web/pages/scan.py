@@ -12,17 +12,12 @@ from msgspec import Struct
 
 from collecte.domain.access import Principal
 from collecte.domain.errors import NotFound
-from collecte.domain.lifecycle import Action, LifecycleError, Role
+from collecte.domain.lifecycle import LifecycleError
+from collecte.domain.vocabulary import Action, Role
+from collecte.i18n import msg, say
 from collecte.services import accounts, certificates, devices, scanning, transitions
 from collecte.web.pages import forms
-from collecte.web.pages.errors import (
-    PAGE_ERRORS,
-    explain,
-    explain_error,
-    failures_of,
-    message_of,
-)
-from collecte.web.pages.i18n import Words
+from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import current_principal, require_principal
 from collecte.web.statuses import status_of
@@ -109,15 +104,14 @@ async def device_action(request: Request[Any, Any, Any], tag: FromPath[str]) -> 
     form = await request.form()
     payload = forms.action_payload(form)
     try:
-        result = await transitions.transition_device(principal, tag, payload, _context(request))
+        result = await transitions.act_on_device(principal, tag, payload, _context(request))
     except PAGE_ERRORS as error:
         return await _device_page(
             request,
             principal,
             tag,
             status_code=status_of(error),
-            error=explain_error(request, error),
-            detail=message_of(error),
+            error=message_of(request, error),
             failed_action=payload["action"],
             values=dict(form.items()),
         )
@@ -170,19 +164,16 @@ class ScanCheck(Struct, kw_only=True):
 async def batch_check(request: Request[Any, Any, Any], data: JSONBody[ScanCheck]) -> Response[Any]:
     """Whether a scanned label may join the batch: accepted, already scanned, or refused (why)."""
     principal = current_principal(request)
+    language = language_of(request)
     if principal is None:
-        message = "Session expirée : reconnectez-vous."
+        message = say(language, msg("Session expirée : reconnectez-vous."))
         return Response({"result": "signed_out", "message": message}, status_code=401)
     try:
         answer = await scanning.check_scan(principal, data.code, data.action, data.scanned)
     except LifecycleError as error:
-        return Response({"result": "refused", "message": error.message}, status_code=422)
-    if answer["result"] == "refused":
-        words = Words(language_of(request))
-        answer["detail"] = answer["message"]
-        answer["message"] = explain(
-            words, answer["code"], data.action, answer.get("status"), answer["message"]
-        )
+        refused = {"result": "refused", "message": message_of(request, error)}
+        return Response(refused, status_code=422)
+    answer["message"] = say(language, answer["message"])
     return Response(answer)
 
 
@@ -193,15 +184,15 @@ async def batch_finish(request: Request[Any, Any, Any]) -> Template:
     form = await request.form()
     payload = {**forms.action_payload(form), "tags": forms.codes(form)}
     try:
-        result = await transitions.transition_batch(principal, payload, _context(request))
+        result = await transitions.act_on_batch(principal, payload, _context(request))
     except PAGE_ERRORS as error:
         return await _batch_page(
             request,
             principal,
             payload["action"],
             status_code=status_of(error),
-            error=message_of(error),
-            failures=failures_of(error),
+            error=message_of(request, error),
+            failures=failures_of(request, error),
             codes=payload["tags"],
             values=dict(form.items()),
         )

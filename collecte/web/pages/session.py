@@ -16,7 +16,7 @@ from litestar.datastructures import Cookie
 from collecte.auth.tokens import read_token
 from collecte.domain.access import Principal
 from collecte.domain.errors import Unauthenticated
-from collecte.domain.lifecycle import Role
+from collecte.domain.vocabulary import Role
 
 SESSION_COOKIE = "collecte_session"
 _HOMES = {

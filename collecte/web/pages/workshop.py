@@ -7,7 +7,7 @@ from typing import Any
 from litestar import Request, get
 from litestar.response import Template
 
-from collecte.domain.lifecycle import Status
+from collecte.domain.vocabulary import Status
 from collecte.services import worklists
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import require_principal

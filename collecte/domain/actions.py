@@ -1,0 +1,342 @@
+"""One typed struct per lifecycle action: the data it takes, its enums and bounds, in one place.
+
+The API documents the union of these structs (tagged by `action`), the pages build their forms
+from them, the services apply them, the certificates read them. Decoding is lenient where people
+are (spaces trimmed, blank means absent, enum values in any case) and strict on types. Pure.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Annotated, Any
+
+import msgspec
+from msgspec import Meta, Struct
+
+from collecte.domain.errors import Invalid
+from collecte.domain.lifecycle import InvalidData, parse_action
+from collecte.domain.validation import describe
+from collecte.domain.vocabulary import Action, Destination, Grade, Labelled, Role, WipeMethod
+from collecte.i18n import N_, msg
+
+TEXT_MAX = 200
+MAX_STORAGE_SERIALS = 32
+MAX_WEIGHT_KG = 1000
+# Database integer keys are 32-bit; a larger id is bad input, not a database error.
+MAX_ID = 2_147_483_647
+# PostgreSQL text cannot hold NUL characters: refuse them at the door, naming the field.
+NO_NUL = r"^[^\x00]*$"
+
+Serial = Annotated[str, Meta(max_length=TEXT_MAX, pattern=NO_NUL)]
+
+
+def _form(label: str, **more: Any) -> dict[str, Any]:
+    """What a form shows for a field (`label`, a French msgid; `organization`, the kind an id
+    names; `placeholder`…): kept in `Meta.extra`, out of the OpenAPI document."""
+    return {"label": label, **more}
+
+
+class ActionData(Struct, kw_only=True, tag_field="action", forbid_unknown_fields=False):
+    """What every action's data shares: the `action` tag, and where it leads on the device."""
+
+    def event_data(self) -> dict[str, Any]:
+        """What the custody log records of this action (every field, `action` aside)."""
+        data: dict[str, Any] = msgspec.to_builtins(self)
+        data.pop("action", None)
+        return data
+
+    def device_changes(self) -> dict[str, Any]:
+        """The device's fields this action sets, beyond its status and dates."""
+        return {}
+
+    @property
+    def action(self) -> Action:
+        """The lifecycle action this data is for."""
+        return Action(str(self.__struct_config__.tag))
+
+
+class Collect(ActionData, tag="collect"):
+    """Take a registered device from the donor: to a reconditioner (a reconditioner collecting
+    for itself may omit it)."""
+
+    reconditioner_id: (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=MAX_ID,
+                extra=_form(
+                    N_("Atelier de destination"),
+                    organization=Role.RECONDITIONER,
+                    unassigned_hint=N_("L’appareil sera confié à votre atelier."),
+                ),
+            ),
+        ]
+        | None
+    ) = None
+
+    def device_changes(self) -> dict[str, Any]:
+        return {"reconditioner": self.reconditioner_id}
+
+
+class Receive(ActionData, tag="receive"):
+    """The destination workshop receives a collected device."""
+
+
+class Wipe(ActionData, tag="wipe"):
+    """Erase the device's storage (NIST SP 800-88 method, tool, whether it was verified)."""
+
+    method: Annotated[
+        WipeMethod, Meta(extra=_form(N_("Méthode (NIST SP 800-88)"), suggested="purge"))
+    ]
+    tool: Annotated[
+        str,
+        Meta(
+            max_length=TEXT_MAX,
+            pattern=NO_NUL,
+            extra=_form(N_("Outil et version"), placeholder="nwipe 0.35", autocomplete="on"),
+        ),
+    ]
+    verified: Annotated[
+        bool,
+        Meta(
+            extra=_form(
+                N_("Effacement vérifié (lecture de contrôle)"),
+                said_true=N_("vérifié"),
+                said_false=N_("non vérifié"),
+            )
+        ),
+    ]
+    storage_serials: Annotated[
+        list[Serial],
+        Meta(
+            max_length=MAX_STORAGE_SERIALS,
+            extra=_form(N_("Numéros de série des supports (un par ligne, facultatif)")),
+        ),
+    ] = []
+    destination: (
+        Annotated[Destination, Meta(extra=_form(N_("Destination"), empty=N_("— non précisée —")))]
+        | None
+    ) = None
+
+
+class Refurbish(ActionData, tag="refurbish"):
+    """Grade a wiped device (or one without storage) ready for reuse."""
+
+    grade: Annotated[
+        Grade, Meta(extra=_form(N_("Grade"), layout="grades", said=N_("Grade {value}")))
+    ]
+    notes: (
+        Annotated[
+            str,
+            Meta(max_length=TEXT_MAX, pattern=NO_NUL, extra=_form(N_("Remarques (facultatif)"))),
+        ]
+        | None
+    ) = None
+
+    def device_changes(self) -> dict[str, Any]:
+        return {"grade": self.grade.value}
+
+
+class Recycle(ActionData, tag="recycle"):
+    """Hand a device to a recycling channel; a weight measured there replaces the estimate."""
+
+    channel: Annotated[
+        str, Meta(max_length=TEXT_MAX, pattern=NO_NUL, extra=_form(N_("Filière de recyclage")))
+    ]
+    weight_kg: (
+        Annotated[
+            float,
+            Meta(
+                gt=0,
+                le=MAX_WEIGHT_KG,
+                extra=_form(N_("Poids (kg, facultatif)"), said=N_("{value} kg")),
+            ),
+        ]
+        | None
+    ) = None
+
+    def device_changes(self) -> dict[str, Any]:
+        if self.weight_kg is None:
+            return {}
+        return {"weight_kg": float(self.weight_kg), "weight_estimated": False}
+
+
+class Allocate(ActionData, tag="allocate"):
+    """Give a refurbished device to an association."""
+
+    association_id: Annotated[
+        int,
+        Meta(ge=1, le=MAX_ID, extra=_form(N_("Association"), organization=Role.ASSOCIATION)),
+    ]
+
+    def device_changes(self) -> dict[str, Any]:
+        return {"association": self.association_id}
+
+
+class ConfirmReceipt(ActionData, tag="confirm_receipt"):
+    """The association confirms it received the device."""
+
+    received_by: (
+        Annotated[
+            str,
+            Meta(
+                max_length=TEXT_MAX,
+                pattern=NO_NUL,
+                extra=_form(
+                    N_("Reçu par (nom, facultatif)"),
+                    autocomplete="name",
+                    said=N_("Reçu par {value}"),
+                ),
+            ),
+        ]
+        | None
+    ) = None
+
+
+class Withdraw(ActionData, tag="withdraw"):
+    """The donor keeps a device after all."""
+
+    reason: Annotated[
+        str, Meta(max_length=TEXT_MAX, pattern=NO_NUL, extra=_form(N_("Motif du retrait")))
+    ]
+
+
+AnyAction = Collect | Receive | Wipe | Refurbish | Recycle | Allocate | ConfirmReceipt | Withdraw
+STRUCTS: Mapping[Action, type[ActionData]] = {
+    Action(str(cls.__struct_config__.tag)): cls
+    for cls in (Collect, Receive, Wipe, Refurbish, Recycle, Allocate, ConfirmReceipt, Withdraw)
+}
+
+
+def _cleaned(payload: Mapping[str, Any]) -> dict[str, Any]:
+    """Texts trimmed, blank texts and None dropped (absent), blank lines of lists dropped."""
+    cleaned: dict[str, Any] = {}
+    for name, value in payload.items():
+        if isinstance(value, str):
+            value = value.strip()
+            if not value:
+                continue
+        elif isinstance(value, list):
+            value = [
+                item.strip() if isinstance(item, str) else item
+                for item in value
+                if not (isinstance(item, str) and not item.strip())
+            ]
+        elif value is None:
+            continue
+        cleaned[name] = value
+    return cleaned
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One field of an action's data, as forms, histories and checks need it."""
+
+    name: str
+    kind: str  # "text", "choice", "bool", "organization", "lines" or "number"
+    required: bool
+    label: str  # French msgid
+    choices: tuple[Labelled, ...] = ()
+    organization: Role | None = None
+    max_length: int | None = None
+    max_items: int | None = None
+    default: Any = None
+    extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+
+
+def _unwrap(kind: Any) -> tuple[Any, Mapping[str, Any], Any]:
+    """A field's type without its `| None` and `Annotated` layers, its form extras, its Meta."""
+    if isinstance(kind, msgspec.inspect.UnionType):
+        kind = next(t for t in kind.types if not isinstance(t, msgspec.inspect.NoneType))
+    extra: Mapping[str, Any] = {}
+    meta = None
+    if isinstance(kind, msgspec.inspect.Metadata):
+        extra, meta, kind = kind.extra or {}, kind, kind.type
+    return kind, extra, meta
+
+
+@cache
+def fields_of(struct: type[ActionData]) -> tuple[FieldSpec, ...]:
+    """The fields of an action's data, in declaration order."""
+    specs = []
+    for item in msgspec.inspect.type_info(struct).fields:  # type: ignore[attr-defined]
+        kind, extra, _ = _unwrap(item.type)
+        form: dict[str, Any] = dict(extra)
+        common = {
+            "name": item.name,
+            "required": item.required,
+            "label": form.pop("label", item.name),
+            "organization": form.pop("organization", None),
+            "default": None if item.default is msgspec.NODEFAULT else item.default,
+        }
+        if isinstance(kind, msgspec.inspect.EnumType):
+            spec = FieldSpec(kind="choice", choices=tuple(kind.cls), extra=form, **common)
+        elif isinstance(kind, msgspec.inspect.BoolType):
+            spec = FieldSpec(kind="bool", extra=form, **common)
+        elif isinstance(kind, msgspec.inspect.IntType) and common["organization"] is not None:
+            spec = FieldSpec(kind="organization", extra=form, **common)
+        elif isinstance(kind, msgspec.inspect.IntType | msgspec.inspect.FloatType):
+            spec = FieldSpec(kind="number", extra=form, **common)
+        elif isinstance(kind, msgspec.inspect.ListType):
+            spec = FieldSpec(
+                kind="lines",
+                max_items=kind.max_length,
+                max_length=getattr(kind.item_type, "max_length", None),
+                extra=form,
+                **common,
+            )
+        else:
+            spec = FieldSpec(
+                kind="text", max_length=getattr(kind, "max_length", None), extra=form, **common
+            )
+        specs.append(spec)
+    return tuple(specs)
+
+
+def _choices(struct: type[ActionData]) -> Callable[[str], Sequence[str]]:
+    def choices(field: str) -> Sequence[str]:
+        for spec in fields_of(struct):
+            if spec.name == field:
+                return [choice.value for choice in spec.choices]
+        return []
+
+    return choices
+
+
+def decode(payload: object) -> ActionData:
+    """The typed data of `payload` (`{"action", …fields}`), or InvalidData naming the field."""
+    if not isinstance(payload, Mapping):
+        raise Invalid(msg("Le corps de la requête doit être un objet JSON."), "data")
+    action = parse_action(payload.get("action"))
+    struct = STRUCTS[action]
+    try:
+        return msgspec.convert({**_cleaned(payload), "action": action.value}, struct)
+    except msgspec.ValidationError as error:
+        problem = describe(str(error), choices=_choices(struct))
+        raise InvalidData(problem.sentence, problem.field or "action") from None
+
+
+def complete(data: ActionData, actor_role: Role, actor_organization: int) -> ActionData:
+    """Fill what the actor implies: a reconditioner collecting for itself is the destination."""
+    if isinstance(data, Collect) and data.reconditioner_id is None:
+        if actor_role is not Role.RECONDITIONER:
+            raise InvalidData(
+                msg("Le champ « {field} » est obligatoire pour cette action.",
+                    field="reconditioner_id"),
+                "reconditioner_id",
+            )  # fmt: skip
+        return msgspec.structs.replace(data, reconditioner_id=actor_organization)
+    return data
+
+
+def organization_targets(data: ActionData) -> dict[str, tuple[int, Role]]:
+    """The organisations the data points at: field → (id, the kind it must be)."""
+    return {
+        spec.name: (getattr(data, spec.name), spec.organization)
+        for spec in fields_of(type(data))
+        if spec.organization is not None and getattr(data, spec.name) is not None
+    }

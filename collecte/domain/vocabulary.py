@@ -1,0 +1,147 @@
+"""The programme's vocabulary: every enumerated value with the words people read for it.
+
+One wording per concept, used by pages, labels, certificates and exports alike. Values are the
+stable lowercase codes stored in the database and sent by the API; labels are French source
+strings, said in the reader's language by `collecte.i18n`. Pure: standard library only.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import Any
+
+from collecte.i18n import N_
+
+
+class Labelled(StrEnum):
+    """A StrEnum whose members carry a label (French msgid); lookup forgives case and spaces.
+
+    `done`, a second wording, says what happened (an action's line in a device's history).
+    """
+
+    label: str
+    done: str
+
+    def __new__(cls, value: str, label: str = "", done: str = "") -> Labelled:
+        member = str.__new__(cls, value)
+        member._value_ = value
+        member.label = label or value
+        member.done = done or member.label
+        return member
+
+    @classmethod
+    def _missing_(cls, value: object) -> Labelled | None:
+        if isinstance(value, str):
+            wanted = value.strip().casefold()
+            for member in cls:
+                if member.value.casefold() == wanted:
+                    return member
+        return None
+
+
+class Role(Labelled):
+    """The kind of an organisation, which is the role of its users."""
+
+    DONOR = "donor", N_("Donateur")
+    RECONDITIONER = "reconditioner", N_("Reconditionneur")
+    ASSOCIATION = "association", N_("Association")
+    COORDINATOR = "coordinator", N_("Coordination")
+
+
+class Status(Labelled):
+    """Where a device stands; stable lowercase values stored in the database."""
+
+    REGISTERED = "registered", N_("Enregistré")
+    COLLECTED = "collected", N_("Collecté")
+    RECEIVED = "received", N_("Réceptionné à l’atelier")
+    WIPED = "wiped", N_("Données effacées")
+    REFURBISHED = "refurbished", N_("Reconditionné")
+    RECYCLED = "recycled", N_("Recyclé")
+    ALLOCATED = "allocated", N_("Attribué à une association")
+    DELIVERED = "delivered", N_("Remis à l’association")
+    WITHDRAWN = "withdrawn", N_("Retiré du don")
+
+
+class Action(Labelled):
+    """What a user does to a device; each appends one event to the custody log.
+
+    `label` is what its button says; `done` is how the device's history tells it.
+    """
+
+    COLLECT = "collect", N_("Collecter"), N_("Collecté")
+    RECEIVE = "receive", N_("Réceptionner à l’atelier"), N_("Réceptionné à l’atelier")
+    WIPE = "wipe", N_("Effacer les données"), N_("Données effacées")
+    REFURBISH = "refurbish", N_("Reconditionner"), N_("Reconditionné")
+    RECYCLE = "recycle", N_("Envoyer au recyclage"), N_("Recyclé")
+    ALLOCATE = "allocate", N_("Attribuer à une association"), N_("Attribué")
+    CONFIRM_RECEIPT = "confirm_receipt", N_("Confirmer la réception"), N_("Reçu par l’association")
+    WITHDRAW = "withdraw", N_("Retirer du don"), N_("Retiré du don")
+
+
+# The event recorded when a device is created; not an action a user can request.
+REGISTER_EVENT = "register"
+_OTHER_EVENTS = {REGISTER_EVENT: N_("Enregistré par le donateur")}
+
+
+def event_label(name: str) -> str:
+    """How the history tells an event (an action's `done`, or the registration)."""
+    if name in _OTHER_EVENTS:
+        return _OTHER_EVENTS[name]
+    try:
+        return Action(name).done
+    except ValueError:
+        return name
+
+
+class Category(Labelled):
+    """Device categories."""
+
+    LAPTOP = "laptop", N_("Ordinateur portable")
+    DESKTOP = "desktop", N_("Ordinateur fixe")
+    MONITOR = "monitor", N_("Écran")
+    TABLET = "tablet", N_("Tablette")
+    SMARTPHONE = "smartphone", N_("Smartphone")
+    PRINTER = "printer", N_("Imprimante")
+    NETWORK = "network", N_("Équipement réseau")
+    PERIPHERAL = "peripheral", N_("Périphérique")
+    OTHER = "other", N_("Autre")
+
+
+class CertificateKind(Labelled):
+    """The documents the programme issues; the label is the document's title."""
+
+    DONATION = "donation", N_("Attestation de don")
+    ERASURE = "erasure", N_("Certificat d’effacement")
+    RECYCLING = "recycling", N_("Certificat de recyclage")
+    RECEIPT = "receipt", N_("Attestation de réception")
+
+
+class WipeMethod(Labelled):
+    """Sanitisation method types of NIST SP 800-88."""
+
+    CLEAR = "clear", N_("Clear — réécriture logicielle")
+    PURGE = "purge", N_("Purge — effacement sécurisé du support")
+    DESTROY = "destroy", N_("Destroy — destruction physique")
+
+
+class Destination(Labelled):
+    """Where a wiped device is headed, as stated on the erasure certificate."""
+
+    REUSE = "reuse", N_("Réemploi")
+    RECYCLING = "recycling", N_("Recyclage")
+
+
+class Grade(Labelled):
+    """Cosmetic and functional grade given at refurbishment."""
+
+    A = "A", N_("A")
+    B = "B", N_("B")
+    C = "C", N_("C")
+
+
+def label_of(enum: type[Labelled], value: Any) -> str:
+    """The label (msgid) of `value` in `enum`, or the value itself when it is not a member."""
+    try:
+        return enum(value).label
+    except ValueError:
+        return str(value)

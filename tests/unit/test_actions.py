@@ -1,0 +1,399 @@
+"""The data each action takes (`collecte.domain.actions`): one struct per action, decoded
+leniently where people type (spaces, blanks, case), strictly on types and bounds."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import msgspec
+import pytest
+
+from collecte.domain.actions import (
+    MAX_STORAGE_SERIALS,
+    STRUCTS,
+    TEXT_MAX,
+    Collect,
+    complete,
+    decode,
+    fields_of,
+    organization_targets,
+)
+from collecte.domain.lifecycle import Actor, InvalidData, UnknownAction
+from collecte.domain.vocabulary import Action, Role
+
+RECONDITIONER_ORG = 20
+
+
+def actor(role: Role) -> Actor:
+    return Actor(role=role, organization_id=RECONDITIONER_ORG)
+
+
+def validate_data(action: Action, data: dict[str, Any], who: Actor) -> dict[str, Any]:
+    """The cleaned data, as the custody log records it."""
+    decoded = decode({**data, "action": action.value})
+    return complete(decoded, who.role, who.organization_id).event_data()
+
+
+# --- validate_data: the data each action takes ---------------------------------------------
+
+COORD = actor(Role.COORDINATOR)
+RECOND = actor(Role.RECONDITIONER)
+ASSOC = actor(Role.ASSOCIATION)
+DONOR = actor(Role.DONOR)
+WIPE_OK = {"method": "purge", "tool": "nwipe", "verified": True}
+WIPE_CLEAN = {**WIPE_OK, "storage_serials": [], "destination": None}
+
+# fmt: off
+# action, actor, data given, cleaned data expected
+VALID_DATA: list[tuple[Action, Actor, dict[str, Any], dict[str, Any]]] = [
+    # collect: a reconditioner collecting for itself may omit the destination
+    (Action.COLLECT, COORD, {"reconditioner_id": 20}, {"reconditioner_id": 20}),
+    (Action.COLLECT, RECOND, {}, {"reconditioner_id": RECONDITIONER_ORG}),
+    (Action.COLLECT, RECOND, {"reconditioner_id": None}, {"reconditioner_id": RECONDITIONER_ORG}),
+    (Action.COLLECT, RECOND, {"reconditioner_id": 21}, {"reconditioner_id": 21}),
+    (Action.RECEIVE, RECOND, {}, {}),
+    (Action.WIPE, RECOND, WIPE_OK, WIPE_CLEAN),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": None}, WIPE_CLEAN),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": []}, WIPE_CLEAN),
+    (Action.WIPE, RECOND,
+        {"method": " CLEAR ", "tool": "  Blancco 7  ", "verified": False,
+         "storage_serials": [" S3R1AL ", "WD-123", "  "]},
+        {"method": "clear", "tool": "Blancco 7", "verified": False,
+         "storage_serials": ["S3R1AL", "WD-123"], "destination": None}),
+    # optional destination stated on the erasure certificate: reuse or recycling
+    (Action.WIPE, RECOND,
+        {**WIPE_OK, "destination": "reuse"}, {**WIPE_CLEAN, "destination": "reuse"}),
+    (Action.WIPE, RECOND,
+        {**WIPE_OK, "destination": " Recycling "}, {**WIPE_CLEAN, "destination": "recycling"}),
+    (Action.WIPE, COORD,
+        {"method": "Destroy", "tool": "broyeur", "verified": True},
+        {**WIPE_CLEAN, "method": "destroy", "tool": "broyeur"}),
+    (Action.REFURBISH, RECOND, {"grade": "A"}, {"grade": "A", "notes": None}),
+    (Action.REFURBISH, RECOND,
+        {"grade": "b", "notes": " écran rayé "}, {"grade": "B", "notes": "écran rayé"}),
+    (Action.REFURBISH, RECOND, {"grade": "C", "notes": ""}, {"grade": "C", "notes": None}),
+    (Action.RECYCLE, RECOND, {"channel": "Ecotrade"}, {"channel": "Ecotrade", "weight_kg": None}),
+    (Action.RECYCLE, COORD,
+        {"channel": " Ecotrade ", "weight_kg": 2.5}, {"channel": "Ecotrade", "weight_kg": 2.5}),
+    (Action.RECYCLE, COORD, {"channel": "X", "weight_kg": 1000},
+        {"channel": "X", "weight_kg": 1000}),
+    (Action.RECYCLE, COORD, {"channel": "X", "weight_kg": 0.01},
+        {"channel": "X", "weight_kg": 0.01}),
+    (Action.ALLOCATE, COORD, {"association_id": 30}, {"association_id": 30}),
+    (Action.CONFIRM_RECEIPT, ASSOC, {}, {"received_by": None}),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": " Marie W. "}, {"received_by": "Marie W."}),
+    (Action.WITHDRAW, DONOR, {"reason": "Finalement gardé"}, {"reason": "Finalement gardé"}),
+]
+
+A_VALID = {action: data for action, _, data, _ in reversed(VALID_DATA)}
+
+# action, actor, data given, field named by InvalidData
+INVALID_DATA: list[tuple[Action, Actor, dict[str, Any], str]] = [
+    # collect: a coordinator must say where the device goes
+    (Action.COLLECT, COORD, {}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": None}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": 0}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": -4}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": "20"}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": 20.0}, "reconditioner_id"),
+    (Action.COLLECT, COORD, {"reconditioner_id": True}, "reconditioner_id"),
+    (Action.COLLECT, RECOND, {"reconditioner_id": 0}, "reconditioner_id"),
+    (Action.COLLECT, RECOND, {"reconditioner_id": "x"}, "reconditioner_id"),
+    # wipe
+    (Action.WIPE, RECOND, {"tool": "nwipe", "verified": True}, "method"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "method": "shred"}, "method"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "method": ""}, "method"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "method": None}, "method"),
+    (Action.WIPE, RECOND, {"method": "purge", "verified": True}, "tool"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "tool": "   "}, "tool"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "tool": 12}, "tool"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "tool": "x" * 201}, "tool"),
+    (Action.WIPE, RECOND, {"method": "purge", "tool": "nwipe"}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "verified": None}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "verified": "true"}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "verified": 1}, "verified"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": "S1"}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": ["S1", 2]}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": {"a": "S1"}}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": ["S"] * 33}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "storage_serials": ["S" * 201]}, "storage_serials"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "destination": "landfill"}, "destination"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "destination": "refurbished"}, "destination"),
+    # refurbish
+    (Action.REFURBISH, RECOND, {}, "grade"),
+    (Action.REFURBISH, RECOND, {"grade": "D"}, "grade"),
+    (Action.REFURBISH, RECOND, {"grade": "AB"}, "grade"),
+    (Action.REFURBISH, RECOND, {"grade": "A", "notes": 5}, "notes"),
+    (Action.REFURBISH, RECOND, {"grade": "A", "notes": "n" * 201}, "notes"),
+    # recycle
+    (Action.RECYCLE, RECOND, {}, "channel"),
+    (Action.RECYCLE, RECOND, {"channel": " "}, "channel"),
+    (Action.RECYCLE, RECOND, {"weight_kg": 3}, "channel"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": 0}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": -1.5}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": 1000.01}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": "3"}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": True}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": math.nan}, "weight_kg"),
+    (Action.RECYCLE, RECOND, {"channel": "X", "weight_kg": math.inf}, "weight_kg"),
+    # allocate
+    (Action.ALLOCATE, COORD, {}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": 0}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": -30}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": "30"}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": 30.0}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": True}, "association_id"),
+    (Action.ALLOCATE, COORD, {"association_id": False}, "association_id"),
+    # withdraw
+    (Action.WITHDRAW, DONOR, {}, "reason"),
+    (Action.WITHDRAW, DONOR, {"reason": ""}, "reason"),
+    (Action.WITHDRAW, DONOR, {"reason": "  \t"}, "reason"),
+    (Action.WITHDRAW, DONOR, {"reason": ["no"]}, "reason"),
+    # confirm_receipt
+    (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": 7}, "received_by"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": "m" * 201}, "received_by"),
+]
+# fmt: on
+
+# Fields no action takes: whatever a client sends besides is not recorded.
+NOISE = {"status": "delivered", "donor_id": 666, "action": "collect", "tags": ["X"], "evil": "1"}
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "data", "expected"),
+    VALID_DATA,
+    ids=[f"{a}-{i}" for i, (a, *_) in enumerate(VALID_DATA)],
+)
+def test_validate_data_cleans_valid_data(
+    action: Action, who: Actor, data: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert validate_data(action, data, who) == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "data", "expected"),
+    VALID_DATA,
+    ids=[f"{a}-{i}" for i, (a, *_) in enumerate(VALID_DATA)],
+)
+def test_validate_data_drops_unrelated_fields(
+    action: Action, who: Actor, data: dict[str, Any], expected: dict[str, Any]
+) -> None:
+    assert validate_data(action, {**NOISE, **data}, who) == expected
+
+
+@pytest.mark.parametrize(
+    ("action", "who", "data", "field"),
+    INVALID_DATA,
+    ids=[f"{a}-{f}-{i}" for i, (a, _, _, f) in enumerate(INVALID_DATA)],
+)
+def test_validate_data_names_the_bad_field(
+    action: Action, who: Actor, data: dict[str, Any], field: str
+) -> None:
+    with pytest.raises(InvalidData) as caught:
+        validate_data(action, data, who)
+    assert caught.value.field == field
+    assert f"« {field} »" in caught.value.message
+
+
+def test_every_action_has_valid_data_examples() -> None:
+    assert set(A_VALID) == set(Action)
+
+
+@pytest.mark.parametrize("method", ["clear", "purge", "destroy", "CLEAR", "Purge", "dEsTrOy"])
+def test_wipe_method_is_case_insensitive(method: str) -> None:
+    data = {**WIPE_OK, "method": method}
+    assert validate_data(Action.WIPE, data, RECOND)["method"] == method.lower()
+
+
+@pytest.mark.parametrize("role", [Role.COORDINATOR, Role.DONOR, Role.ASSOCIATION])
+def test_only_a_reconditioner_may_omit_the_collect_destination(role: Role) -> None:
+    with pytest.raises(InvalidData) as caught:
+        validate_data(Action.COLLECT, {}, actor(role))
+    assert caught.value.field == "reconditioner_id"
+
+
+# --- both sides of every limit, and what each refusal says -----------------------------------
+
+TEXT_FIELDS = [
+    (Action.WIPE, "tool", {"method": "purge", "verified": True}),
+    (Action.REFURBISH, "notes", {"grade": "A"}),
+    (Action.RECYCLE, "channel", {}),
+    (Action.CONFIRM_RECEIPT, "received_by", {}),
+    (Action.WITHDRAW, "reason", {}),
+]
+
+
+@pytest.mark.parametrize(("action", "field", "rest"), TEXT_FIELDS, ids=lambda v: str(v))
+def test_texts_of_200_characters_pass_and_201_are_refused(
+    action: Action, field: str, rest: dict[str, Any]
+) -> None:
+    accepted = decode({"action": action.value, **rest, field: "é" * TEXT_MAX})
+    with pytest.raises(InvalidData) as caught:
+        decode({"action": action.value, **rest, field: "é" * (TEXT_MAX + 1)})
+
+    assert getattr(accepted, field) == "é" * TEXT_MAX
+    assert caught.value.field == field
+    assert caught.value.message == f"Le champ « {field} » dépasse 200 caractères."
+
+
+def test_32_storage_serials_pass_and_33_are_refused() -> None:
+    wipe = {"action": "wipe", **WIPE_OK}
+    accepted = decode({**wipe, "storage_serials": ["S" * TEXT_MAX] * MAX_STORAGE_SERIALS})
+    with pytest.raises(InvalidData) as too_many:
+        decode({**wipe, "storage_serials": ["S"] * (MAX_STORAGE_SERIALS + 1)})
+    with pytest.raises(InvalidData) as too_long:
+        decode({**wipe, "storage_serials": ["S" * (TEXT_MAX + 1)]})
+
+    assert len(accepted.storage_serials) == 32  # type: ignore[attr-defined]
+    assert too_many.value.message == "Le champ « storage_serials » compte plus de 32 éléments."
+    assert too_long.value.message == "Le champ « storage_serials » dépasse 200 caractères."
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (0, "Le champ « association_id » doit être supérieur ou égal à 1."),
+        (2_147_483_648, "Le champ « association_id » doit être inférieur ou égal à 2147483647."),
+        ("30", "Le champ « association_id » doit être un nombre entier."),
+    ],
+)
+def test_organisation_ids_from_1_to_the_largest_key(value: object, message: str) -> None:
+    assert decode({"action": "allocate", "association_id": 1}).association_id == 1  # type: ignore[attr-defined]
+    assert decode({"action": "allocate", "association_id": 2_147_483_647}).association_id == (  # type: ignore[attr-defined]
+        2_147_483_647
+    )
+    with pytest.raises(InvalidData) as caught:
+        decode({"action": "allocate", "association_id": value})
+    assert caught.value.message == message
+
+
+def test_weights_above_zero_up_to_1000_kg() -> None:
+    def weight(value: float) -> float | None:
+        return decode({"action": "recycle", "channel": "X", "weight_kg": value}).weight_kg  # type: ignore[attr-defined, no-any-return]
+
+    assert weight(1000) == 1000
+    assert weight(1e-9) == 1e-9
+    for refused, message in [
+        (0, "Le champ « weight_kg » doit être supérieur à 0."),
+        (1000.000001, "Le champ « weight_kg » doit être inférieur ou égal à 1000."),
+    ]:
+        with pytest.raises(InvalidData) as caught:
+            weight(refused)
+        assert caught.value.message == message
+
+
+@pytest.mark.parametrize(
+    ("payload", "field", "message"),
+    [
+        ({"action": "withdraw"}, "reason", "Le champ « reason » est obligatoire."),
+        ({"action": "withdraw", "reason": " \t"}, "reason", "Le champ « reason » est obligatoire."),
+        (
+            {"action": "wipe", **WIPE_OK, "method": "shred"},
+            "method",
+            "Le champ « method » doit valoir l’un de : clear, purge, destroy.",
+        ),
+        (
+            {"action": "wipe", **WIPE_OK, "verified": "yes"},
+            "verified",
+            "Le champ « verified » doit être true ou false.",
+        ),
+        (
+            {"action": "withdraw", "reason": "a\x00b"},
+            "reason",
+            "Le champ « reason » contient un caractère interdit (NUL).",
+        ),
+        (
+            {"action": "refurbish", "grade": "A", "notes": ["x"]},
+            "notes",
+            "Le champ « notes » doit être un texte.",
+        ),
+    ],
+)
+def test_each_refusal_names_the_field_and_says_why(
+    payload: dict[str, Any], field: str, message: str
+) -> None:
+    with pytest.raises(InvalidData) as caught:
+        decode(payload)
+    assert (caught.value.field, caught.value.message) == (field, message)
+
+
+def test_an_unknown_or_missing_action_is_refused_as_such() -> None:
+    with pytest.raises(UnknownAction) as unknown:
+        decode({"action": "teleport"})
+    with pytest.raises(UnknownAction) as missing:
+        decode({})
+    assert unknown.value.message.startswith("Action « teleport » inconnue (actions possibles : ")
+    assert missing.value.field == "action"
+
+
+# --- one place per action: what it records, what it changes, what its form shows ------------
+
+
+def test_the_custody_log_records_the_data_without_the_action() -> None:
+    data = decode({"action": "recycle", "channel": " Ecotrade ", "weight_kg": 2})
+    assert data.event_data() == {"channel": "Ecotrade", "weight_kg": 2.0}
+    assert data.action is Action.RECYCLE
+
+
+@pytest.mark.parametrize(
+    ("payload", "changes"),
+    [
+        ({"action": "collect", "reconditioner_id": 7}, {"reconditioner": 7}),
+        ({"action": "receive"}, {}),
+        ({"action": "wipe", **WIPE_OK}, {}),
+        ({"action": "refurbish", "grade": "b"}, {"grade": "B"}),
+        ({"action": "recycle", "channel": "X"}, {}),
+        (
+            {"action": "recycle", "channel": "X", "weight_kg": 3},
+            {"weight_kg": 3.0, "weight_estimated": False},
+        ),
+        ({"action": "allocate", "association_id": 9}, {"association": 9}),
+        ({"action": "confirm_receipt"}, {}),
+        ({"action": "withdraw", "reason": "x"}, {}),
+    ],
+)
+def test_each_action_says_which_device_fields_it_sets(
+    payload: dict[str, Any], changes: dict[str, Any]
+) -> None:
+    assert decode(payload).device_changes() == changes
+
+
+def test_the_organisations_an_action_points_at_and_their_kind() -> None:
+    assert organization_targets(decode({"action": "collect", "reconditioner_id": 7})) == {
+        "reconditioner_id": (7, Role.RECONDITIONER)
+    }
+    assert organization_targets(decode({"action": "allocate", "association_id": 9})) == {
+        "association_id": (9, Role.ASSOCIATION)
+    }
+    assert organization_targets(Collect()) == {}
+
+
+def test_every_action_describes_its_form() -> None:
+    kinds = {
+        action: [(f.name, f.kind, f.required) for f in fields_of(struct)]
+        for action, struct in STRUCTS.items()
+    }
+    assert set(kinds) == set(Action)
+    assert kinds[Action.WIPE] == [
+        ("method", "choice", True),
+        ("tool", "text", True),
+        ("verified", "bool", True),
+        ("storage_serials", "lines", False),
+        ("destination", "choice", False),
+    ]
+    assert kinds[Action.COLLECT] == [("reconditioner_id", "organization", False)]
+    assert kinds[Action.RECEIVE] == []
+    for struct in STRUCTS.values():
+        for field in fields_of(struct):
+            assert field.label and field.label != field.name, (struct, field.name)
+            if field.kind == "text":
+                assert field.max_length == TEXT_MAX
+
+
+def test_the_union_decodes_to_the_struct_of_each_action() -> None:
+    for action, struct in STRUCTS.items():
+        assert struct.__struct_config__.tag == action.value
+        assert msgspec.json.schema(struct)["$defs"][struct.__name__]["properties"]["action"] == {
+            "enum": [action.value]
+        }
