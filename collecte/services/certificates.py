@@ -16,15 +16,15 @@ from typing import Any
 import anyio
 
 from collecte.db.tables import Certificate, DeviceEvent, Organization
-from collecte.documents.certificate_pdf import (
+from collecte.documents.certificates.model import (
     DEFAULT_LEGAL_MENTION,
     CertificateDevice,
     CertificateDocument,
     Party,
     ProgrammeInfo,
-    render_certificate,
     with_fingerprint,
 )
+from collecte.documents.certificates.render import render_certificate
 from collecte.domain.access import Principal
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
