@@ -7,7 +7,7 @@ small functions above the specs compute the values a spec cannot hold as constan
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from xml.sax.saxutils import escape
 
 from collecte.documents import certificate_text as t
@@ -82,14 +82,13 @@ def _handover_date(doc: CertificateDocument) -> Markup:
     return escape(t.format_date(handover, doc.language))
 
 
-def _gift_nature(doc: CertificateDocument) -> Markup:
-    """Return the nature of the gift."""
-    return escape(t.text(doc.language, "gift_nature_text"))
+def _worded(key: str) -> Callable[[CertificateDocument], Markup]:
+    """Return a fact's value that is fixed wording, in the document's language."""
 
+    def value(doc: CertificateDocument) -> Markup:
+        return escape(t.text(doc.language, key))
 
-def _erasure_standard(doc: CertificateDocument) -> Markup:
-    """Return the erasure standard followed."""
-    return escape(t.text(doc.language, "erasure_standard_text"))
+    return value
 
 
 def _place(doc: CertificateDocument) -> Markup:
@@ -255,7 +254,7 @@ DONATION = CertificateSpec(
         PartyBox("party_donor", _donor, ridet_required=True),
         PartyBox("party_beneficiary", _beneficiary),
     ),
-    facts=(Fact("handover_date", _handover_date), Fact("gift_nature", _gift_nature)),
+    facts=(Fact("handover_date", _handover_date), Fact("gift_nature", _worded("gift_nature_text"))),
     columns=(
         INDEX,
         TAG,
@@ -284,7 +283,10 @@ ERASURE = CertificateSpec(
         PartyBox("party_donor_owner", _donor),
         PartyBox("party_erasure_operator", _reconditioner, extra=_operator_line),
     ),
-    facts=(Fact("erasure_when", _issued_at), Fact("erasure_standard", _erasure_standard)),
+    facts=(
+        Fact("erasure_when", _issued_at),
+        Fact("erasure_standard", _worded("erasure_standard_text")),
+    ),
     columns=(
         Column("col_index", 8, cells.index),
         TAG,
