@@ -19,15 +19,15 @@ from reportlab.lib.pagesizes import A4
 from reportlab.lib.units import mm
 from reportlab.platypus import SimpleDocTemplate, Table
 
-from collecte.documents.certificate_pdf import (
+from collecte.documents.certificates.model import (
     CertificateDevice,
     CertificateDocument,
     Party,
     ProgrammeInfo,
     content_fingerprint,
-    render_certificate,
     with_fingerprint,
 )
+from collecte.documents.certificates.render import render_certificate
 
 CATEGORIES = ("laptop", "desktop", "monitor", "tablet", "smartphone", "printer", "network")
 

@@ -316,12 +316,6 @@ def title(kind: str, language: str) -> str:
     return TITLES[language][kind]
 
 
-def issued(kind: str, language: str, when: str) -> str:
-    """Return the "issued on" line, agreed with the title's gender in French."""
-    feminine = kind in ("donation", "receipt")  # une attestation, un certificat
-    return text(language, "issued_f" if feminine else "issued_m", when=when)
-
-
 def plural(language: str, count: int) -> str:
     """Return "1 appareil" / "3 appareils" (French counts 0 and 1 as singular)."""
     singular = count <= 1 if language == "fr" else count == 1

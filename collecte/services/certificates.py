@@ -16,30 +16,24 @@ from typing import Any
 import anyio
 
 from collecte.db.tables import Certificate, DeviceEvent, Organization
-from collecte.documents.certificate_pdf import (
+from collecte.documents.certificates.model import (
     DEFAULT_LEGAL_MENTION,
-    CertificateDevice,
     CertificateDocument,
     Party,
     ProgrammeInfo,
-    render_certificate,
     with_fingerprint,
 )
+from collecte.documents.certificates.render import render_certificate
 from collecte.domain.access import Principal
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
 from collecte.domain.vocabulary import Action, CertificateKind, Role
+from collecte.services.certificate_sources import SOURCES, Source
 from collecte.services.numbering import next_number
 from collecte.settings import Settings
 
 LANGUAGES = ("fr", "en")
-_WIPE_RESULT = {
-    ("fr", True): "Effacement réussi et vérifié",
-    ("fr", False): "Effacement effectué, non vérifié",
-    ("en", True): "Erasure successful and verified",
-    ("en", False): "Erasure performed, not verified",
-}
 
 
 @dataclass(frozen=True)
@@ -113,42 +107,6 @@ async def _erasure_numbers(device_ids: Sequence[int]) -> dict[int, tuple[str, ..
     return numbers
 
 
-def _device(
-    row: dict[str, Any],
-    kind: CertificateKind,
-    data: dict[str, Any],
-    language: str,
-    erasures: dict[int, tuple[str, ...]],
-) -> CertificateDevice:
-    wipe = kind is CertificateKind.ERASURE
-    weight = row["weight_kg"]
-    if kind is CertificateKind.RECYCLING and data.get("weight_kg") is not None:
-        weight = float(data["weight_kg"])  # weighed at the recycling: it replaces the estimate
-    return CertificateDevice(
-        tag=row["tag"],
-        category=row["category"],
-        brand=row["brand"],
-        model=row["model"],
-        serial_number=row["serial_number"],
-        declared_value_xpf=row["estimated_value_xpf"] if kind is CertificateKind.DONATION else None,
-        weight_kg=weight,
-        grade=row["grade"] if kind is CertificateKind.RECEIPT else None,
-        storage_serials=tuple(data.get("storage_serials") or ()) if wipe else (),
-        wipe_method=data.get("method") if wipe else None,
-        wipe_tool=data.get("tool") if wipe else None,
-        wipe_verified=data.get("verified") if wipe else None,
-        wipe_result=_WIPE_RESULT[(language, bool(data.get("verified")))] if wipe else None,
-        destination=data.get("destination") if wipe else None,
-        erasure_certificates=erasures.get(row["id"], ()) if kind is CertificateKind.RECEIPT else (),
-    )
-
-
-def _recipient_id(kind: CertificateKind, row: dict[str, Any], data: dict[str, Any]) -> int:
-    if kind is CertificateKind.RECEIPT:
-        return int(row["association"] or data["association_id"])
-    return int(row["donor"])
-
-
 def _holder_id(action: Action, row: dict[str, Any], data: dict[str, Any]) -> int | None:
     """The reconditioner the device is destined to (collect) or held by (every later step)."""
     if action is Action.COLLECT:
@@ -157,14 +115,12 @@ def _holder_id(action: Action, row: dict[str, Any], data: dict[str, Any]) -> int
 
 
 def _group_key(
-    kind: CertificateKind, action: Action, row: dict[str, Any], data: dict[str, Any]
+    source: Source, action: Action, row: dict[str, Any], data: dict[str, Any]
 ) -> tuple[int, int]:
-    """Which certificate a device goes on: one per recipient and, where the workshop attests
-    (donation, erasure, recycling), per workshop; an association signs one receipt whatever
-    workshops prepared the devices."""
-    if kind is CertificateKind.RECEIPT:
-        return _recipient_id(kind, row, data), 0
-    return _recipient_id(kind, row, data), _holder_id(action, row, data) or 0
+    """Which certificate a device goes on: one per recipient and, where the kind's source says
+    so, per workshop."""
+    workshop = (_holder_id(action, row, data) or 0) if source.per_workshop else 0
+    return source.recipient(row, data), workshop
 
 
 async def issue_for_transition(
@@ -185,17 +141,16 @@ async def issue_for_transition(
     kind = certificate_for(action)
     if kind is None:
         return []
+    source = SOURCES[kind]
     if language is not None and language not in LANGUAGES:
         raise Invalid("Le paramètre « lang » doit valoir fr ou en.", "lang")
     groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault(_group_key(kind, action, row, data), []).append(row)
+        groups.setdefault(_group_key(source, action, row, data), []).append(row)
     wanted: set[int | None] = {recipient for recipient, _ in groups}
     wanted |= {_holder_id(action, row, data) for row in rows}
     organizations = await _organizations(wanted)
-    erasures = (
-        await _erasure_numbers([r["id"] for r in rows]) if kind is CertificateKind.RECEIPT else {}
-    )
+    erasures = await _erasure_numbers([r["id"] for r in rows]) if source.erasure_numbers else {}
     programme = _programme(settings)
     issued: list[Issued] = []
     for (recipient_id, _), group in sorted(groups.items()):
@@ -207,6 +162,7 @@ async def issue_for_transition(
         if [w["id"] for w in workshops] != [principal.organization_id]:
             operator = f"{operator} ({principal.organization_name})"  # e.g. the coordination
         number = await next_number(CERTIFICATE_PREFIX[kind], at.astimezone(NOUMEA).year)
+        party = _party(recipient)
         document = with_fingerprint(
             CertificateDocument(
                 kind=kind.value,
@@ -214,19 +170,16 @@ async def issue_for_transition(
                 issued_at=at,
                 language=lang,
                 programme=programme,
-                recipient=_party(recipient),  # type: ignore[arg-type]
-                # Every kind but the receipt goes to the donor.
-                donor=_party(recipient) if kind is not CertificateKind.RECEIPT else None,
+                recipient=party,  # type: ignore[arg-type]
+                donor=party if source.recipient_is == "donor" else None,
                 reconditioner=_parties(workshops),
-                association=_party(recipient) if kind is CertificateKind.RECEIPT else None,
+                association=party if source.recipient_is == "association" else None,
                 operator_name=operator,
-                handover_date=at.astimezone(NOUMEA).date()
-                if kind is CertificateKind.DONATION
-                else None,
+                handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
                 channel=data.get("channel"),
                 received_by=data.get("received_by"),
-                place=recipient["city"] if kind is CertificateKind.RECEIPT else None,
-                devices=tuple(_device(r, kind, data, lang, erasures) for r in group),
+                place=recipient["city"] if source.place_is_city else None,
+                devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
             )
         )
         # Rendering takes milliseconds to a fraction of a second: keep it off the event loop.

@@ -10,17 +10,17 @@ import pypdfium2 as pdfium
 import pytest
 
 from collecte.documents import certificate_text as t
-from collecte.documents.certificate_pdf import (
-    PREFIXES,
+from collecte.documents.certificates.kinds import SPECS
+from collecte.documents.certificates.model import (
     CertificateDevice,
     CertificateDocument,
     Party,
     ProgrammeInfo,
     canonical_content,
     content_fingerprint,
-    render_certificate,
     with_fingerprint,
 )
+from collecte.documents.certificates.render import render_certificate
 from tests.documents.reading import decode_qr_codes, page_count, page_texts
 
 PROGRAMME = ProgrammeInfo(
@@ -65,7 +65,7 @@ def device(index: int = 1, **fields: Any) -> CertificateDevice:
 
 def certificate(kind: str = "donation", count: int = 3, **fields: Any) -> CertificateDocument:
     """Return a certificate of `kind` for `count` devices, fingerprinted; `fields` override."""
-    number = f"{PREFIXES[kind]}-2026-00042"
+    number = f"{SPECS[kind].prefix}-2026-00042"
     values: dict[str, Any] = {
         "kind": kind,
         "number": number,

@@ -1,0 +1,6 @@
+"""Certificates (donation, erasure, recycling, receipt): one spec per kind, walked by one renderer.
+
+model: the plain data, its checks and fingerprint · layout: styles, page furniture and generic
+blocks · spec: the shape of a kind's description · cells: the device table's cells · kinds: the
+four specs · render: the PDF, by one walk over the spec.
+"""

@@ -1,0 +1,386 @@
+"""The four kinds of certificate (donation, erasure, recycling, receipt), one spec each; pure.
+
+A spec says what its kind prints and in what words; `render.render_certificate` walks it. The
+small functions above the specs compute the values a spec cannot hold as constants.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from collections.abc import Callable, Mapping, Sequence
+from xml.sax.saxutils import escape
+
+from collecte.documents import certificate_text as t
+from collecte.documents.certificates import cells
+from collecte.documents.certificates.layout import Column, safe
+from collecte.documents.certificates.model import CertificateDocument, Party
+from collecte.documents.certificates.spec import (
+    CertificateSpec,
+    Fact,
+    Markup,
+    PartyBox,
+    Signature,
+    SummaryRow,
+    Wording,
+)
+from collecte.domain.lifecycle import CERTIFICATE_PREFIX
+from collecte.domain.vocabulary import CertificateKind
+
+# ---------------------------------------------------------------------------------------------
+# Values taken from the document
+
+
+def _donor(doc: CertificateDocument) -> Party:
+    """Return the donor: named apart, or else the recipient (who is the donor)."""
+    return doc.donor or doc.recipient
+
+
+def _association(doc: CertificateDocument) -> Party:
+    """Return the receiving association: named apart, or else the recipient."""
+    return doc.association or doc.recipient
+
+
+def _reconditioner(doc: CertificateDocument) -> Party | None:
+    """Return the workshop, if any."""
+    return doc.reconditioner
+
+
+def _beneficiary(doc: CertificateDocument) -> Party:
+    """Return the programme as the organisation that receives a gift."""
+    programme = doc.programme
+    return Party(
+        name=f"{programme.operator} — {programme.name}",
+        ridet=programme.ridet,
+        address=programme.address or None,
+    )
+
+
+def _channel(doc: CertificateDocument) -> Party:
+    """Return the treatment organisation as a party."""
+    return Party(name=doc.channel or "")
+
+
+def _operator_line(doc: CertificateDocument) -> Sequence[str]:
+    """Return the person who erased, under their workshop."""
+    if not doc.operator_name:
+        return ()
+    return [t.text(doc.language, "operator_person", name=doc.operator_name)]
+
+
+def _day(doc: CertificateDocument) -> str:
+    """Return the issue date, in Nouméa."""
+    return t.format_date(t.to_noumea(doc.issued_at).date(), doc.language)
+
+
+def _issued_at(doc: CertificateDocument) -> Markup:
+    """Return the issue date and time, in Nouméa."""
+    return escape(t.format_datetime(doc.issued_at, doc.language))
+
+
+def _handover_date(doc: CertificateDocument) -> Markup:
+    """Return the handover date; the collection issues the certificate, so it is the default."""
+    handover = doc.handover_date or t.to_noumea(doc.issued_at).date()
+    return escape(t.format_date(handover, doc.language))
+
+
+def _worded(key: str) -> Callable[[CertificateDocument], Markup]:
+    """Return a fact's value that is fixed wording, in the document's language."""
+
+    def value(doc: CertificateDocument) -> Markup:
+        return escape(t.text(doc.language, key))
+
+    return value
+
+
+def _place(doc: CertificateDocument) -> Markup:
+    """Return where the devices were received, or that it was not given."""
+    return safe(doc.place) if doc.place else escape(t.text(doc.language, "not_given"))
+
+
+def _received_by(doc: CertificateDocument) -> Markup:
+    """Return who received the devices, or that it was not given."""
+    if doc.received_by:
+        return safe(doc.received_by)
+    return escape(t.text(doc.language, "not_given"))
+
+
+def _programme_names(doc: CertificateDocument) -> Mapping[str, str]:
+    """Return the operator and programme, escaped, for a certifying sentence."""
+    return {"operator": safe(doc.programme.operator), "programme": safe(doc.programme.name)}
+
+
+def _donation_intro(doc: CertificateDocument) -> Mapping[str, str]:
+    """Return who received the gift from whom."""
+    return {**_programme_names(doc), "donor": f"<b>{safe(_donor(doc).name)}</b>"}
+
+
+def _erasure_intro(doc: CertificateDocument) -> Mapping[str, str]:
+    """Return who erased the devices (the person, for their workshop) and when."""
+    lang, operator, organisation = doc.language, doc.operator_name, doc.reconditioner
+    if operator and organisation:
+        who = t.text(lang, "who_erasure", name=safe(operator), organisation=safe(organisation.name))
+    else:
+        who = safe(operator or (organisation.name if organisation else doc.programme.operator))
+    return {"who": who, "when": t.format_datetime(doc.issued_at, lang)}
+
+
+def _recycling_intro(doc: CertificateDocument) -> Mapping[str, str]:
+    """Return whose devices went to which treatment organisation, and when."""
+    return {
+        **_programme_names(doc),
+        "donor": safe(_donor(doc).name),
+        "when": _day(doc),
+        "channel": f"<b>{safe(doc.channel or '')}</b>",
+    }
+
+
+def _receipt_intro(doc: CertificateDocument) -> Mapping[str, str]:
+    """Return which association received devices of which programme."""
+    return {
+        "association": f"<b>{safe(_association(doc).name)}</b>",
+        "programme": safe(doc.programme.name),
+    }
+
+
+def _device_count(doc: CertificateDocument) -> Markup:
+    """Return the number of devices."""
+    return escape(t.format_int(len(doc.devices), doc.language))
+
+
+def _declared_total(doc: CertificateDocument) -> int:
+    """Return the sum of the declared values (a device without one counts for nothing)."""
+    return sum(d.declared_value_xpf or 0 for d in doc.devices)
+
+
+def _weights(doc: CertificateDocument) -> list[float]:
+    """Return the weights known."""
+    return [d.weight_kg for d in doc.devices if d.weight_kg is not None]
+
+
+def _value_figure(doc: CertificateDocument) -> str:
+    """Return the total declared value in figures."""
+    return t.format_xpf(_declared_total(doc), doc.language)
+
+
+def _weight_figure(doc: CertificateDocument) -> str:
+    """Return the total weight known."""
+    return t.format_kg(t.sum_kg(_weights(doc)), doc.language)
+
+
+def _total_value(doc: CertificateDocument) -> Markup:
+    """Return the total declared value, saying how many devices have none."""
+    value = f"<b>{escape(_value_figure(doc))}</b>"
+    missing = sum(d.declared_value_xpf is None for d in doc.devices)
+    if missing:
+        value += " — " + escape(t.text(doc.language, "value_missing", count=missing))
+    return value
+
+
+def _value_in_words(doc: CertificateDocument) -> Mapping[str, str]:
+    """Return the total declared value in words and in figures."""
+    total = _declared_total(doc)
+    return {
+        "words": f"<b>{t.xpf_in_words(total, doc.language)}</b>",
+        "figures": escape(t.format_xpf(total, doc.language)),
+    }
+
+
+def _total_weight(doc: CertificateDocument) -> Markup:
+    """Return the total weight, saying how many devices have none recorded."""
+    value = f"<b>{escape(_weight_figure(doc))}</b>"
+    missing = len(doc.devices) - len(_weights(doc))
+    if missing:
+        value += " — " + escape(t.text(doc.language, "weight_missing", count=missing))
+    return value
+
+
+def _media_count(doc: CertificateDocument) -> Markup | None:
+    """Return the number of storage media erased, if any are listed."""
+    media = sum(len(d.storage_serials) for d in doc.devices)
+    return escape(t.format_int(media, doc.language)) if media else None
+
+
+def _methods(doc: CertificateDocument) -> Markup | None:
+    """Return how many devices each method was used on, lightest first."""
+    methods = Counter(d.wipe_method for d in doc.devices if d.wipe_method)
+    if not methods:
+        return None
+    order = {"clear": 0, "purge": 1, "destroy": 2}
+    return " · ".join(
+        f"{safe(m.capitalize())}{t.colon(doc.language)}{c}"
+        for m, c in sorted(methods.items(), key=lambda item: order.get(item[0], 3))
+    )
+
+
+def _verified(doc: CertificateDocument) -> Markup:
+    """Return how many erasures were verified, out of how many."""
+    verified = sum(d.wipe_verified is True for d in doc.devices)
+    return f"{verified} / {len(doc.devices)}"
+
+
+def _grades(doc: CertificateDocument) -> Markup:
+    """Return how many devices have each grade."""
+    grades = Counter(d.grade or "—" for d in doc.devices)
+    return " · ".join(f"{safe(g)}{t.colon(doc.language)}{c}" for g, c in sorted(grades.items()))
+
+
+def _workshop(doc: CertificateDocument) -> Markup | None:
+    """Return the workshop that prepared the devices, if named."""
+    return safe(doc.reconditioner.name) if doc.reconditioner else None
+
+
+def _for_programme(doc: CertificateDocument) -> Mapping[str, str]:
+    """Return the operator and programme a signatory signs for."""
+    return {"operator": doc.programme.operator, "programme": doc.programme.name}
+
+
+INDEX = Column("col_index", 9, cells.index)
+TAG = Column("col_tag", 19, cells.tag, font="mono")
+DEVICE_COUNT = SummaryRow("total_devices", _device_count)
+PROGRAMME_SIGNS = Signature(
+    Wording("sign_for_programme", _for_programme),
+    lambda doc: [doc.programme.signatory_name, doc.programme.signatory_title],
+)
+
+# ---------------------------------------------------------------------------------------------
+# The specs
+
+DONATION = CertificateSpec(
+    kind=CertificateKind.DONATION,
+    prefix=CERTIFICATE_PREFIX[CertificateKind.DONATION],
+    title="donation",
+    issued="issued_f",  # une attestation
+    intro=Wording("intro_donation", _donation_intro),
+    parties=(
+        PartyBox("party_donor", _donor, ridet_required=True),
+        PartyBox("party_beneficiary", _beneficiary),
+    ),
+    facts=(Fact("handover_date", _handover_date), Fact("gift_nature", _worded("gift_nature_text"))),
+    columns=(
+        INDEX,
+        TAG,
+        Column("col_category", 28, cells.category),
+        Column("col_model", 46, cells.make_model),
+        Column("col_serial", 46, cells.serial, font="mono"),
+        Column("col_value", 26, cells.declared_value, align="right"),
+    ),
+    table_total=_value_figure,
+    summary=(DEVICE_COUNT, SummaryRow("total_value", _total_value)),
+    summary_note=Wording("total_value_words", _value_in_words),
+    legal_mention=True,
+    signatures=(
+        Signature(Wording("sign_for_donor"), lambda doc: [_donor(doc).name, None]),
+        PROGRAMME_SIGNS,
+    ),
+)
+
+ERASURE = CertificateSpec(
+    kind=CertificateKind.ERASURE,
+    prefix=CERTIFICATE_PREFIX[CertificateKind.ERASURE],
+    title="erasure",
+    issued="issued_m",  # un certificat
+    intro=Wording("intro_erasure", _erasure_intro),
+    parties=(
+        PartyBox("party_donor_owner", _donor),
+        PartyBox("party_erasure_operator", _reconditioner, extra=_operator_line),
+    ),
+    facts=(
+        Fact("erasure_when", _issued_at),
+        Fact("erasure_standard", _worded("erasure_standard_text")),
+    ),
+    columns=(
+        Column("col_index", 8, cells.index),
+        TAG,
+        Column("col_device", 32, cells.erasure_device),
+        Column("col_serial_media", 33, cells.serial_and_media),
+        Column("col_method", 24, cells.method),
+        Column("col_tool", 21, cells.tool),
+        Column("col_check", 19, cells.check_and_result),
+        Column("col_destination", 18, cells.destination),
+    ),
+    summary=(
+        DEVICE_COUNT,
+        SummaryRow("total_media", _media_count),
+        SummaryRow("total_methods", _methods),
+        SummaryRow("total_verified", _verified),
+    ),
+    signatures=(
+        None,
+        Signature(
+            Wording("sign_for_reconditioner"),
+            lambda doc: [
+                doc.reconditioner.name if doc.reconditioner else "",
+                doc.operator_name or None,
+            ],
+        ),
+    ),
+)
+
+RECYCLING = CertificateSpec(
+    kind=CertificateKind.RECYCLING,
+    prefix=CERTIFICATE_PREFIX[CertificateKind.RECYCLING],
+    title="recycling",
+    issued="issued_m",  # un certificat
+    intro=Wording("intro_recycling", _recycling_intro),
+    parties=(
+        PartyBox("party_donor", _donor),
+        PartyBox("party_reconditioner", _reconditioner, optional=True),
+        PartyBox("party_channel", _channel),
+    ),
+    facts=(Fact("recycling_when", _issued_at),),
+    columns=(
+        INDEX,
+        TAG,
+        Column("col_category", 28, cells.category),
+        Column("col_model", 46, cells.make_model),
+        Column("col_serial", 46, cells.serial, font="mono"),
+        Column("col_weight", 26, cells.weight, align="right"),
+    ),
+    table_total=_weight_figure,
+    summary=(DEVICE_COUNT, SummaryRow("total_weight", _total_weight)),
+    signatures=(None, PROGRAMME_SIGNS),
+)
+
+RECEIPT = CertificateSpec(
+    kind=CertificateKind.RECEIPT,
+    prefix=CERTIFICATE_PREFIX[CertificateKind.RECEIPT],
+    title="receipt",
+    issued="issued_f",  # une attestation
+    intro=Wording("intro_receipt", _receipt_intro),
+    parties=(
+        PartyBox("party_association", _association, ridet_required=True),
+        PartyBox("party_reconditioner", _reconditioner),
+        PartyBox("party_donor", lambda doc: doc.donor, optional=True),
+    ),
+    facts=(
+        Fact("receipt_when", _issued_at),
+        Fact("receipt_place", _place),
+        Fact("receipt_by", _received_by),
+    ),
+    columns=(
+        INDEX,
+        TAG,
+        Column("col_category", 26, cells.category),
+        Column("col_model", 40, cells.make_model),
+        Column("col_serial", 37, cells.serial, font="mono"),
+        Column("col_grade", 12, cells.grade),
+        Column("col_erasure_cert", 31, cells.erasure_certificates),
+    ),
+    summary=(
+        DEVICE_COUNT,
+        SummaryRow("total_grades", _grades),
+        SummaryRow("total_reconditioners", _workshop),
+    ),
+    signatures=(
+        None,
+        Signature(
+            Wording("sign_for_association"),
+            lambda doc: [_association(doc).name, doc.received_by or None],
+        ),
+    ),
+)
+
+# Keyed by the enum, whose members are their own string values: SPECS[doc.kind] works with either.
+SPECS: Mapping[str, CertificateSpec] = {
+    spec.kind: spec for spec in (DONATION, ERASURE, RECYCLING, RECEIPT)
+}

@@ -1,0 +1,408 @@
+"""How a certificate looks, whatever its kind: styles, page furniture and the generic blocks.
+
+The page furniture is the letterhead with the verification QR code (drawn as each page starts)
+and the footer with "page N / M" (drawn once the page count is known, by `NumberedCanvas`). The
+blocks are the party boxes, the labelled values, the device table and the signature blocks; each
+takes what it prints as arguments and knows nothing of certificate kinds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any, Literal, TypeAlias
+from xml.sax.saxutils import escape
+
+from reportlab.lib import colors
+from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
+from reportlab.lib.pagesizes import A4
+from reportlab.lib.styles import ParagraphStyle
+from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfgen.canvas import Canvas
+from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+
+from collecte.documents import certificate_text as t
+from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
+from collecte.documents.qr import draw_qr
+
+PAGE_WIDTH, PAGE_HEIGHT = A4
+MARGIN_X = 18 * mm
+HEADER_TOP = PAGE_HEIGHT - 12 * mm
+QR_SIZE = 22 * mm
+FRAME_TOP = HEADER_TOP - QR_SIZE - 7 * mm
+FRAME_BOTTOM = 24 * mm
+CONTENT_WIDTH = PAGE_WIDTH - 2 * MARGIN_X
+
+INK = colors.HexColor("#1d2733")
+ACCENT = colors.HexColor("#1f4e79")
+MUTED = colors.HexColor("#5b6673")
+RULE = colors.HexColor("#a9b3bf")
+ZEBRA = colors.HexColor("#f2f5f8")
+PANEL = colors.HexColor("#f7f9fb")
+
+FONT, BOLD, MONO = "Helvetica", "Helvetica-Bold", "Courier"
+
+STYLES = {
+    "title": ParagraphStyle("title", fontName=BOLD, fontSize=17, leading=21, textColor=ACCENT),
+    "subtitle": ParagraphStyle("subtitle", fontName=FONT, fontSize=9.5, leading=13, textColor=INK),
+    "body": ParagraphStyle(
+        "body", fontName=FONT, fontSize=9, leading=12.2, textColor=INK, alignment=TA_JUSTIFY
+    ),
+    "label": ParagraphStyle("label", fontName=BOLD, fontSize=7, leading=9, textColor=MUTED),
+    "party": ParagraphStyle("party", fontName=BOLD, fontSize=9.5, leading=12, textColor=INK),
+    "small": ParagraphStyle("small", fontName=FONT, fontSize=8, leading=10.2, textColor=INK),
+    "note": ParagraphStyle(
+        "note", fontName=FONT, fontSize=7.5, leading=9.6, textColor=MUTED, alignment=TA_JUSTIFY
+    ),
+    "cell": ParagraphStyle("cell", fontName=FONT, fontSize=7.5, leading=9, textColor=INK),
+    "cell_mono": ParagraphStyle("cell_mono", fontName=MONO, fontSize=7.5, leading=9, textColor=INK),
+    "cell_head": ParagraphStyle(
+        "cell_head", fontName=BOLD, fontSize=7.5, leading=9, textColor=colors.white
+    ),
+    "cell_head_right": ParagraphStyle(
+        "cell_head_right",
+        fontName=BOLD,
+        fontSize=7.5,
+        leading=9,
+        textColor=colors.white,
+        alignment=TA_RIGHT,
+    ),
+    "key": ParagraphStyle("key", fontName=BOLD, fontSize=8, leading=10.2, textColor=INK),
+}
+
+
+def safe(value: str) -> str:
+    """Return user text made safe for the standard fonts and for Paragraph markup."""
+    return escape(t.pdf_safe(value))
+
+
+def para(markup: str, style: str = "cell") -> Paragraph:
+    """Return a Paragraph of already-escaped markup."""
+    return Paragraph(markup, STYLES[style])
+
+
+def mono(value: str) -> str:
+    """Return markup setting user text in the monospace font."""
+    return f"<font name='{MONO}'>{safe(value)}</font>"
+
+
+def fit(text: str, font: str, size: float, width: float, smallest: float = 5.0) -> float:
+    """Return the largest font size up to `size` at which `text` fits in `width`."""
+    while size > smallest and stringWidth(text, font, size) > width:
+        size -= 0.25
+    return size
+
+
+# ---------------------------------------------------------------------------------------------
+# Page furniture
+
+
+class NumberedCanvas(Canvas):
+    """A canvas that holds its pages back until save, so each footer can say "page N / M"."""
+
+    def __init__(
+        self,
+        *args: Any,
+        footer: Callable[[Canvas, int, int], None],
+        issued_at: datetime,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self._footer = footer
+        self._held_pages: list[dict[str, Any]] = []
+        self._date_document(issued_at)
+
+    def _date_document(self, moment: datetime) -> None:
+        """Date the PDF at the issue time and derive its ID from it, whatever the host says.
+
+        reportlab's invariant mode still honours SOURCE_DATE_EPOCH from the environment, which
+        would make the bytes depend on the machine; this mirrors its own initialisation instead.
+        """
+        seconds = moment.timestamp()
+        stamp = self._doc._timeStamp
+        stamp.t, stamp.lt = seconds, time.gmtime(seconds)
+        stamp.YMDhms, stamp.dhh, stamp.dmm, stamp.tzname = tuple(stamp.lt)[:6], 0, 0, "UTC"
+        signature = self._doc.signature = hashlib.md5(usedforsecurity=False)
+        signature.update(b"a reportlab document")
+        signature.update(ascii(seconds).encode("ascii"))
+
+    def showPage(self) -> None:
+        self._held_pages.append(dict(self.__dict__))
+        self._startPage()
+
+    def save(self) -> None:
+        total = len(self._held_pages)
+        for number, state in enumerate(self._held_pages, start=1):
+            self.__dict__.update(state)
+            self._footer(self, number, total)
+            super().showPage()
+        super().save()
+
+
+def draw_header(canvas: Canvas, doc: CertificateDocument, url: str) -> None:
+    """Draw the programme's letterhead, the number and the verification QR code."""
+    programme, lang = doc.programme, doc.language
+    canvas.saveState()
+    left_width = 88 * mm
+    y = HEADER_TOP - 11
+    canvas.setFillColor(ACCENT)
+    canvas.setFont(BOLD, fit(t.pdf_safe(programme.name), BOLD, 13, left_width))
+    canvas.drawString(MARGIN_X, y, t.pdf_safe(programme.name))
+    canvas.setFillColor(INK)
+    lines = [t.text(lang, "operated_by", operator=programme.operator)]
+    lines += [line.strip() for line in programme.address.splitlines() if line.strip()]
+    if programme.ridet:
+        lines.append(t.text(lang, "ridet", ridet=programme.ridet))
+    y -= 13
+    for line in lines[:5]:  # the letterhead has room for five lines beside the QR code
+        line = t.pdf_safe(line)
+        canvas.setFont(FONT, fit(line, FONT, 8.5, left_width))
+        canvas.drawString(MARGIN_X, y, line)
+        y -= 10.5
+
+    qr_x = PAGE_WIDTH - MARGIN_X - QR_SIZE
+    qr_y = HEADER_TOP - QR_SIZE
+    # One form XObject for the QR code, reused by every page: smaller file, same drawing.
+    if not canvas.hasForm("verify_qr"):
+        canvas.beginForm("verify_qr", 0, 0, QR_SIZE, QR_SIZE)
+        draw_qr(canvas, url, 0, 0, QR_SIZE)
+        canvas.endForm()
+    canvas.saveState()
+    canvas.translate(qr_x, qr_y)
+    canvas.doForm("verify_qr")
+    canvas.restoreState()
+
+    right = qr_x - 1.5 * mm
+    width = right - MARGIN_X - left_width - 4 * mm
+    number = t.text(lang, "number", number=doc.number)
+    canvas.setFont(BOLD, fit(number, BOLD, 11, width))
+    canvas.drawRightString(right, HEADER_TOP - 13, number)
+    canvas.setFillColor(MUTED)
+    canvas.setFont(FONT, 7.5)
+    canvas.drawRightString(right, HEADER_TOP - 32, t.text(lang, "verify_online"))
+    canvas.drawRightString(right, HEADER_TOP - 41, t.text(lang, "verify_scan"))
+    safe_url = t.pdf_safe(url)
+    canvas.setFont(FONT, fit(safe_url, FONT, 7, width))
+    canvas.drawRightString(right, HEADER_TOP - 50, safe_url)
+
+    canvas.setStrokeColor(ACCENT)
+    canvas.setLineWidth(1.2)
+    rule_y = HEADER_TOP - QR_SIZE - 3 * mm
+    canvas.line(MARGIN_X, rule_y, PAGE_WIDTH - MARGIN_X, rule_y)
+    canvas.restoreState()
+
+
+def draw_footer(
+    canvas: Canvas, title: str, doc: CertificateDocument, fingerprint: str, page: int, pages: int
+) -> None:
+    """Draw the title, number, fingerprint and "page N / M"."""
+    lang = doc.language
+    canvas.saveState()
+    canvas.setStrokeColor(RULE)
+    canvas.setLineWidth(0.5)
+    canvas.line(MARGIN_X, 18 * mm, PAGE_WIDTH - MARGIN_X, 18 * mm)
+    canvas.setFillColor(INK)
+    canvas.setFont(FONT, 7.5)
+    canvas.drawString(MARGIN_X, 14 * mm, f"{title} · {doc.number}")
+    canvas.setFont(BOLD, 7.5)
+    canvas.drawRightString(
+        PAGE_WIDTH - MARGIN_X, 14 * mm, t.text(lang, "page", page=page, pages=pages)
+    )
+    canvas.setFillColor(MUTED)
+    line = t.text(lang, "fingerprint", fingerprint=fingerprint)
+    canvas.setFont(MONO, fit(line, MONO, 6.5, CONTENT_WIDTH))
+    canvas.drawString(MARGIN_X, 10 * mm, line)
+    canvas.restoreState()
+
+
+# ---------------------------------------------------------------------------------------------
+# Blocks
+
+
+def party_box(
+    label: str,
+    party: Party | None,
+    lang: str,
+    extra: Sequence[str] = (),
+    ridet_required: bool = False,
+) -> list[Flowable]:
+    """Return the flowables describing one party, under its role label."""
+    items: list[Flowable] = [para(escape(label.upper()), "label")]
+    if party is None:
+        items.append(para(escape(t.text(lang, "not_given")), "small"))
+        return items
+    items.append(para(safe(party.name), "party"))
+    lines = []
+    if party.ridet:
+        lines.append(safe(t.text(lang, "ridet", ridet=party.ridet)))
+    elif ridet_required:
+        lines.append(escape(t.text(lang, "ridet_unknown")))
+    lines += [safe(line) for line in (party.address or "").splitlines() if line.strip()]
+    if party.city:
+        lines.append(safe(party.city))
+    contact = " · ".join(safe(v) for v in (party.email, party.phone) if v)
+    if contact:
+        lines.append(contact)
+    lines += [safe(line) for line in extra]
+    if lines:
+        items.append(para("<br/>".join(lines), "small"))
+    return items
+
+
+def parties_table(boxes: list[list[Flowable]]) -> Table:
+    """Return the party boxes side by side."""
+    width = CONTENT_WIDTH / len(boxes)
+    table = Table([boxes], colWidths=[width] * len(boxes), hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
+                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+                ("LINEAFTER", (0, 0), (-2, -1), 0.5, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 6),
+                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
+                ("TOPPADDING", (0, 0), (-1, -1), 5),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
+            ]
+        )
+    )
+    return table
+
+
+def key_values(rows: list[tuple[str, str]], key_width: float = 52 * mm) -> Table:
+    """Return a two-column table of labelled values (values already escaped)."""
+    data = [[para(escape(key), "key"), para(value, "small")] for key, value in rows]
+    table = Table(data, colWidths=[key_width, CONTENT_WIDTH - key_width], hAlign="LEFT")
+    table.setStyle(
+        TableStyle(
+            [
+                ("VALIGN", (0, 0), (-1, -1), "TOP"),
+                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
+                ("LEFTPADDING", (0, 0), (-1, -1), 2),
+                ("TOPPADDING", (0, 0), (-1, -1), 3),
+                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+            ]
+        )
+    )
+    return table
+
+
+# A cell is raw text (laid out as a plain string when it fits its column, far cheaper than a
+# Paragraph, or wrapped in one when it does not) or a ready-made flowable for mixed styles.
+Cell: TypeAlias = str | Flowable
+CELL_SIZE, CELL_PADDING = 7.5, 3
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a device table: its heading, width and how to fill a cell."""
+
+    heading: str  # key into the wording
+    width: float  # in mm
+    cell: Callable[[int, CertificateDevice, str], Cell]
+    align: Literal["left", "right"] = "left"
+    font: Literal["text", "mono"] = "text"
+
+    @property
+    def right(self) -> bool:
+        """Whether the column is aligned right (figures)."""
+        return self.align == "right"
+
+    @property
+    def mono(self) -> bool:
+        """Whether the column is set in the monospace font (codes, serials)."""
+        return self.font == "mono"
+
+    def layout(self, value: Cell) -> Cell:
+        """Return the cell as a plain string if every line fits the column, else wrapping."""
+        if not isinstance(value, str):
+            return value
+        text = t.pdf_safe(value) or "—"
+        font = MONO if self.mono else FONT
+        room = self.width * mm - 2 * CELL_PADDING
+        if all(stringWidth(line, font, CELL_SIZE) <= room for line in text.split("\n")):
+            return text
+        markup = "<br/>".join(escape(line) for line in text.split("\n"))
+        return para(markup, "cell_mono" if self.mono else "cell")
+
+
+def device_table(
+    columns: Sequence[Column], devices: Sequence[CertificateDevice], lang: str, figure: str | None
+) -> Table:
+    """Return the device table, header repeated on every page, total row last.
+
+    `figure` (a total value or weight) ends the total row under the last column, if given.
+    """
+    header = [
+        para(escape(t.text(lang, c.heading)), "cell_head_right" if c.right else "cell_head")
+        for c in columns
+    ]
+    rows = [[c.layout(c.cell(i, d, lang)) for c in columns] for i, d in enumerate(devices, start=1)]
+    total_row: list[Cell] = [""] * len(columns)
+    total_row[0] = f"{t.text(lang, 'total')} · {t.plural(lang, len(devices))}"
+    if figure is not None:
+        total_row[-1] = figure
+    style: list[tuple[Any, ...]] = [
+        ("FONTNAME", (0, 1), (-1, -1), FONT),
+        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
+        ("LEADING", (0, 1), (-1, -1), 9),
+        ("TEXTCOLOR", (0, 1), (-1, -1), INK),
+        ("TEXTCOLOR", (0, 1), (0, -2), MUTED),
+        ("VALIGN", (0, 0), (-1, -1), "TOP"),
+        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
+        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
+        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
+        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
+        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, ZEBRA]),
+        ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE),
+        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
+        ("FONTNAME", (0, -1), (-1, -1), BOLD),
+        ("FONTSIZE", (0, -1), (-1, -1), 8),
+        ("LINEABOVE", (0, -1), (-1, -1), 1, ACCENT),
+        ("TOPPADDING", (0, -1), (-1, -1), 4),
+        ("BOTTOMPADDING", (0, -1), (-1, -1), 4),
+        ("SPAN", (0, -1), (-2 if figure is not None else -1, -1)),
+    ]
+    style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, c in enumerate(columns) if c.right]
+    style += [("FONTNAME", (i, 1), (i, -2), MONO) for i, c in enumerate(columns) if c.mono]
+    table = Table(
+        [header, *rows, total_row],
+        colWidths=[c.width * mm for c in columns],
+        repeatRows=1,
+        hAlign="LEFT",
+    )
+    table.setStyle(TableStyle(style))
+    return table
+
+
+def signature_block(heading: str, lines: Sequence[str], lang: str) -> list[Flowable]:
+    """Return one signature block: who signs, then a box for date, signature and stamp."""
+    box = Table(
+        [[para(escape(t.text(lang, "sign_hint")), "note")]],
+        colWidths=[80 * mm],
+        rowHeights=[18 * mm],
+    )
+    box.setStyle(
+        TableStyle([("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+    )
+    return [
+        para(f"<b>{safe(heading)}</b>", "small"),
+        *[para(safe(line), "small") for line in lines if line],
+        Spacer(1, 1.5 * mm),
+        box,
+    ]
+
+
+def signatures(made: str, blocks: list[list[Flowable]]) -> list[Flowable]:
+    """Return the place-and-date line over two columns of signature blocks, kept together."""
+    table = Table([blocks], colWidths=[CONTENT_WIDTH / 2] * 2, hAlign="LEFT")
+    table.setStyle(
+        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
+    )
+    return [KeepTogether([para(escape(made), "small"), Spacer(1, 3 * mm), table])]

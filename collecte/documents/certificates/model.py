@@ -1,0 +1,158 @@
+"""What a certificate says, as plain data: the document, its checks and its fingerprint; pure.
+
+The caller gathers the data, numbers the certificate, computes its fingerprint with
+`content_fingerprint` (or `with_fingerprint`), renders it once and stores the bytes. The
+fingerprint covers the canonical content, so it does not depend on how the PDF is laid out.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from dataclasses import asdict, dataclass, replace
+from datetime import UTC, date, datetime
+from typing import Any
+
+from collecte.documents import certificate_text as t
+from collecte.domain.lifecycle import CERTIFICATE_PREFIX
+from collecte.domain.vocabulary import CertificateKind
+
+CANONICAL_FORMAT = "collecte.certificate/1"  # bump when the canonical content changes shape
+
+# The article is the one found for corporate sponsorship tax credits; the programme must confirm
+# it (and its eligibility, via a rescrit) before relying on it, hence the visible caveat.
+DEFAULT_LEGAL_MENTION = (
+    "Don susceptible d'ouvrir droit au crédit d'impôt au titre du mécénat prévu par l'article "
+    "Lp. 37-2 du code des impôts de la Nouvelle-Calédonie, dans les conditions et limites fixées "
+    "par ce code et sous réserve de l'éligibilité de l'organisme bénéficiaire. "
+    "[Mention à vérifier par le programme.]"
+)
+
+# The fields a kind cannot be printed without, beyond those every kind has, with the reason
+# given when one is missing.
+REQUIRED: Mapping[CertificateKind, tuple[tuple[str, str], ...]] = {
+    CertificateKind.RECYCLING: (
+        ("channel", "a recycling certificate names its treatment organisation"),
+    ),
+}
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProgrammeInfo:
+    """The programme that issues the certificates and heads every page."""
+
+    name: str = "La Grande Collecte Numérique"
+    operator: str = "OPEN NC"
+    address: str = ""
+    ridet: str | None = None
+    signatory_name: str = ""
+    signatory_title: str = ""
+    legal_mention: str = DEFAULT_LEGAL_MENTION
+    public_url: str = "http://localhost:8000"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Party:
+    """An organisation named on a certificate."""
+
+    name: str
+    ridet: str | None = None
+    address: str | None = None
+    city: str | None = None
+    email: str | None = None
+    phone: str | None = None
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateDevice:
+    """One device line of a certificate; fields a kind does not use are left empty."""
+
+    tag: str
+    category: str = "other"
+    brand: str | None = None
+    model: str | None = None
+    serial_number: str | None = None
+    declared_value_xpf: int | None = None
+    weight_kg: float | None = None
+    grade: str | None = None
+    storage_serials: tuple[str, ...] = ()
+    wipe_method: str | None = None
+    wipe_tool: str | None = None
+    wipe_verified: bool | None = None
+    wipe_result: str | None = None
+    destination: str | None = None
+    erasure_certificates: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, kw_only=True)
+class CertificateDocument:
+    """Everything printed on one certificate."""
+
+    kind: str
+    number: str
+    issued_at: datetime
+    language: str = "fr"
+    programme: ProgrammeInfo
+    recipient: Party
+    donor: Party | None = None
+    reconditioner: Party | None = None
+    association: Party | None = None
+    operator_name: str | None = None
+    handover_date: date | None = None
+    channel: str | None = None
+    received_by: str | None = None
+    place: str | None = None
+    devices: tuple[CertificateDevice, ...] = ()
+    verify_url: str = ""
+    content_fingerprint: str = ""
+
+
+def check(doc: CertificateDocument) -> None:
+    """Refuse a document that would print a wrong or incomplete certificate."""
+    if doc.kind not in CERTIFICATE_PREFIX:
+        raise ValueError(f"kind: unknown certificate kind {doc.kind!r}")
+    kind = CertificateKind(doc.kind)
+    if doc.language not in t.LANGUAGES:
+        raise ValueError(f"language: expected one of {t.LANGUAGES}, got {doc.language!r}")
+    prefix = CERTIFICATE_PREFIX[kind]
+    if not doc.number.startswith(prefix + "-"):
+        raise ValueError(f"number: a {doc.kind} certificate number starts with {prefix}-")
+    t.to_noumea(doc.issued_at)
+    for field, reason in REQUIRED.get(kind, ()):
+        if not getattr(doc, field):
+            raise ValueError(f"{field}: {reason}")
+    for device in doc.devices:
+        if device.declared_value_xpf is not None and device.declared_value_xpf < 0:
+            raise ValueError(f"declared_value_xpf: negative for device {device.tag}")
+        if device.weight_kg is not None and device.weight_kg < 0:
+            raise ValueError(f"weight_kg: negative for device {device.tag}")
+
+
+def canonical_content(doc: CertificateDocument) -> bytes:
+    """Return the deterministic JSON of everything on the certificate except its fingerprint."""
+    check(doc)
+    data: dict[str, Any] = asdict(doc)
+    del data["content_fingerprint"]
+    # One instant, one text: the same moment given in any time zone hashes the same.
+    data["issued_at"] = doc.issued_at.astimezone(UTC).isoformat()
+    data["handover_date"] = doc.handover_date.isoformat() if doc.handover_date else None
+    payload = {"format": CANONICAL_FORMAT, "certificate": data}
+    return json.dumps(
+        payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"), allow_nan=False
+    ).encode("utf-8")
+
+
+def content_fingerprint(doc: CertificateDocument) -> str:
+    """Return the SHA-256 hex digest of the certificate's canonical content."""
+    return hashlib.sha256(canonical_content(doc)).hexdigest()
+
+
+def with_fingerprint(doc: CertificateDocument) -> CertificateDocument:
+    """Return `doc` with its content fingerprint filled in."""
+    return replace(doc, content_fingerprint=content_fingerprint(doc))
+
+
+def verify_url_for(doc: CertificateDocument) -> str:
+    """Return the URL the QR code carries: the one given, or the programme's verify page."""
+    return doc.verify_url or f"{doc.programme.public_url.rstrip('/')}/verify/{doc.number}"

@@ -1,0 +1,128 @@
+"""What each kind of certificate takes from the devices and the transition, one entry per kind.
+
+`issue_for_transition` reads this table instead of asking which kind it issues: who receives the
+certificate, how devices are grouped into certificates, and which fields of a device go on its
+line. A new field on a kind's device line is one change here and one in its certificate spec
+(`collecte.documents.certificates.kinds`). Pure: rows in, plain data out.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from collecte.documents.certificates.model import CertificateDevice
+from collecte.domain.vocabulary import CertificateKind
+
+Row = Mapping[str, Any]  # a device as it was before the action
+Data = Mapping[str, Any]  # the data the action took
+
+# The line under each erased device, in the certificate's language.
+WIPE_RESULT = {
+    ("fr", True): "Effacement réussi et vérifié",
+    ("fr", False): "Effacement effectué, non vérifié",
+    ("en", True): "Erasure successful and verified",
+    ("en", False): "Erasure performed, not verified",
+}
+
+
+def _line(row: Row, **fields: Any) -> CertificateDevice:
+    """Return a device line: what every kind prints, then the kind's own `fields`."""
+    common: dict[str, Any] = {
+        "tag": row["tag"],
+        "category": row["category"],
+        "brand": row["brand"],
+        "model": row["model"],
+        "serial_number": row["serial_number"],
+        "weight_kg": row["weight_kg"],
+    }
+    return CertificateDevice(**{**common, **fields})
+
+
+def donation_line(
+    row: Row, _data: Data, _language: str, _erasures: tuple[str, ...]
+) -> CertificateDevice:
+    """Return a donated device with the value its donor declared."""
+    return _line(row, declared_value_xpf=row["estimated_value_xpf"])
+
+
+def erasure_line(
+    row: Row, data: Data, language: str, _erasures: tuple[str, ...]
+) -> CertificateDevice:
+    """Return a wiped device with its media, method, tool, check and destination."""
+    return _line(
+        row,
+        storage_serials=tuple(data.get("storage_serials") or ()),
+        wipe_method=data.get("method"),
+        wipe_tool=data.get("tool"),
+        wipe_verified=data.get("verified"),
+        wipe_result=WIPE_RESULT[(language, bool(data.get("verified")))],
+        destination=data.get("destination"),
+    )
+
+
+def recycling_line(
+    row: Row, data: Data, _language: str, _erasures: tuple[str, ...]
+) -> CertificateDevice:
+    """Return a recycled device; its weight, if weighed at the recycling, replaces the estimate."""
+    if data.get("weight_kg") is None:
+        return _line(row)
+    return _line(row, weight_kg=float(data["weight_kg"]))
+
+
+def receipt_line(
+    row: Row, _data: Data, _language: str, erasures: tuple[str, ...]
+) -> CertificateDevice:
+    """Return a received device with its grade and the erasure certificates that cover it."""
+    return _line(row, grade=row["grade"], erasure_certificates=erasures)
+
+
+def donor_id(row: Row, _data: Data) -> int:
+    """Return the donor of the device."""
+    return int(row["donor"])
+
+
+def association_id(row: Row, data: Data) -> int:
+    """Return the association the device was allocated to, or the one the handover names."""
+    return int(row["association"] or data["association_id"])
+
+
+@dataclass(frozen=True, kw_only=True)
+class Source:
+    """Where one kind of certificate takes its recipient, its grouping and its device lines."""
+
+    recipient: Callable[[Row, Data], int]  # the organisation the certificate goes to
+    recipient_is: Literal["donor", "association"]  # the role the recipient is named in
+    # One certificate per recipient and workshop (the workshop attests), or per recipient only.
+    per_workshop: bool
+    line: Callable[[Row, Data, str, tuple[str, ...]], CertificateDevice]
+    erasure_numbers: bool = False  # look up the erasure certificates that cover each device
+    handover_on_issue: bool = False  # the handover date is the issue date
+    place_is_city: bool = False  # the place printed is the recipient's city
+
+
+SOURCES: Mapping[CertificateKind, Source] = {
+    CertificateKind.DONATION: Source(
+        recipient=donor_id,
+        recipient_is="donor",
+        per_workshop=True,
+        line=donation_line,
+        handover_on_issue=True,
+    ),
+    CertificateKind.ERASURE: Source(
+        recipient=donor_id, recipient_is="donor", per_workshop=True, line=erasure_line
+    ),
+    CertificateKind.RECYCLING: Source(
+        recipient=donor_id, recipient_is="donor", per_workshop=True, line=recycling_line
+    ),
+    # An association signs one receipt, whatever workshops prepared the devices.
+    CertificateKind.RECEIPT: Source(
+        recipient=association_id,
+        recipient_is="association",
+        per_workshop=False,
+        line=receipt_line,
+        erasure_numbers=True,
+        place_is_city=True,
+    ),
+}
