@@ -42,10 +42,14 @@ def french_fragments() -> frozenset[str]:
     return frozenset(pieces)
 
 
-def french_left_in(text: str) -> list[str]:
-    """The French pieces found in `text` (HTML or plain), longest first."""
+def french_left_in(text: str, data: tuple[str, ...] = ()) -> list[str]:
+    """The French pieces found in `text` (HTML or plain), longest first; `data` (names and
+    addresses people typed, which stay as typed) is left out of the search."""
     plain = normalised(html.unescape(_TAGS.sub(" ", text)))
     attributes = normalised(html.unescape(text))
+    for typed in data:
+        plain = plain.replace(normalised(typed), " ")
+        attributes = attributes.replace(normalised(typed), " ")
     return sorted(
         (piece for piece in french_fragments() if piece in plain or piece in attributes),
         key=len,

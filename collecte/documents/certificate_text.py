@@ -1,4 +1,9 @@
-"""Wording and number formatting for certificates, in French and English; pure, no reportlab."""
+"""Wording and number formatting for certificates; pure, no reportlab.
+
+The wording is named by key (the specs say which); each key's French is a msgid of the catalogs,
+said in the certificate's language. Names of values (categories, methods, titles) are the
+vocabulary's labels, so a certificate reads like the pages.
+"""
 
 from __future__ import annotations
 
@@ -6,314 +11,145 @@ import math
 import unicodedata
 from datetime import date, datetime
 
+from babel.dates import get_month_names
+from babel.numbers import format_decimal
 from num2words import num2words
 
 from collecte.domain.clock import NOUMEA  # tzdata is a dependency: the zone is always there
 from collecte.domain.tags import display
+from collecte.domain.vocabulary import Category, CertificateKind, Destination, WipeMethod, label_of
+from collecte.i18n import N_, gettext, say
 
 LANGUAGES = ("fr", "en")
 NBSP = "\u00a0"  # the narrow no-break space (U+202F) is missing from the PDF standard fonts
 
-MONTHS = {
-    "fr": (
-        "janvier", "février", "mars", "avril", "mai", "juin",
-        "juillet", "août", "septembre", "octobre", "novembre", "décembre",
+# The certificates' fixed wording by key (French msgids; English comes from the catalog).
+TEXT: dict[str, str] = {
+    "number": N_("N° {number}"),
+    "issued_f": N_("Établie le {when} (heure de Nouméa)"),
+    "issued_m": N_("Établi le {when} (heure de Nouméa)"),
+    "ridet": N_("RIDET : {ridet}"),
+    "ridet_unknown": N_("RIDET : non communiqué"),
+    "operated_by": N_("Programme porté par {operator}"),
+    "verify_online": N_("Vérifiable en ligne :"),
+    "verify_scan": N_("scannez le code ou consultez"),
+    "page": N_("page {page} / {pages}"),
+    "fingerprint": N_("Empreinte SHA-256 du contenu : {fingerprint}"),
+    "yes": N_("oui"),
+    "no": N_("non"),
+    "none": N_("—"),
+    # parties
+    "party_donor": N_("Donateur"),
+    "party_donor_owner": N_("Donateur (propriétaire d'origine)"),
+    "party_beneficiary": N_("Organisme bénéficiaire"),
+    "party_reconditioner": N_("Reconditionneur"),
+    "party_erasure_operator": N_("Opérateur de l'effacement"),
+    "party_association": N_("Association bénéficiaire"),
+    "party_channel": N_("Filière de traitement"),
+    "operator_person": N_("Opérateur : {name}"),
+    # statements
+    "intro_donation": N_(
+        "{operator}, gestionnaire du programme {programme}, atteste avoir reçu de "
+        "{donor}, à titre de don, les biens désignés ci-dessous."
     ),
-    "en": (
-        "January", "February", "March", "April", "May", "June",
-        "July", "August", "September", "October", "November", "December",
+    "intro_erasure": N_(
+        "{who} certifie avoir effacé les données des supports de stockage des appareils "
+        "désignés ci-dessous, le {when}, selon la méthode indiquée pour chacun, conformément "
+        "aux lignes directrices NIST SP 800-88 (Guidelines for Media Sanitization)."
     ),
-}  # fmt: skip
-
-CATEGORIES = {
-    "fr": {
-        "laptop": "Ordinateur portable",
-        "desktop": "Ordinateur fixe",
-        "monitor": "Écran",
-        "tablet": "Tablette",
-        "smartphone": "Smartphone",
-        "printer": "Imprimante",
-        "network": "Équipement réseau",
-        "peripheral": "Périphérique",
-        "other": "Autre",
-    },
-    "en": {
-        "laptop": "Laptop",
-        "desktop": "Desktop computer",
-        "monitor": "Monitor",
-        "tablet": "Tablet",
-        "smartphone": "Smartphone",
-        "printer": "Printer",
-        "network": "Network equipment",
-        "peripheral": "Peripheral",
-        "other": "Other",
-    },
+    "intro_recycling": N_(
+        "{operator}, gestionnaire du programme {programme}, certifie que les appareils "
+        "désignés ci-dessous, donnés par {donor}, ont été remis le {when} à la filière de "
+        "traitement {channel} pour y être recyclés."
+    ),
+    "intro_receipt": N_(
+        "{association} atteste avoir reçu les appareils reconditionnés désignés ci-dessous, "
+        "remis gracieusement dans le cadre du programme {programme}."
+    ),
+    "who_erasure": N_("{name}, pour le compte de {organisation},"),
+    # detail lines
+    "handover_date": N_("Date de remise"),
+    "gift_nature": N_("Nature du don"),
+    "gift_nature_text": N_(
+        "Don manuel, en nature, consenti sans contrepartie directe ou indirecte au profit "
+        "du donateur."
+    ),
+    "erasure_when": N_("Date et heure de l'effacement"),
+    "erasure_standard": N_("Référentiel"),
+    "erasure_standard_text": N_("NIST SP 800-88 Rev. 1 (Clear, Purge, Destroy)"),
+    "recycling_when": N_("Date de remise à la filière"),
+    "receipt_when": N_("Date de réception"),
+    "receipt_place": N_("Lieu"),
+    "receipt_by": N_("Reçu par"),
+    "not_given": N_("non renseigné"),
+    # table
+    "col_index": N_("N°"),
+    "col_tag": N_("Étiquette"),
+    "col_category": N_("Catégorie"),
+    "col_model": N_("Marque / modèle"),
+    "col_serial": N_("N° de série"),
+    "col_value": N_("Valeur déclarée"),
+    "col_weight": N_("Poids"),
+    "col_device": N_("Appareil"),
+    "col_serial_media": N_("N° de série et supports"),
+    "col_method": N_("Méthode (NIST SP 800-88)"),
+    "col_tool": N_("Outil et version"),
+    "col_check": N_("Vérification et résultat"),
+    "col_destination": N_("Destination"),
+    "col_grade": N_("Grade"),
+    "col_erasure_cert": N_("Certificat d'effacement"),
+    "storage": N_("Support : {serial}"),
+    "checked": N_("Vérifié : {yesno}"),
+    "total": N_("Total"),
+    "devices": N_("{count} appareil"),
+    "devices_plural": N_("{count} appareils"),
+    "total_devices": N_("Nombre d'appareils"),
+    "total_value": N_("Valeur totale déclarée"),
+    "total_value_words": N_(
+        "Arrêtée la présente attestation à la somme de {words} ({figures}), valeur déclarée "
+        "par le donateur sous sa responsabilité."
+    ),
+    "value_missing": N_("dont {count} sans valeur déclarée"),
+    "total_weight": N_("Poids total"),
+    "weight_missing": N_("dont {count} de poids non renseigné"),
+    "total_media": N_("Supports de stockage effacés"),
+    "total_methods": N_("Méthodes"),
+    "total_verified": N_("Vérification effectuée"),
+    "total_grades": N_("Répartition par grade"),
+    "total_reconditioners": N_("Reconditionneur"),
+    "legal": N_("Mention légale"),
+    # signatures
+    "sign_for_donor": N_("Pour le donateur"),
+    "sign_for_programme": N_("Pour {operator}, programme {programme}"),
+    "sign_for_association": N_("Pour l'association"),
+    "sign_for_reconditioner": N_("Pour le reconditionneur"),
+    "sign_hint": N_("Date, signature et cachet"),
+    "sign_name": N_("Nom et qualité : {name}"),
+    "made_at": N_("Fait à {place}, le {date}."),
+    "made_on": N_("Fait le {date}."),
+    # authenticity
+    "authenticity": N_("Authenticité"),
+    "authenticity_text": N_(
+        "Ce document peut être vérifié à l'adresse {url} ou en scannant le code QR de "
+        "l'en-tête. Son empreinte, calculée sur son contenu (parties, appareils, valeurs), "
+        "change à la moindre modification."
+    ),
 }
 
-# NIST SP 800-88 names the three levels in English; the French gloss helps the reader.
-WIPE_METHODS = {
-    "fr": {
-        "clear": "Clear (effacement logique)",
-        "purge": "Purge (effacement sécurisé)",
-        "destroy": "Destroy (destruction physique)",
-    },
-    "en": {
-        "clear": "Clear (logical overwrite)",
-        "purge": "Purge (secure erase)",
-        "destroy": "Destroy (physical destruction)",
-    },
-}
 
-DESTINATIONS = {
-    "fr": {"reuse": "Réemploi", "recycling": "Recyclage"},
-    "en": {"reuse": "Reuse", "recycling": "Recycling"},
-}
-
-TITLES = {
-    "fr": {
-        "donation": "Attestation de don en nature",
-        "erasure": "Certificat d'effacement des données",
-        "recycling": "Certificat de recyclage",
-        "receipt": "Attestation de réception",
-    },
-    "en": {
-        "donation": "Certificate of in-kind donation",
-        "erasure": "Data erasure certificate",
-        "recycling": "Recycling certificate",
-        "receipt": "Certificate of receipt",
-    },
-}
-
-TEXT: dict[str, dict[str, str]] = {
-    "fr": {
-        "number": "N° {number}",
-        "issued_f": "Établie le {when} (heure de Nouméa)",
-        "issued_m": "Établi le {when} (heure de Nouméa)",
-        "ridet": "RIDET : {ridet}",
-        "ridet_unknown": "RIDET : non communiqué",
-        "operated_by": "Programme porté par {operator}",
-        "verify_online": "Vérifiable en ligne :",
-        "verify_scan": "scannez le code ou consultez",
-        "page": "page {page} / {pages}",
-        "fingerprint": "Empreinte SHA-256 du contenu : {fingerprint}",
-        "yes": "oui",
-        "no": "non",
-        "none": "—",
-        # parties
-        "party_donor": "Donateur",
-        "party_donor_owner": "Donateur (propriétaire d'origine)",
-        "party_beneficiary": "Organisme bénéficiaire",
-        "party_reconditioner": "Reconditionneur",
-        "party_erasure_operator": "Opérateur de l'effacement",
-        "party_association": "Association bénéficiaire",
-        "party_channel": "Filière de traitement",
-        "operator_person": "Opérateur : {name}",
-        # statements
-        "intro_donation": (
-            "{operator}, gestionnaire du programme {programme}, atteste avoir reçu de "
-            "{donor}, à titre de don, les biens désignés ci-dessous."
-        ),
-        "intro_erasure": (
-            "{who} certifie avoir effacé les données des supports de stockage des appareils "
-            "désignés ci-dessous, le {when}, selon la méthode indiquée pour chacun, conformément "
-            "aux lignes directrices NIST SP 800-88 (Guidelines for Media Sanitization)."
-        ),
-        "intro_recycling": (
-            "{operator}, gestionnaire du programme {programme}, certifie que les appareils "
-            "désignés ci-dessous, donnés par {donor}, ont été remis le {when} à la filière de "
-            "traitement {channel} pour y être recyclés."
-        ),
-        "intro_receipt": (
-            "{association} atteste avoir reçu les appareils reconditionnés désignés ci-dessous, "
-            "remis gracieusement dans le cadre du programme {programme}."
-        ),
-        "who_erasure": "{name}, pour le compte de {organisation},",
-        # detail lines
-        "handover_date": "Date de remise",
-        "gift_nature": "Nature du don",
-        "gift_nature_text": (
-            "Don manuel, en nature, consenti sans contrepartie directe ou indirecte au profit "
-            "du donateur."
-        ),
-        "erasure_when": "Date et heure de l'effacement",
-        "erasure_standard": "Référentiel",
-        "erasure_standard_text": "NIST SP 800-88 Rev. 1 (Clear, Purge, Destroy)",
-        "recycling_when": "Date de remise à la filière",
-        "receipt_when": "Date de réception",
-        "receipt_place": "Lieu",
-        "receipt_by": "Reçu par",
-        "not_given": "non renseigné",
-        # table
-        "col_index": "N°",
-        "col_tag": "Étiquette",
-        "col_category": "Catégorie",
-        "col_model": "Marque / modèle",
-        "col_serial": "N° de série",
-        "col_value": "Valeur déclarée",
-        "col_weight": "Poids",
-        "col_device": "Appareil",
-        "col_serial_media": "N° de série et supports",
-        "col_method": "Méthode (NIST SP 800-88)",
-        "col_tool": "Outil et version",
-        "col_check": "Vérification et résultat",
-        "col_destination": "Destination",
-        "col_grade": "Grade",
-        "col_erasure_cert": "Certificat d'effacement",
-        "storage": "Support : {serial}",
-        "checked": "Vérifié : {yesno}",
-        "total": "Total",
-        "devices": "{count} appareil",
-        "devices_plural": "{count} appareils",
-        "total_devices": "Nombre d'appareils",
-        "total_value": "Valeur totale déclarée",
-        "total_value_words": (
-            "Arrêtée la présente attestation à la somme de {words} ({figures}), valeur déclarée "
-            "par le donateur sous sa responsabilité."
-        ),
-        "value_missing": "dont {count} sans valeur déclarée",
-        "total_weight": "Poids total",
-        "weight_missing": "dont {count} de poids non renseigné",
-        "total_media": "Supports de stockage effacés",
-        "total_methods": "Méthodes",
-        "total_verified": "Vérification effectuée",
-        "total_grades": "Répartition par grade",
-        "total_reconditioners": "Reconditionneur",
-        "legal": "Mention légale",
-        # signatures
-        "sign_for_donor": "Pour le donateur",
-        "sign_for_programme": "Pour {operator}, programme {programme}",
-        "sign_for_association": "Pour l'association",
-        "sign_for_reconditioner": "Pour le reconditionneur",
-        "sign_hint": "Date, signature et cachet",
-        "sign_name": "Nom et qualité : {name}",
-        "made_at": "Fait à {place}, le {date}.",
-        "made_on": "Fait le {date}.",
-        # authenticity
-        "authenticity": "Authenticité",
-        "authenticity_text": (
-            "Ce document peut être vérifié à l'adresse {url} ou en scannant le code QR de "
-            "l'en-tête. Son empreinte, calculée sur son contenu (parties, appareils, valeurs), "
-            "change à la moindre modification."
-        ),
-    },
-    "en": {
-        "number": "No. {number}",
-        "issued_f": "Issued on {when} (Nouméa time)",
-        "issued_m": "Issued on {when} (Nouméa time)",
-        "ridet": "RIDET: {ridet}",
-        "ridet_unknown": "RIDET: not provided",
-        "operated_by": "A programme run by {operator}",
-        "verify_online": "Verify online:",
-        "verify_scan": "scan the code or visit",
-        "page": "page {page} / {pages}",
-        "fingerprint": "SHA-256 fingerprint of the content: {fingerprint}",
-        "yes": "yes",
-        "no": "no",
-        "none": "—",
-        "party_donor": "Donor",
-        "party_donor_owner": "Donor (original owner)",
-        "party_beneficiary": "Beneficiary organisation",
-        "party_reconditioner": "Reconditioner",
-        "party_erasure_operator": "Erasure operator",
-        "party_association": "Receiving association",
-        "party_channel": "Treatment organisation",
-        "operator_person": "Operator: {name}",
-        "intro_donation": (
-            "{operator}, manager of the {programme} programme, acknowledges having received "
-            "from {donor}, as a gift, the goods listed below."
-        ),
-        "intro_erasure": (
-            "{who} certifies having erased the data on the storage media of the devices listed "
-            "below on {when}, with the method stated for each, in accordance with the NIST "
-            "SP 800-88 guidelines (Guidelines for Media Sanitization)."
-        ),
-        "intro_recycling": (
-            "{operator}, manager of the {programme} programme, certifies that the devices "
-            "listed below, donated by {donor}, were handed over on {when} to the treatment "
-            "organisation {channel} for recycling."
-        ),
-        "intro_receipt": (
-            "{association} acknowledges having received the refurbished devices listed below, "
-            "given free of charge under the {programme} programme."
-        ),
-        "who_erasure": "{name}, on behalf of {organisation},",
-        "handover_date": "Handover date",
-        "gift_nature": "Nature of the gift",
-        "gift_nature_text": (
-            "Manual gift, in kind, made without any direct or indirect consideration for the donor."
-        ),
-        "erasure_when": "Date and time of erasure",
-        "erasure_standard": "Standard",
-        "erasure_standard_text": "NIST SP 800-88 Rev. 1 (Clear, Purge, Destroy)",
-        "recycling_when": "Handed over to the organisation on",
-        "receipt_when": "Date of receipt",
-        "receipt_place": "Place",
-        "receipt_by": "Received by",
-        "not_given": "not provided",
-        "col_index": "No.",
-        "col_tag": "Tag",
-        "col_category": "Category",
-        "col_model": "Make / model",
-        "col_serial": "Serial number",
-        "col_value": "Declared value",
-        "col_weight": "Weight",
-        "col_device": "Device",
-        "col_serial_media": "Serial number and media",
-        "col_method": "Method (NIST SP 800-88)",
-        "col_tool": "Tool and version",
-        "col_check": "Verification and result",
-        "col_destination": "Destination",
-        "col_grade": "Grade",
-        "col_erasure_cert": "Erasure certificate",
-        "storage": "Medium: {serial}",
-        "checked": "Verified: {yesno}",
-        "total": "Total",
-        "devices": "{count} device",
-        "devices_plural": "{count} devices",
-        "total_devices": "Number of devices",
-        "total_value": "Total declared value",
-        "total_value_words": (
-            "This certificate is drawn up for the sum of {words} ({figures}), the value "
-            "declared by the donor under its own responsibility."
-        ),
-        "value_missing": "of which {count} without a declared value",
-        "total_weight": "Total weight",
-        "weight_missing": "of which {count} with no weight recorded",
-        "total_media": "Storage media erased",
-        "total_methods": "Methods",
-        "total_verified": "Verification done",
-        "total_grades": "By grade",
-        "total_reconditioners": "Reconditioner",
-        "legal": "Legal notice",
-        "sign_for_donor": "For the donor",
-        "sign_for_programme": "For {operator}, {programme} programme",
-        "sign_for_association": "For the association",
-        "sign_for_reconditioner": "For the reconditioner",
-        "sign_hint": "Date, signature and stamp",
-        "sign_name": "Name and position: {name}",
-        "made_at": "Done at {place} on {date}.",
-        "made_on": "Done on {date}.",
-        "authenticity": "Authenticity",
-        "authenticity_text": (
-            "This document can be verified at {url} or by scanning the QR code in the header. "
-            "Its fingerprint, computed over its content (parties, devices, values), changes with "
-            "the slightest alteration."
-        ),
-    },
-}
-
-# French sets a no-break space before a colon; the wording above keeps a plain one for legibility.
-TEXT["fr"] = {key: value.replace(" : ", f"{NBSP}: ") for key, value in TEXT["fr"].items()}
+def _french_spacing(language: str, text: str) -> str:
+    """French sets a no-break space before a colon; the msgids keep a plain one."""
+    return text.replace(" : ", f"{NBSP}: ") if language == "fr" else text
 
 
 def text(language: str, key: str, **values: object) -> str:
     """Return the wording `key` in `language`, with `values` filled in."""
-    return TEXT[language][key].format(**values)
+    return _french_spacing(language, say(language, TEXT[key], **values))
 
 
 def title(kind: str, language: str) -> str:
     """Return the document title for a certificate kind."""
-    return TITLES[language][kind]
+    return gettext(language, label_of(CertificateKind, kind))
 
 
 def plural(language: str, count: int) -> str:
@@ -331,28 +167,28 @@ def colon(language: str) -> str:
 
 def category_label(code: str, language: str) -> str:
     """Return the readable name of a device category code (the code itself when unknown)."""
-    return CATEGORIES[language].get(code, code)
+    return gettext(language, label_of(Category, code))
 
 
 def wipe_method_label(code: str | None, language: str) -> str:
     """Return the NIST SP 800-88 level of a wipe method code."""
     if code is None:
-        return TEXT[language]["none"]
-    return WIPE_METHODS[language].get(code, code)
+        return text(language, "none")
+    return gettext(language, label_of(WipeMethod, code))
 
 
 def destination_label(code: str | None, language: str) -> str:
     """Return the readable destination (reuse or recycling) of a device."""
     if code is None:
-        return TEXT[language]["none"]
-    return DESTINATIONS[language].get(code, code)
+        return text(language, "none")
+    return gettext(language, label_of(Destination, code))
 
 
 def yes_no(value: bool | None, language: str) -> str:
     """Return oui / non (yes / no), or a dash when unknown."""
     if value is None:
-        return TEXT[language]["none"]
-    return TEXT[language]["yes" if value else "no"]
+        return text(language, "none")
+    return text(language, "yes" if value else "no")
 
 
 def format_tag(tag: str) -> str:
@@ -369,8 +205,8 @@ def to_noumea(moment: datetime) -> datetime:
 
 
 def format_date(day: date, language: str) -> str:
-    """Return "1er novembre 2026" / "1 November 2026"."""
-    month = MONTHS[language][day.month - 1]
+    """Return "1er novembre 2026" / "1 November 2026" (the month's name from the locale)."""
+    month = get_month_names("wide", locale=language)[day.month]
     number = "1er" if language == "fr" and day.day == 1 else str(day.day)
     return f"{number} {month} {day.year}"
 
@@ -384,10 +220,14 @@ def format_datetime(moment: datetime, language: str) -> str:
     return f"{day} at {local.hour:02d}:{local.minute:02d}"
 
 
+def _pdf_spaces(text: str) -> str:
+    # The locale's narrow no-break space (U+202F) is missing from the PDF standard fonts.
+    return text.replace("\u202f", NBSP)
+
+
 def format_int(value: int, language: str) -> str:
-    """Return an integer with thousands separators: "120 000" (fr) / "120,000" (en)."""
-    grouped = f"{value:,}"
-    return grouped.replace(",", NBSP) if language == "fr" else grouped
+    """Return an integer with the locale's grouping: "120 000" (fr) / "120,000" (en)."""
+    return _pdf_spaces(format_decimal(value, locale=language))
 
 
 def format_xpf(value: int, language: str) -> str:
@@ -409,10 +249,8 @@ def xpf_in_words(value: int, language: str) -> str:
 
 def format_kg(value: float, language: str) -> str:
     """Return a weight in kilograms with two decimals: "1 234,50 kg" (fr) / "1,234.50 kg" (en)."""
-    grouped = f"{value:,.2f}"
-    if language == "fr":
-        grouped = grouped.replace(",", NBSP).replace(".", ",")
-    return f"{grouped}{NBSP}kg"
+    figures = format_decimal(round(value, 2), format="#,##0.00", locale=language)
+    return f"{_pdf_spaces(figures)}{NBSP}kg"
 
 
 def sum_kg(values: list[float]) -> float:

@@ -110,8 +110,8 @@ class Category(Labelled):
 class CertificateKind(Labelled):
     """The documents the programme issues; the label is the document's title."""
 
-    DONATION = "donation", N_("Attestation de don")
-    ERASURE = "erasure", N_("Certificat d’effacement")
+    DONATION = "donation", N_("Attestation de don en nature")
+    ERASURE = "erasure", N_("Certificat d’effacement des données")
     RECYCLING = "recycling", N_("Certificat de recyclage")
     RECEIPT = "receipt", N_("Attestation de réception")
 

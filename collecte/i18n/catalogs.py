@@ -1,8 +1,8 @@
 """The catalogs: extracting the French source strings, and keeping the English catalog in step.
 
 `make messages` runs `python -m collecte.i18n.catalogs`: it extracts every marked string of the
-package (Python: `N_`, `msg`, `say` and `gettext` with a literal; templates: `_`, `gettext`,
-`ngettext`, `{% trans %}`) into `collecte/locale/messages.pot`, then updates each language's
+package (Python: `N_`, `msg`, and `gettext`/`ngettext`/`say` with a literal; templates: `_`
+and `{% trans %}`) into `collecte/locale/messages.pot`, then updates each language's
 `messages.po`: new strings arrive untranslated, strings gone from the code are dropped.
 The tests fail while a string is untranslated or fuzzy.
 """
@@ -28,12 +28,13 @@ METHODS = [
 ]
 OPTIONS = {TEMPLATE_PATTERN: {"extensions": "jinja2.ext.i18n", "newstyle_gettext": "true"}}
 KEYWORDS = {
-    "_": None,
+    "_": None,  # templates
     "N_": None,
     "msg": None,
-    "gettext": None,
-    "ngettext": (1, 2),
-    # collecte.i18n's own `gettext(language, msgid)` and `say(language, text)`
+    # collecte.i18n's own `gettext(language, msgid)`, `ngettext(language, singular, plural, n)`
+    # and `say(language, text)`: the words come after the language
+    "gettext": (2,),
+    "ngettext": (2, 3),
     "say": (2,),
 }
 TEMPLATE_FILE = LOCALE_DIR / f"{DOMAIN}.pot"

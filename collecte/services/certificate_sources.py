@@ -14,16 +14,16 @@ from typing import Any, Literal
 
 from collecte.documents.certificates.model import CertificateDevice
 from collecte.domain.vocabulary import CertificateKind
+from collecte.i18n import N_, gettext
 
 Row = Mapping[str, Any]  # a device as it was before the action
 Data = Mapping[str, Any]  # the data the action took
 
 # The line under each erased device, in the certificate's language.
+# What an erasure certificate says of the result, by whether it was verified.
 WIPE_RESULT = {
-    ("fr", True): "Effacement réussi et vérifié",
-    ("fr", False): "Effacement effectué, non vérifié",
-    ("en", True): "Erasure successful and verified",
-    ("en", False): "Erasure performed, not verified",
+    True: N_("Effacement réussi et vérifié"),
+    False: N_("Effacement effectué, non vérifié"),
 }
 
 
@@ -57,7 +57,7 @@ def erasure_line(
         wipe_method=data.get("method"),
         wipe_tool=data.get("tool"),
         wipe_verified=data.get("verified"),
-        wipe_result=WIPE_RESULT[(language, bool(data.get("verified")))],
+        wipe_result=gettext(language, WIPE_RESULT[bool(data.get("verified"))]),
         destination=data.get("destination"),
     )
 

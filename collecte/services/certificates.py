@@ -29,6 +29,7 @@ from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
 from collecte.domain.vocabulary import Action, CertificateKind, Role
+from collecte.i18n import msg
 from collecte.services.certificate_sources import SOURCES, Source
 from collecte.services.numbering import next_number
 from collecte.settings import Settings
@@ -143,7 +144,7 @@ async def issue_for_transition(
         return []
     source = SOURCES[kind]
     if language is not None and language not in LANGUAGES:
-        raise Invalid("Le paramètre « lang » doit valoir fr ou en.", "lang")
+        raise Invalid(msg("Le paramètre « lang » doit valoir fr ou en."), "lang")
     groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for row in rows:
         groups.setdefault(_group_key(source, action, row, data), []).append(row)
@@ -255,7 +256,9 @@ async def list_certificates(
             query = query.where(Certificate.kind == CertificateKind(kind).value)
         except ValueError:
             kinds = ", ".join(k.value for k in CertificateKind)
-            raise Invalid(f"Le paramètre « kind » doit valoir l’un de : {kinds}.", "kind") from None
+            raise Invalid(
+                msg("Le paramètre « kind » doit valoir l’un de : {kinds}.", kinds=kinds), "kind"
+            ) from None
     return [_meta(row, public_url) for row in await query.limit(limit).offset(offset)]
 
 
@@ -270,7 +273,7 @@ async def _visible(principal: Principal, number: str, *columns: Any) -> dict[str
         query = query.where(scope)
     row = await query.first()
     if row is None:
-        raise NotFound(f"Certificat {number} introuvable.", "number")
+        raise NotFound(msg("Certificat {number} introuvable.", number=number), "number")
     return row
 
 
@@ -303,7 +306,9 @@ async def check_number(number: str) -> dict[str, Any]:
         return {
             "valid": False,
             "number": canonical,
-            "detail": f"Aucun certificat n’a été émis sous le numéro {canonical}.",
+            "sentence": msg(
+                "Aucun certificat n’a été émis sous le numéro {number}.", number=canonical
+            ),
         }
     return {"valid": True, **row}
 
@@ -312,14 +317,16 @@ async def verify_number(number: str) -> dict[str, Any]:
     """Like `check_number`, but a number never issued raises NotFound."""
     result = await check_number(number)
     if not result["valid"]:
-        raise NotFound(result["detail"], "number", valid=False)
+        raise NotFound(result["sentence"], "number", valid=False)
     return result
 
 
 async def verify_pdf(body: bytes) -> dict[str, Any]:
     """Public: whether these exact bytes are an issued certificate (its stored SHA-256)."""
     if not body:
-        raise Invalid("Envoyez le fichier PDF du certificat dans le corps de la requête.", "body")
+        raise Invalid(
+            msg("Envoyez le fichier PDF du certificat dans le corps de la requête."), "body"
+        )
     digest = hashlib.sha256(body).hexdigest()
     row = await Certificate.select(Certificate.number).where(Certificate.sha256 == digest).first()
     if row is None:

@@ -21,13 +21,13 @@ import anyio
 
 from collecte.db.tables import BlankTag, Device, Donation, User
 from collecte.db.transactions import write_transaction
-from collecte.documents.certificate_text import CATEGORIES
 from collecte.documents.label_sheets import LabelContent, LabelFormat, load_formats, render_labels
 from collecte.domain import tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.clock import now
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
-from collecte.domain.vocabulary import Role
+from collecte.domain.vocabulary import Category, Role, label_of
+from collecte.i18n import gettext
 from collecte.services.devices import device_select, parse_code, state_of
 from collecte.services.fresh_tags import new_tags
 from collecte.settings import Settings
@@ -150,7 +150,7 @@ def device_content(settings: Settings, row: dict[str, Any]) -> LabelContent:
     return LabelContent(
         tag=row["tag"],
         payload=payload(settings, row["tag"]),
-        category=CATEGORIES["fr"].get(row["category"], row["category"]),
+        category=gettext("fr", label_of(Category, row["category"])),
         brand_model=brand_model or None,
         donor=row["donor_short_name"] or row["donor_name"],
     )

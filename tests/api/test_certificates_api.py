@@ -408,7 +408,7 @@ async def test_erasure_certificate_gives_method_tool_and_media(client: httpx.Asy
     text = text_of(await download(client, world.donor, cert))
 
     assert cert.startswith(f"EFF-{year()}-")
-    assert "Certificat d'effacement des données" in text
+    assert "Certificat d’effacement des données" in text
     assert world.donor.organization_name in text
     assert world.reconditioner.organization_name in text
     assert "Destroy" in text and "Blancco Drive Eraser 7.9" in text

@@ -22,6 +22,7 @@ from collecte.documents.certificates.model import (
 )
 from collecte.documents.certificates.render import render_certificate
 from tests.documents.reading import decode_qr_codes, page_count, page_texts
+from tests.language import french_left_in
 
 PROGRAMME = ProgrammeInfo(
     address="7 rue Suffren\n98800 Nouméa",
@@ -99,7 +100,7 @@ def text_of(pdf: bytes) -> str:
 
 TITLES = {
     "donation": "Attestation de don en nature",
-    "erasure": "Certificat d'effacement des données",
+    "erasure": "Certificat d’effacement des données",
     "recycling": "Certificat de recyclage",
     "receipt": "Attestation de réception",
 }
@@ -185,7 +186,8 @@ def test_english_variant_speaks_english() -> None:
 def test_english_titles(kind: str) -> None:
     text = text_of(render_certificate(certificate(kind, language="en")))
 
-    assert t.TITLES["en"][kind] in text
+    assert t.title(kind, "en") in text
+    assert t.title(kind, "fr") not in text
 
 
 def test_qr_code_decodes_to_the_verify_url_on_every_page() -> None:
@@ -348,3 +350,13 @@ def test_figures_dates_and_weights() -> None:
     assert flat(t.format_datetime(moment, "fr")) == "1er novembre 2026 à 0 h 05"
     assert t.format_datetime(moment, "en") == "1 November 2026 at 00:05"
     assert t.format_tag("7k3p9qxm") == "7K3P-9QXM"
+
+
+@pytest.mark.parametrize("kind", list(SPECS))
+def test_an_english_certificate_holds_no_french_message(kind: str) -> None:
+    english = text_of(render_certificate(certificate(kind, count=12, language="en")))
+    french = text_of(render_certificate(certificate(kind, count=12, language="fr")))
+
+    typed = (RECONDITIONER.name, ASSOCIATION.name)
+    assert french_left_in(english, typed) == []
+    assert french_left_in(french, typed)  # the check does find French where there is some

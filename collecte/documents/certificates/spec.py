@@ -76,7 +76,7 @@ class CertificateSpec:
 
     kind: CertificateKind
     prefix: str  # of the certificate number, as the domain numbers them
-    title: str  # key into certificate_text.TITLES
+    title: str  # the certificate kind, whose vocabulary label is the title
     issued: str  # wording key of the "issued on" line, agreed with the title's gender
     intro: Wording  # the certifying sentence (its values are markup)
     parties: tuple[PartyBox, ...]

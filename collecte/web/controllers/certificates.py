@@ -12,8 +12,10 @@ from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter, RawBody
 from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND
 
+from collecte.i18n import say
 from collecte.services import certificates
 from collecte.web.auth import PUBLIC, principal_of
+from collecte.web.language import api_language
 
 
 @get("/api/certificates", tags=["certificates"], summary="List certificates")
@@ -68,10 +70,15 @@ async def certificate_pdf(
         )
     },
 )
-async def verify_number(number: FromPath[str]) -> Response[dict[str, Any]]:
+async def verify_number(
+    request: Request[Any, Any, Any], number: FromPath[str]
+) -> Response[dict[str, Any]]:
     """Whether the number was issued (404 with `valid: false` if not); no personal data."""
     result = await certificates.check_number(number)
-    return Response(result, status_code=HTTP_200_OK if result["valid"] else HTTP_404_NOT_FOUND)
+    if not result["valid"]:
+        detail = say(api_language(request), result.pop("sentence"))
+        return Response({**result, "detail": detail}, status_code=HTTP_404_NOT_FOUND)
+    return Response(result, status_code=HTTP_200_OK)
 
 
 @post("/api/verify", opt=PUBLIC, tags=["public"], status_code=200, summary="Verify a PDF file")
