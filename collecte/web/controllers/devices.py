@@ -11,6 +11,7 @@ from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
 from collecte.services import devices, transitions
 from collecte.services.idempotency import run_idempotent
 from collecte.web.auth import principal_of
+from collecte.web.responses import BatchOut, DeviceOut, TransitionOut
 from collecte.web.schemas import BatchTransitionIn, ScanIn, TransitionIn
 
 Language = Annotated[
@@ -27,15 +28,17 @@ def _payload(data: msgspec.Struct) -> dict[str, Any]:
 
 
 @get("/api/devices/{tag:str}", tags=["devices"], summary="One device with its history")
-async def get_device(request: Request[Any, Any, Any], tag: FromPath[str]) -> dict[str, Any]:
+async def get_device(request: Request[Any, Any, Any], tag: FromPath[str]) -> DeviceOut:
     """Status, fields, events (oldest first) and the caller's `allowed_actions`."""
-    return await devices.get_device(principal_of(request), tag)
+    found = await devices.get_device(principal_of(request), tag)
+    return msgspec.convert(found, DeviceOut)
 
 
 @post("/api/scan", tags=["devices"], status_code=200, summary="Resolve a scanned label")
-async def scan(request: Request[Any, Any, Any], data: JSONBody[ScanIn]) -> dict[str, Any]:
+async def scan(request: Request[Any, Any, Any], data: JSONBody[ScanIn]) -> DeviceOut:
     """The label's URL in any case, or the bare tag → the device and what the caller may do."""
-    return await devices.get_device(principal_of(request), data.code, field="code")
+    found = await devices.get_device(principal_of(request), data.code, field="code")
+    return msgspec.convert(found, DeviceOut)
 
 
 @post(
@@ -50,7 +53,7 @@ async def transition_device(
     data: JSONBody[TransitionIn],
     idempotency_key: IdempotencyKey = None,
     lang: Language = None,
-) -> dict[str, Any]:
+) -> TransitionOut:
     """409 names the current status; `Idempotency-Key` makes a retry safe.
 
     The answer names the certificate the action issued, if any (`?lang=en` for English).
@@ -58,7 +61,8 @@ async def transition_device(
     principal = principal_of(request)
     payload = _payload(data)
     context = transitions.Context(request.app.state.settings, lang)
-    return await run_idempotent(
+    # A replay is the stored JSON of the first answer: converted the same way, it encodes the same.
+    answer = await run_idempotent(
         principal,
         idempotency_key,
         f"POST /api/devices/{tag.upper()}/transitions",
@@ -66,6 +70,7 @@ async def transition_device(
         lambda: transitions.transition_device(principal, tag, payload, context),
         request.app.state.encode_json,
     )
+    return msgspec.convert(answer, TransitionOut)
 
 
 @post("/api/transitions", tags=["devices"], status_code=200, summary="One action on many devices")
@@ -74,12 +79,12 @@ async def transition_batch(
     data: JSONBody[BatchTransitionIn],
     idempotency_key: IdempotencyKey = None,
     lang: Language = None,
-) -> dict[str, Any]:
+) -> BatchOut:
     """All or nothing: one failing tag → 409/422 listing each failing tag, nothing changed."""
     principal = principal_of(request)
     payload = _payload(data)
     context = transitions.Context(request.app.state.settings, lang)
-    return await run_idempotent(
+    answer = await run_idempotent(
         principal,
         idempotency_key,
         "POST /api/transitions",
@@ -87,3 +92,4 @@ async def transition_batch(
         lambda: transitions.transition_batch(principal, payload, context),
         request.app.state.encode_json,
     )
+    return msgspec.convert(answer, BatchOut)
