@@ -74,8 +74,8 @@ def _statuses(handler: HTTPRouteHandler) -> set[int]:
     return statuses
 
 
-def _body_of(handler: HTTPRouteHandler, status: int) -> type[msgspec.Struct]:
-    # A degraded /health answers its own shape, not an error body.
+def _body_of(handler: HTTPRouteHandler) -> type[msgspec.Struct]:
+    # A degraded /health (its only error, 503) answers its own shape, not an error body.
     return HealthOut if "/health" in handler.paths else ErrorBody
 
 
@@ -86,7 +86,7 @@ def document_errors(handlers: Iterable[Any]) -> None:
             continue
         declared = {
             status: ResponseSpec(
-                data_container=_body_of(handler, status),
+                data_container=_body_of(handler),
                 description=_DESCRIPTIONS[status],
                 generate_examples=False,
             )

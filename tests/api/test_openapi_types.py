@@ -121,6 +121,27 @@ async def test_the_free_form_places_still_exist(openapi: dict[str, Any]) -> None
         assert field.rstrip("[]*.") in components[component]["properties"], place
 
 
+async def test_error_bodies_are_documented_as_they_are_sent(openapi: dict[str, Any]) -> None:
+    def body(path: str, method: str, status: str) -> str:
+        response = openapi["paths"][path][method]["responses"][status]
+        return str(response["content"]["application/json"]["schema"]["$ref"]).rsplit("/", 1)[-1]
+
+    components = openapi["components"]["schemas"]
+    extra = components["ErrorExtra"]
+
+    assert body("/api/devices/{tag}/transitions", "post", "409") == "ErrorBody"
+    assert components["ErrorBody"]["properties"]["extra"]["oneOf"][0]["$ref"].endswith("ErrorExtra")
+    assert extra["required"] == ["code"]
+    assert {"code", "field", "current_status"} <= set(extra["properties"])
+    assert "additionalProperties" not in extra  # open: some errors add keys of their own
+    assert body("/api/verify/{number}", "get", "404") == "VerifyMissingOut"
+    assert components["VerifyMissingOut"]["properties"]["valid"] == {
+        "type": "boolean",
+        "const": False,
+    }
+    assert body("/health", "get", "503") == "HealthOut"
+
+
 @pytest.mark.parametrize(
     ("schema", "expected"),
     [
