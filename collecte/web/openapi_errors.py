@@ -4,11 +4,35 @@ tests) know every status a route may give and the body that comes with it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import Annotated, Any
 
 import msgspec
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from msgspec import UNSET, Meta, UnsetType
+
+from collecte.domain.vocabulary import Status
+from collecte.web.responses import HealthOut
+
+
+class ErrorExtra(msgspec.Struct, kw_only=True):
+    """What programs read in an error. An open object: some errors add keys of their own."""
+
+    code: Annotated[str, Meta(description="Stable code: not_found, wrong_status, invalid, …")]
+    field: Annotated[str | UnsetType, Meta(description="The field at fault, when one is")] = UNSET
+    current_status: Annotated[
+        Status | UnsetType | None, Meta(description="A 409's current status of the device")
+    ] = UNSET
+    retry_after: Annotated[
+        int | UnsetType, Meta(description="A 429's wait in seconds, as in Retry-After")
+    ] = UNSET
+    errors: Annotated[
+        list[dict[str, Any]] | UnsetType,
+        Meta(
+            description="422 of a request's shape: each problem ({message, key}); refused batch:"
+            " each failing tag ({tag, status_code, detail, current_status?})"
+        ),
+    ] = UNSET
 
 
 class ErrorBody(msgspec.Struct):
@@ -16,7 +40,7 @@ class ErrorBody(msgspec.Struct):
 
     status_code: int
     detail: str
-    extra: dict[str, Any] | None = None
+    extra: ErrorExtra | None = None
 
 
 _DESCRIPTIONS = {
@@ -50,6 +74,11 @@ def _statuses(handler: HTTPRouteHandler) -> set[int]:
     return statuses
 
 
+def _body_of(handler: HTTPRouteHandler) -> type[msgspec.Struct]:
+    # A degraded /health (its only error, 503) answers its own shape, not an error body.
+    return HealthOut if "/health" in handler.paths else ErrorBody
+
+
 def document_errors(handlers: Iterable[Any]) -> None:
     """Declare the error statuses of each route (a route's own `responses` take precedence)."""
     for handler in handlers:
@@ -57,7 +86,9 @@ def document_errors(handlers: Iterable[Any]) -> None:
             continue
         declared = {
             status: ResponseSpec(
-                data_container=ErrorBody, description=_DESCRIPTIONS[status], generate_examples=False
+                data_container=_body_of(handler),
+                description=_DESCRIPTIONS[status],
+                generate_examples=False,
             )
             for status in sorted(_statuses(handler))
         }

@@ -20,17 +20,6 @@ class LoginIn(Struct):
     password: Text
 
 
-class TokenOut(Struct):
-    """A bearer token and who it is for."""
-
-    access_token: str
-    token_type: str
-    expires_in: int
-    role: str
-    organization_id: int
-    user_id: int
-
-
 class OrganizationIn(Struct, kw_only=True):
     """A new organisation; `kind` is donor, reconditioner, association or coordinator."""
 

@@ -11,7 +11,8 @@ from litestar.params import JSONBody
 from collecte.auth.tokens import issue_token
 from collecte.services.accounts import LoginPolicy, login
 from collecte.web.auth import PUBLIC
-from collecte.web.schemas import LoginIn, TokenOut
+from collecte.web.responses import TokenOut
+from collecte.web.schemas import LoginIn
 
 
 @post("/api/auth/login", opt=PUBLIC, tags=["auth"], status_code=200, summary="Sign in")
@@ -28,7 +29,7 @@ async def sign_in(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> T
         access_token=issue_token(principal, request.app.state.secret_key, ttl),
         token_type="bearer",
         expires_in=int(ttl.total_seconds()),
-        role=principal.role.value,
+        role=principal.role,
         organization_id=principal.organization_id,
         user_id=principal.user_id,
     )

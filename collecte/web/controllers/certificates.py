@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.params import FromPath, QueryParameter, RawBody
@@ -16,6 +17,7 @@ from collecte.i18n import say
 from collecte.services import certificates
 from collecte.web.auth import PUBLIC, principal_of
 from collecte.web.language import api_language
+from collecte.web.responses import CertificateOut, VerifyMissingOut, VerifyOut, VerifyPdfOut
 
 
 @get("/api/certificates", tags=["certificates"], summary="List certificates")
@@ -24,19 +26,21 @@ async def list_certificates(
     kind: Annotated[str | None, QueryParameter(required=False)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500, required=False)] = 100,
     offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000, required=False)] = 0,
-) -> list[dict[str, Any]]:
+) -> list[CertificateOut]:
     """Those the caller received or issued (coordinators: all); `?kind=` filters."""
     settings = request.app.state.settings
-    return await certificates.list_certificates(
+    found = await certificates.list_certificates(
         principal_of(request), kind, settings.public_url, limit, offset
     )
+    return msgspec.convert(found, list[CertificateOut])
 
 
 @get("/api/certificates/{number:str}", tags=["certificates"], summary="Certificate metadata")
-async def get_certificate(request: Request[Any, Any, Any], number: FromPath[str]) -> dict[str, Any]:
+async def get_certificate(request: Request[Any, Any, Any], number: FromPath[str]) -> CertificateOut:
     """Metadata with the SHA-256 of the issued PDF."""
     settings = request.app.state.settings
-    return await certificates.get_certificate(principal_of(request), number, settings.public_url)
+    found = await certificates.get_certificate(principal_of(request), number, settings.public_url)
+    return msgspec.convert(found, CertificateOut)
 
 
 @get(
@@ -64,7 +68,7 @@ async def certificate_pdf(
     summary="Verify a number",
     responses={
         404: ResponseSpec(
-            data_container=dict[str, Any],
+            data_container=VerifyMissingOut,
             description="Numéro jamais émis : {valid: false, number, detail}",
             generate_examples=False,
         )
@@ -72,16 +76,21 @@ async def certificate_pdf(
 )
 async def verify_number(
     request: Request[Any, Any, Any], number: FromPath[str]
-) -> Response[dict[str, Any]]:
+) -> Response[VerifyOut]:
     """Whether the number was issued (404 with `valid: false` if not); no personal data."""
     result = await certificates.check_number(number)
     if not result["valid"]:
         detail = say(api_language(request), result.pop("sentence"))
-        return Response({**result, "detail": detail}, status_code=HTTP_404_NOT_FOUND)
-    return Response(result, status_code=HTTP_200_OK)
+        # Documented as this route's 404 above; the annotation gives the 200's schema.
+        missing: Response[Any] = Response(
+            msgspec.convert({**result, "detail": detail}, VerifyMissingOut),
+            status_code=HTTP_404_NOT_FOUND,
+        )
+        return missing
+    return Response(msgspec.convert(result, VerifyOut), status_code=HTTP_200_OK)
 
 
 @post("/api/verify", opt=PUBLIC, tags=["public"], status_code=200, summary="Verify a PDF file")
-async def verify_pdf(body: RawBody) -> dict[str, Any]:
+async def verify_pdf(body: RawBody) -> VerifyPdfOut:
     """Raw PDF body → valid only if byte-identical to an issued certificate."""
-    return await certificates.verify_pdf(body)
+    return msgspec.convert(await certificates.verify_pdf(body), VerifyPdfOut)

@@ -18,6 +18,7 @@ from collecte.web.actions import (
     device_action_rules_first,
 )
 from collecte.web.auth import principal_of
+from collecte.web.responses import BatchOut, DeviceOut, TransitionOut
 from collecte.web.schemas import ScanIn
 
 Language = Annotated[
@@ -30,15 +31,17 @@ IdempotencyKey = Annotated[
 
 
 @get("/api/devices/{tag:str}", tags=["devices"], summary="One device with its history")
-async def get_device(request: Request[Any, Any, Any], tag: FromPath[str]) -> dict[str, Any]:
+async def get_device(request: Request[Any, Any, Any], tag: FromPath[str]) -> DeviceOut:
     """Status, fields, events (oldest first) and the caller's `allowed_actions`."""
-    return await devices.get_device(principal_of(request), tag)
+    found = await devices.get_device(principal_of(request), tag)
+    return msgspec.convert(found, DeviceOut)
 
 
 @post("/api/scan", tags=["devices"], status_code=200, summary="Resolve a scanned label")
-async def scan(request: Request[Any, Any, Any], data: JSONBody[ScanIn]) -> dict[str, Any]:
+async def scan(request: Request[Any, Any, Any], data: JSONBody[ScanIn]) -> DeviceOut:
     """The label's URL in any case, or the bare tag → the device and what the caller may do."""
-    return await devices.get_device(principal_of(request), data.code, field="code")
+    found = await devices.get_device(principal_of(request), data.code, field="code")
+    return msgspec.convert(found, DeviceOut)
 
 
 @post(
@@ -54,7 +57,7 @@ async def transition_device(
     data: JSONBody[TransitionBody],
     idempotency_key: IdempotencyKey = None,
     lang: Language = None,
-) -> dict[str, Any]:
+) -> TransitionOut:
     """The body is one action and its data; 404/403/409 (the rules) come before 422 (the data).
 
     409 names the current status; `Idempotency-Key` makes a retry safe. The answer names the
@@ -63,7 +66,8 @@ async def transition_device(
     principal = principal_of(request)
     decoded = action_data(request)  # `data` as the guard decoded it: trimmed, blanks absent
     context = transitions.Context(request.app.state.settings, lang)
-    return await run_idempotent(
+    # A replay is the stored JSON of the first answer: converted the same way, it encodes the same.
+    answer = await run_idempotent(
         principal,
         idempotency_key,
         f"POST /api/devices/{tag.upper()}/transitions",
@@ -71,6 +75,7 @@ async def transition_device(
         lambda: transitions.transition_device(principal, tag, decoded, context),
         request.app.state.encode_json,
     )
+    return msgspec.convert(answer, TransitionOut)
 
 
 @post(
@@ -85,14 +90,14 @@ async def transition_batch(
     data: JSONBody[BatchTransitionBody],
     idempotency_key: IdempotencyKey = None,
     lang: Language = None,
-) -> dict[str, Any]:
+) -> BatchOut:
     """All or nothing: one failing tag → 403/404/409/422 listing each failing tag, nothing
     changed; the rules speak before the data."""
     principal = principal_of(request)
     decoded = action_data(request)
     codes = request.state.codes
     context = transitions.Context(request.app.state.settings, lang)
-    return await run_idempotent(
+    answer = await run_idempotent(
         principal,
         idempotency_key,
         "POST /api/transitions",
@@ -100,3 +105,4 @@ async def transition_batch(
         lambda: transitions.transition_batch(principal, codes, decoded, context),
         request.app.state.encode_json,
     )
+    return msgspec.convert(answer, BatchOut)

@@ -10,6 +10,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from collecte.services import donations
 from collecte.web.auth import principal_of
+from collecte.web.responses import DeviceSummaryOut, DonationOut
 from collecte.web.schemas import MAX_ID, DeviceIn, DonationIn
 
 DonationId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
@@ -18,12 +19,13 @@ DonationId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 @post("/api/donations", tags=["donations"], summary="Register a donation with its devices")
 async def create_donation(
     request: Request[Any, Any, Any], data: JSONBody[DonationIn]
-) -> dict[str, Any]:
+) -> DonationOut:
     """Donors for their own organisation; coordinators give `donor_id`."""
     settings = request.app.state.settings
-    return await donations.create_donation(
+    created = await donations.create_donation(
         principal_of(request), msgspec.to_builtins(data), settings.max_devices_per_request
     )
+    return msgspec.convert(created, DonationOut)
 
 
 @get("/api/donations", tags=["donations"], summary="List donations")
@@ -31,25 +33,28 @@ async def list_donations(
     request: Request[Any, Any, Any],
     limit: Annotated[int, QueryParameter(ge=1, le=500, required=False)] = 100,
     offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000, required=False)] = 0,
-) -> list[dict[str, Any]]:
+) -> list[DonationOut]:
     """The donations the caller may see, newest first, with their visible devices."""
-    return await donations.list_donations(principal_of(request), limit, offset)
+    found = await donations.list_donations(principal_of(request), limit, offset)
+    return msgspec.convert(found, list[DonationOut])
 
 
 @get("/api/donations/{donation_id:int}", tags=["donations"], summary="One donation")
-async def get_donation(request: Request[Any, Any, Any], donation_id: DonationId) -> dict[str, Any]:
+async def get_donation(request: Request[Any, Any, Any], donation_id: DonationId) -> DonationOut:
     """The donation with the devices the caller may see."""
-    return await donations.get_donation(principal_of(request), donation_id)
+    found = await donations.get_donation(principal_of(request), donation_id)
+    return msgspec.convert(found, DonationOut)
 
 
 @post("/api/donations/{donation_id:int}/devices", tags=["donations"], summary="Add a device")
 async def add_device(
     request: Request[Any, Any, Any], donation_id: DonationId, data: JSONBody[DeviceIn]
-) -> dict[str, Any]:
+) -> DeviceSummaryOut:
     """Its donor or a coordinator."""
-    return await donations.add_device(
+    added = await donations.add_device(
         principal_of(request), donation_id, msgspec.structs.asdict(data)
     )
+    return msgspec.convert(added, DeviceSummaryOut)
 
 
 @post(
@@ -59,9 +64,10 @@ async def add_device(
 )
 async def import_devices(
     request: Request[Any, Any, Any], donation_id: DonationId
-) -> list[dict[str, Any]]:
+) -> list[DeviceSummaryOut]:
     """CSV body with the device fields as columns; any bad row → 422 naming its line."""
     settings = request.app.state.settings
-    return await donations.import_devices_csv(
+    added = await donations.import_devices_csv(
         principal_of(request), donation_id, await request.body(), settings.max_devices_per_request
     )
+    return msgspec.convert(added, list[DeviceSummaryOut])

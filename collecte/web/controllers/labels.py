@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
 from msgspec import Struct
@@ -11,6 +12,7 @@ from msgspec import Struct
 from collecte.services import labels
 from collecte.services.labels import LabelsPdf
 from collecte.web.auth import principal_of
+from collecte.web.responses import LabelFormatsOut
 
 PDF = "application/pdf"
 
@@ -60,9 +62,9 @@ def _pdf(result: LabelsPdf, status_code: int = 200) -> Response[bytes]:
 
 
 @get("/api/labels/formats", tags=["labels"], summary="Label stocks")
-async def list_formats(request: Request[Any, Any, Any]) -> dict[str, Any]:
+async def list_formats(request: Request[Any, Any, Any]) -> LabelFormatsOut:
     """Any signed-in user: the stocks in `labels/` (mm), the defaults, and unreadable files."""
-    return labels.list_formats(request.app.state.settings)
+    return msgspec.convert(labels.list_formats(request.app.state.settings), LabelFormatsOut)
 
 
 @get(

@@ -10,27 +10,33 @@ from litestar.params import JSONBody, QueryParameter
 
 from collecte.services import accounts
 from collecte.web.auth import principal_of
+from collecte.web.responses import OrganizationOut, UserOut
 from collecte.web.schemas import OrganizationIn, UserIn
 
 
 @post("/api/organizations", tags=["organizations"], summary="Create an organisation")
 async def create_organization(
     request: Request[Any, Any, Any], data: JSONBody[OrganizationIn]
-) -> dict[str, Any]:
+) -> OrganizationOut:
     """Coordinators only."""
-    return await accounts.create_organization(principal_of(request), msgspec.structs.asdict(data))
+    created = await accounts.create_organization(
+        principal_of(request), msgspec.structs.asdict(data)
+    )
+    return msgspec.convert(created, OrganizationOut)
 
 
 @get("/api/organizations", tags=["organizations"], summary="List organisations")
 async def list_organizations(
     request: Request[Any, Any, Any],
     kind: Annotated[str | None, QueryParameter(required=False)] = None,
-) -> list[dict[str, Any]]:
+) -> list[OrganizationOut]:
     """Coordinators only; `?kind=` filters."""
-    return await accounts.list_organizations(principal_of(request), kind)
+    found = await accounts.list_organizations(principal_of(request), kind)
+    return msgspec.convert(found, list[OrganizationOut])
 
 
 @post("/api/users", tags=["users"], summary="Create a user")
-async def create_user(request: Request[Any, Any, Any], data: JSONBody[UserIn]) -> dict[str, Any]:
+async def create_user(request: Request[Any, Any, Any], data: JSONBody[UserIn]) -> UserOut:
     """Coordinators only; the role is the organisation's kind."""
-    return await accounts.create_user(principal_of(request), msgspec.structs.asdict(data))
+    created = await accounts.create_user(principal_of(request), msgspec.structs.asdict(data))
+    return msgspec.convert(created, UserOut)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+import msgspec
 from litestar import Request, get
 from litestar.params import QueryParameter
 from litestar.response import Stream
@@ -13,6 +14,7 @@ from collecte.domain.impact import noumea_day
 from collecte.services import exports, totals
 from collecte.web.auth import PUBLIC, principal_of
 from collecte.web.language import api_language
+from collecte.web.totals_responses import PublicTotalsOut, TotalsOut
 
 
 @get("/api/totals", tags=["totals"], summary="Totals and impact of a period")
@@ -30,10 +32,11 @@ async def get_totals(
             name="to", required=False, description="Last Nouméa day, YYYY-MM-DD (included)"
         ),
     ] = None,
-) -> dict[str, Any]:
+) -> TotalsOut:
     """Coordinators. Each figure counts the devices that entered a status during the period."""
     settings = request.app.state.settings
-    return await totals.totals(principal_of(request), start, end, settings.yearly_target)
+    found = await totals.totals(principal_of(request), start, end, settings.yearly_target)
+    return msgspec.convert(found, TotalsOut)
 
 
 @get(
@@ -53,6 +56,6 @@ async def devices_csv(request: Request[Any, Any, Any]) -> Stream:
 
 
 @get("/api/public/totals", opt=PUBLIC, tags=["public"], summary="Programme counters")
-async def public_totals() -> dict[str, Any]:
+async def public_totals() -> PublicTotalsOut:
     """Collected, delivered and recycled devices, kilograms and CO₂e avoided; no names."""
-    return await totals.public_totals()
+    return msgspec.convert(await totals.public_totals(), PublicTotalsOut)
