@@ -1,4 +1,8 @@
-"""Label stocks (sheets and thermal rolls), one TOML file each in the top-level `labels/` folder."""
+"""Label stocks (sheets and thermal rolls), one TOML file each in the top-level `labels/` folder.
+
+`labels/` is installed as the package `collecte.stocks`: the shipped stocks are found through
+importlib, in a wheel as in a checkout.
+"""
 
 from __future__ import annotations
 
@@ -6,12 +10,14 @@ import math
 import re
 import tomllib
 from dataclasses import dataclass, fields
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 __all__ = ["LABELS_DIR", "MAX_OFFSET_MM", "LabelFormat", "load_formats"]
 
-LABELS_DIR = Path(__file__).resolve().parent.parent.parent / "labels"
+# The shipped stocks; a package on disk, never a zip (the files are globbed and watched).
+LABELS_DIR = Path(str(files("collecte.stocks")))
 # A calibration larger than this is a typo (centimetres, a wrong sign in the wrong field…),
 # not a printer's drift.
 MAX_OFFSET_MM = 10.0
