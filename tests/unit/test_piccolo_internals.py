@@ -296,8 +296,9 @@ def test_the_attributes_collecte_reads_exist(tmp_path: Path) -> None:
     assert engine.connection_kwargs["database"] == path
     assert engine.connection_kwargs["timeout"] == 5
     assert isinstance(engine.current_transaction, contextvars.ContextVar)
+    assert isinstance(transaction, _SQLiteTransaction)
+    assert isinstance(writer, _SQLiteTransaction)
     for made in (transaction, writer):
-        assert isinstance(made, _SQLiteTransaction)
         assert (made._parent, made._committed, made._rolled_back) == (None, False, False)
         assert made.engine is engine
     assert (transaction.shared_writer, writer.shared_writer) == (False, True)
