@@ -7,8 +7,8 @@ PORT ?= 8000
 export PICCOLO_CONF := collecte.db.piccolo_conf
 LOCK := requirements.lock
 PIP_TOOLS := pip-tools==7.6.2
-# This machine's pip configuration adds local indexes and a constraints file: the lock names
-# public releases only, so it is resolved with pip's defaults.
+# A machine's pip configuration may add local indexes, find-links or constraints: the lock must
+# name public releases only, so it is resolved with pip's defaults.
 PIP_DEFAULTS := env -u PIP_FIND_LINKS -u PIP_EXTRA_INDEX_URL -u PIP_INDEX_URL -u PIP_CONSTRAINT \
 	PIP_CONFIG_FILE=/dev/null
 LOCK_FLAGS ?=
@@ -38,8 +38,9 @@ lock: ## Pin every dependency into requirements.lock (LOCK_FLAGS=--upgrade: newe
 		--extra test --extra bench --strip-extras --allow-unsafe --no-emit-index-url \
 		--no-emit-find-links --output-file $(LOCK) $(LOCK_FLAGS) pyproject.toml
 
+# build/ goes first: setuptools would ship the stale files an earlier build left there.
 wheel: install ## Build the wheel into dist/ (what the Docker image installs)
-	rm -rf build  # setuptools would ship stale files left there by an earlier build
+	rm -rf build
 	$(BIN)/python -m pip wheel --quiet --no-deps --no-build-isolation --wheel-dir dist .
 
 run: install ## Serve on SQLite at http://localhost:8000 (migrates first; API docs at /schema)
