@@ -1,18 +1,34 @@
 # collecte: one stateless app process; all state lives in the database.
-FROM python:3.11-slim
 
-ENV PYTHONDONTWRITEBYTECODE=1 \
-    PYTHONUNBUFFERED=1 \
-    PICCOLO_CONF=collecte.db.piccolo_conf
-
-WORKDIR /app
+# The wheel, built from the source tree: it carries migrations/ and labels/ (see pyproject.toml).
+FROM python:3.11-slim AS builder
+ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1
+WORKDIR /src
+COPY requirements.lock ./
+RUN pip install --constraint requirements.lock setuptools
 COPY pyproject.toml README.md ./
 COPY collecte ./collecte
 COPY migrations ./migrations
 COPY labels ./labels
-RUN pip install --no-cache-dir -e . \
-    && useradd --system --home /app collecte \
-    && chown -R collecte /app
+RUN pip wheel --no-deps --no-build-isolation --wheel-dir /dist .
+
+# The service: the wheel and its runtime dependencies at their locked releases, no source tree.
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 \
+    PYTHONUNBUFFERED=1 \
+    PIP_DISABLE_PIP_VERSION_CHECK=1 \
+    PIP_NO_CACHE_DIR=1 \
+    PICCOLO_CONF=collecte.db.piccolo_conf
+
+COPY requirements.lock /tmp/requirements.lock
+COPY --from=builder /dist/ /tmp/dist/
+# The lock as constraints: only what the wheel needs is installed (not the test tools).
+RUN pip install --constraint /tmp/requirements.lock /tmp/dist/*.whl \
+    && rm -rf /tmp/dist /tmp/requirements.lock \
+    && useradd --system --create-home --home-dir /var/lib/collecte collecte
+# The working directory is the default SQLite database's home, so it belongs to the service.
+WORKDIR /var/lib/collecte
 USER collecte
 
 EXPOSE 8000

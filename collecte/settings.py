@@ -47,9 +47,9 @@ class Settings:
     pool_max_size: int = 8
     # Devices to collect per calendar year (Nouméa); 900 was the 2025 result.
     yearly_target: int = 900
-    labels_dir: Path = field(
-        default_factory=lambda: Path(__file__).resolve().parent.parent / "labels"
-    )
+    # The operator's own label stocks (COLLECTE_LABELS_DIR): they add to the shipped stocks, and
+    # replace a shipped one of the same id. None: the shipped stocks alone.
+    labels_dir: Path | None = None
     programme: ProgrammeSettings = field(default_factory=ProgrammeSettings)
 
     @property
@@ -102,8 +102,6 @@ def load_settings() -> Settings:
         pool_min_size=_int("COLLECTE_POOL_MIN_SIZE", defaults.pool_min_size),
         pool_max_size=_int("COLLECTE_POOL_MAX_SIZE", defaults.pool_max_size),
         yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),
-        labels_dir=Path(env["COLLECTE_LABELS_DIR"])
-        if env.get("COLLECTE_LABELS_DIR")
-        else defaults.labels_dir,
+        labels_dir=Path(env["COLLECTE_LABELS_DIR"]) if env.get("COLLECTE_LABELS_DIR") else None,
         programme=programme,
     )

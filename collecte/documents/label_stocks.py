@@ -1,17 +1,25 @@
-"""Label stocks (sheets and thermal rolls), one TOML file each in the top-level `labels/` folder."""
+"""Label stocks (sheets and thermal rolls), one TOML file each in the top-level `labels/` folder.
+
+`labels/` is installed as the package `collecte.stocks`: the shipped stocks are found through
+importlib, in a wheel as in a checkout. A folder of the operator's own files may add stocks or
+replace shipped ones, by file name (`load_stocks`).
+"""
 
 from __future__ import annotations
 
 import math
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
+from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-__all__ = ["LABELS_DIR", "MAX_OFFSET_MM", "LabelFormat", "load_formats"]
+__all__ = ["LABELS_DIR", "MAX_OFFSET_MM", "LabelFormat", "load_formats", "load_stocks"]
 
-LABELS_DIR = Path(__file__).resolve().parent.parent.parent / "labels"
+# The shipped stocks; a package on disk, never a zip (the files are globbed and watched).
+LABELS_DIR = Path(str(files("collecte.stocks")))
 # A calibration larger than this is a typo (centimetres, a wrong sign in the wrong field…),
 # not a printer's drift.
 MAX_OFFSET_MM = 10.0
@@ -83,6 +91,21 @@ def load_formats(folder: Path) -> tuple[dict[str, LabelFormat], list[str]]:
             errors.append(f"{path.name} : {exc}")
             continue
         formats[label_format.id] = label_format
+    return formats, errors
+
+
+def load_stocks(folders: Sequence[Path]) -> tuple[dict[str, LabelFormat], list[str]]:
+    """Load the stocks of each folder in turn: a later folder adds ids and replaces same ids.
+
+    A bad file replaces nothing: the stock of the same id in an earlier folder stays in use, and
+    the file is reported with the others.
+    """
+    formats: dict[str, LabelFormat] = {}
+    errors: list[str] = []
+    for folder in folders:
+        found, problems = load_formats(folder)
+        formats.update(found)
+        errors.extend(problems)
     return formats, errors
 
 

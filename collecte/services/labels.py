@@ -1,9 +1,10 @@
 """Printing QR labels: a donation's, any list of tags, one device's, and blank tags.
 
-The stocks are the files of `settings.labels_dir` (see `collecte.documents.label_stocks`), read
-on first use and again whenever a file there changes; a bad file is logged and reported by name,
-and the others still load. Rendering runs in a worker thread: a thousand labels take about a
-second, which must not stall the event loop.
+The stocks are those shipped with collecte (see `collecte.documents.label_stocks`), plus the
+files of `settings.labels_dir` (`COLLECTE_LABELS_DIR`), which add stocks or replace shipped ones
+of the same id; read on first use and again whenever a file changes; a bad file is logged and
+reported by name, and the others still load. Rendering runs in a worker thread: a thousand
+labels take about a second, which must not stall the event loop.
 """
 
 from __future__ import annotations
@@ -21,7 +22,8 @@ import anyio
 
 from collecte.db.tables import BlankTag, Device, Donation, User
 from collecte.db.transactions import write_transaction
-from collecte.documents.label_sheets import LabelContent, LabelFormat, load_formats, render_labels
+from collecte.documents.label_sheets import LabelContent, LabelFormat, render_labels
+from collecte.documents.label_stocks import LABELS_DIR, load_stocks
 from collecte.domain import tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.clock import now
@@ -55,40 +57,47 @@ class LabelsPdf:
 
 @dataclass(frozen=True)
 class Catalogue:
-    """The stocks found in a folder, and one French message per file that could not be used."""
+    """The stocks found in some folders, and one French message per file that could not be used."""
 
     formats: dict[str, LabelFormat]
     errors: tuple[str, ...]
 
 
-_catalogues: dict[Path, tuple[object, Catalogue]] = {}
+_catalogues: dict[tuple[Path, ...], tuple[object, Catalogue]] = {}
 _catalogues_lock = threading.Lock()
 
 
-def _signature(folder: Path) -> object:
-    """What changes when a stock file is added, removed or edited."""
+def _signature(folders: tuple[Path, ...]) -> object:
+    """What changes when a stock file is added, removed or edited in one of `folders`."""
     try:
         return tuple(
-            sorted((path.name, path.stat().st_mtime_ns, path.stat().st_size)
-                   for path in folder.glob("*.toml"))
+            tuple(sorted((path.name, path.stat().st_mtime_ns, path.stat().st_size)
+                         for path in folder.glob("*.toml")))
+            for folder in folders
         )  # fmt: skip
     except OSError:
         return None
 
 
-def catalogue(folder: Path) -> Catalogue:
-    """Return the stocks of `folder`, reloaded when one of its files changed."""
-    signature = _signature(folder)
+def stock_folders(extra: Path | None) -> tuple[Path, ...]:
+    """The folders read for stocks, in order: the shipped stocks, then `extra` if any."""
+    return (LABELS_DIR,) if extra is None else (LABELS_DIR, extra)
+
+
+def catalogue(extra: Path | None) -> Catalogue:
+    """Return the shipped stocks, added to or replaced by those of `extra`, reloaded on change."""
+    folders = stock_folders(extra)
+    signature = _signature(folders)
     with _catalogues_lock:
-        cached = _catalogues.get(folder)
+        cached = _catalogues.get(folders)
     if cached is not None and cached[0] == signature:
         return cached[1]
-    formats, errors = load_formats(folder)
+    formats, errors = load_stocks(folders)
     for error in errors:
-        logger.warning("Label stock skipped (%s): %s", folder, error)
+        logger.warning("Label stock skipped (%s): %s", ", ".join(map(str, folders)), error)
     loaded = Catalogue(formats, tuple(errors))
     with _catalogues_lock:
-        _catalogues[folder] = (signature, loaded)
+        _catalogues[folders] = (signature, loaded)
     return loaded
 
 

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
-import shutil
+import re
 import threading
 from pathlib import Path
 from typing import Any
@@ -136,14 +137,30 @@ async def test_every_role_lists_the_formats(client: httpx.AsyncClient) -> None:
     assert (await client.get("/api/labels/formats")).status_code == 401
 
 
-async def test_a_bad_stock_file_is_reported_by_name_and_the_others_still_print(
+def calibrated(format_id: str, offset_x_mm: float, name: str) -> str:
+    """The shipped stock file `format_id` with another name and horizontal calibration."""
+    text = (LABELS_DIR / f"{format_id}.toml").read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^name = .*$", f'name = "{name}"', text)
+    return re.sub(r"(?m)^offset_x_mm = .*$", f"offset_x_mm = {offset_x_mm}", text)
+
+
+async def test_labels_dir_adds_and_overrides_stocks_and_reports_bad_files_by_name(
     client: httpx.AsyncClient,
     settings: Settings,
     tmp_path: Path,
     caplog: pytest.LogCaptureFixture,
 ) -> None:
-    shutil.copy(LABELS_DIR / "avery-l7160.toml", tmp_path)
+    # One new stock, one shipped stock recalibrated, one bad file, one bad file that would
+    # replace a shipped stock (which then stays as shipped).
+    (tmp_path / "avery-l7160.toml").write_text(
+        calibrated("avery-l7160", 1.5, "L7160 de l’atelier"), encoding="utf-8"
+    )
+    (tmp_path / "maison-2x4.toml").write_text(
+        calibrated("avery-l7163", 0, "Planche maison").replace("rows = 7", "rows = 4"),
+        encoding="utf-8",
+    )
     (tmp_path / "cassee.toml").write_text('name = "Cassée"\nrows = "sept"\n', encoding="utf-8")
+    (tmp_path / "thermal-62x29.toml").write_text("rows = [", encoding="utf-8")
     app = create_app(settings.with_(labels_dir=tmp_path), manage_database=False)
     world = await make_world()
     tag = tags_of(await make_donation(client, world.donor, count=1))[0]
@@ -154,17 +171,62 @@ async def test_a_bad_stock_file_is_reported_by_name_and_the_others_still_print(
         printed = await other.post(
             "/api/labels.pdf", json={"tags": [tag]}, headers=world.donor.headers
         )
+        on_new = await other.post(
+            "/api/labels.pdf", json={"tags": [tag], "format": "maison-2x4"},
+            headers=world.donor.headers,
+        )  # fmt: skip
         missing = await other.post(
             "/api/labels.pdf", json={"tags": [tag], "format": "cassee"}, headers=world.donor.headers
         )
 
     assert formats.status_code == 200
-    assert [f["id"] for f in formats.json()["formats"]] == ["avery-l7160"]
-    (error,) = formats.json()["errors"]
-    assert error.startswith("cassee.toml")
+    listed = {f["id"]: f for f in formats.json()["formats"]}
+    assert sorted(listed) == sorted({*FORMATS, "maison-2x4"})
+    assert (listed["avery-l7160"]["name"], listed["avery-l7160"]["offset_x_mm"]) == (
+        "L7160 de l’atelier",
+        1.5,
+    )
+    assert (listed["maison-2x4"]["rows"], listed["maison-2x4"]["per_page"]) == (4, 8)
+    assert listed["thermal-62x29"] == label_service.format_view(FORMATS["thermal-62x29"])
+    errors = formats.json()["errors"]
+    assert [error.split(" : ")[0] for error in errors] == ["cassee.toml", "thermal-62x29.toml"]
+    assert "« rows » doit être un entier" in errors[0]
+    assert "TOML invalide" in errors[1]
     assert "cassee.toml" in caplog.text
-    assert_labels(pdf_of(printed), FORMATS["avery-l7160"], [tag])
+    override = LabelFormat(**{**dataclasses.asdict(FORMATS["avery-l7160"]), "offset_x_mm": 1.5})
+    assert_labels(pdf_of(printed), override, [tag])
+    new_stock = label_service.catalogue(tmp_path).formats["maison-2x4"]
+    assert_labels(pdf_of(on_new), new_stock, [tag])
     assert field_of(missing, 422) == "format"
+
+
+def test_stocks_reload_when_a_file_of_either_folder_changes(tmp_path: Path) -> None:
+    shipped = label_service.catalogue(None)
+    assert shipped.formats == FORMATS and shipped.errors == ()
+    override = tmp_path / "avery-l7161.toml"
+
+    override.write_text(calibrated("avery-l7161", -2, "Recalibrée"), encoding="utf-8")
+    first = label_service.catalogue(tmp_path).formats["avery-l7161"]
+    override.write_text(calibrated("avery-l7161", 3.25, "Recalibrée encore"), encoding="utf-8")
+    second = label_service.catalogue(tmp_path).formats["avery-l7161"]
+    override.unlink()
+    back = label_service.catalogue(tmp_path).formats["avery-l7161"]
+
+    assert (first.name, first.offset_x_mm) == ("Recalibrée", -2)
+    assert (second.name, second.offset_x_mm) == ("Recalibrée encore", 3.25)
+    assert back == FORMATS["avery-l7161"]
+    assert label_service.catalogue(None).formats == FORMATS  # the shipped stocks, untouched
+
+
+def test_a_missing_labels_dir_is_reported_and_the_shipped_stocks_still_load(
+    tmp_path: Path,
+) -> None:
+    absent = tmp_path / "absent"
+
+    found = label_service.catalogue(absent)
+
+    assert found.formats == FORMATS
+    assert found.errors == (f"Dossier des formats d’étiquettes introuvable : {absent}",)
 
 
 # --- a donation's labels -----------------------------------------------------------------------

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sqlite3
 import subprocess
 import sys
@@ -47,19 +48,25 @@ asyncio.run(main())
 """
 
 
-def environment(database: Path) -> dict[str, str]:
-    return {
+def environment(database: Path, labels_dir: Path | None = None) -> dict[str, str]:
+    env = {
         **os.environ,
         "COLLECTE_DATABASE_URL": f"sqlite:///{database}",
         "COLLECTE_PUBLIC_URL": "http://collecte.test",
     }
+    env.pop("COLLECTE_LABELS_DIR", None)
+    if labels_dir is not None:
+        env["COLLECTE_LABELS_DIR"] = str(labels_dir)
+    return env
 
 
-def run(database: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    """Run `collecte labels …` against `database`."""
+def run(
+    database: Path, *args: str, labels_dir: Path | None = None
+) -> subprocess.CompletedProcess[str]:
+    """Run `collecte labels …` against `database`, with `COLLECTE_LABELS_DIR` if given."""
     return subprocess.run(
         [sys.executable, "-m", "collecte.cli", "labels", *args],
-        env=environment(database),
+        env=environment(database, labels_dir),
         cwd=database.parent,
         capture_output=True,
         text=True,
@@ -172,3 +179,41 @@ def test_the_formats_are_listed(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     for format_id in FORMATS:
         assert format_id in done.stdout
+
+
+def test_labels_dir_adds_and_overrides_the_shipped_stocks(
+    populated: tuple[Path, dict[str, Any]], tmp_path: Path
+) -> None:
+    database, donation = populated
+    shipped = (LABELS_DIR / "thermal-62x29.toml").read_text(encoding="utf-8")
+    recalibrated = re.sub(r"(?m)^name = .*$", 'name = "Thermique recalibrée"', shipped)
+    (tmp_path / "thermal-62x29.toml").write_text(
+        recalibrated.replace("offset_y_mm = 0", "offset_y_mm = 2.5"), encoding="utf-8"
+    )
+    (tmp_path / "rouleau-50x25.toml").write_text(
+        'name = "Rouleau 50 × 25"\npage_width_mm = 50\npage_height_mm = 25\nrows = 1\n'
+        "columns = 1\nlabel_width_mm = 50\nlabel_height_mm = 25\nmargin_top_mm = 0\n"
+        "margin_left_mm = 0\ngap_x_mm = 0\ngap_y_mm = 0\n",
+        encoding="utf-8",
+    )
+    (tmp_path / "vide.toml").write_text("", encoding="utf-8")
+    output = tmp_path / "rouleau.pdf"
+
+    listed = run(database, "--formats", labels_dir=tmp_path)
+    printed = run(
+        database, "--donation", donation["number"], "--format", "rouleau-50x25",
+        "-o", str(output), labels_dir=tmp_path,
+    )  # fmt: skip
+
+    assert listed.returncode == 0, listed.stderr
+    ids = [line.split()[0] for line in listed.stdout.splitlines()]
+    assert ids == sorted({*FORMATS, "rouleau-50x25"})
+    assert "Rouleau 50 × 25" in listed.stdout
+    assert "Thermique recalibrée" in listed.stdout
+    assert FORMATS["thermal-62x29"].name not in listed.stdout
+    ignored = [line for line in listed.stderr.splitlines() if line.startswith("Fichier ignoré")]
+    assert ignored == ["Fichier ignoré : vide.toml : champ obligatoire manquant : « name »"]
+    assert printed.returncode == 0, printed.stderr
+    pdf = output.read_bytes()
+    assert page_count(pdf) == len(donation["tags"])  # one label per page on the new roll
+    assert {code.text for code in decode_qr_codes(pdf)} == {URL + t for t in donation["tags"]}

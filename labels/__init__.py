@@ -1,0 +1,1 @@
+"""The label stocks shipped with collecte, one TOML file each; installed as `collecte.stocks`."""
