@@ -20,8 +20,6 @@ from collecte.documents.qr import ERROR_CORRECT_M, encode, pdf_operators
 from collecte.domain.tags import display
 
 __all__ = [
-    "BLANK_HINT",
-    "BLANK_TITLE",
     "LABELS_DIR",
     "LABEL_ERROR_CORRECTION",
     "PROGRAMME_NAME",
@@ -35,8 +33,6 @@ __all__ = [
 
 MM = 72 / 25.4  # PDF points per millimetre
 PROGRAMME_NAME = "La Grande Collecte Numérique"
-BLANK_TITLE = "Étiquette vierge"
-BLANK_HINT = "À associer à un appareil"
 
 # Level M (15 % of the codewords recoverable): a device URL then fits in version 2 or 3, so the
 # modules stay about 0.8 mm wide even on the 29 mm thermal label, which matters more to a phone
@@ -63,9 +59,10 @@ class LabelContent:
 
     tag: str  # canonical, 8 characters: printed as 7K3P-9QXM
     payload: str  # the QR text; upper case keeps the code in its compact alphanumeric mode
-    category: str | None = None  # French, as shown to people
+    category: str | None = None  # in the reader's language
     brand_model: str | None = None
     donor: str | None = None
+    blank: bool = False  # a blank tag: `category` and `brand_model` say so
 
 
 @dataclass(frozen=True)
@@ -120,6 +117,7 @@ def render_labels(
     fmt: LabelFormat,
     skip: int = 0,
     programme_name: str = PROGRAMME_NAME,
+    title: str = "",
 ) -> bytes:
     """Return a PDF of `labels` on `fmt`, the first `skip` positions of the first sheet left empty.
 
@@ -143,7 +141,7 @@ def render_labels(
         pageCompression=1,
         invariant=1,
     )
-    canvas.setTitle(f"Étiquettes QR — {fmt.name}")
+    canvas.setTitle(_printable(title or fmt.name))
     canvas.setAuthor(_printable(programme_name))
     canvas.setCreator("collecte")
     position = skip
@@ -170,16 +168,10 @@ def _draw_label(
     """Draw one label whose lower-left corner is (x, y)."""
     symbol = encode(label.payload, LABEL_ERROR_CORRECTION)
     canvas.addLiteral(pdf_operators(symbol, x + layout.qr_x, y + layout.qr_y, layout.qr_size))
-    category: str
-    detail: str | None
-    if label.category is None:
-        category, detail = BLANK_TITLE, BLANK_HINT
-    else:
-        category, detail = label.category, label.brand_model
     texts = (
         (format_tag(_printable(label.tag)), layout.tag),
-        (category, layout.category),
-        (detail, layout.detail),
+        (label.category, layout.category),
+        (label.brand_model, layout.detail),
         (label.donor, layout.donor),
     )
     for text, line in texts:

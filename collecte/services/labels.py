@@ -29,7 +29,7 @@ from collecte.domain.access import Principal, can_see_device
 from collecte.domain.clock import now
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from collecte.domain.vocabulary import Category, Role, label_of
-from collecte.i18n import gettext
+from collecte.i18n import N_, gettext, msg, say
 from collecte.services.devices import device_select, parse_code, state_of
 from collecte.services.fresh_tags import new_tags
 from collecte.settings import Settings
@@ -124,22 +124,30 @@ def choose_format(
     if format_id is None or (isinstance(format_id, str) and not format_id.strip()):
         format_id = default
     if not isinstance(format_id, str):
-        raise Invalid("Le champ « format » doit être l’identifiant d’un format.", "format")
+        raise Invalid(msg("Le champ « format » doit être l’identifiant d’un format."), "format")
     fmt = found.formats.get(format_id.strip().lower())
     if fmt is None:
         known = ", ".join(sorted(found.formats)) or "aucun"
         raise Invalid(
-            f"Format d’étiquettes « {format_id.strip()[:60]} » inconnu ; « format » "
-            f"possibles : {known}.",
+            msg(
+                "Format d’étiquettes « {format} » inconnu ; « format » possibles : {known}.",
+                format=format_id.strip()[:60],
+                known=known,
+            ),
             "format",
             code="unknown_format",
         )
     if isinstance(skip, bool) or not isinstance(skip, int):
-        raise Invalid("Le champ « skip » doit être un nombre entier.", "skip")
+        raise Invalid(msg("Le champ « skip » doit être un nombre entier."), "skip")
     if not 0 <= skip < fmt.per_page:
         raise Invalid(
-            f"« skip » doit être compris entre 0 et {fmt.per_page - 1} pour ce format "
-            f"({fmt.per_page} étiquette(s) par page) ; reçu {skip}.",
+            msg(
+                "« skip » doit être compris entre 0 et {last} pour ce format "
+                "({per_page} étiquette(s) par page) ; reçu {skip}.",
+                last=fmt.per_page - 1,
+                per_page=fmt.per_page,
+                skip=skip,
+            ),
             "skip",
         )
     return fmt, skip
@@ -153,28 +161,44 @@ def payload(settings: Settings, tag: str) -> str:
     return f"{settings.public_url}/d/{tag}".upper()
 
 
-def device_content(settings: Settings, row: dict[str, Any]) -> LabelContent:
-    """The label of a device row from `device_select()`."""
+def device_content(settings: Settings, row: dict[str, Any], language: str = "fr") -> LabelContent:
+    """The label of a device row from `device_select()`, its category in `language`."""
     brand_model = " ".join(part for part in (row["brand"], row["model"]) if part)
     return LabelContent(
         tag=row["tag"],
         payload=payload(settings, row["tag"]),
-        category=gettext("fr", label_of(Category, row["category"])),
+        category=gettext(language, label_of(Category, row["category"])),
         brand_model=brand_model or None,
         donor=row["donor_short_name"] or row["donor_name"],
     )
 
 
-def blank_content(settings: Settings, tag: str) -> LabelContent:
+# What a blank label says in place of the device's category and model.
+BLANK_TITLE = N_("Étiquette vierge")
+BLANK_HINT = N_("À associer à un appareil")
+
+
+def blank_content(settings: Settings, tag: str, language: str = "fr") -> LabelContent:
     """The label of a blank tag, not yet bound to a device."""
-    return LabelContent(tag=tag, payload=payload(settings, tag))
+    return LabelContent(
+        tag=tag,
+        payload=payload(settings, tag),
+        category=gettext(language, BLANK_TITLE),
+        brand_model=gettext(language, BLANK_HINT),
+        blank=True,
+    )
 
 
 async def _render(
-    settings: Settings, contents: Sequence[LabelContent], fmt: LabelFormat, skip: int
+    settings: Settings,
+    contents: Sequence[LabelContent],
+    fmt: LabelFormat,
+    skip: int,
+    language: str = "fr",
 ) -> bytes:
     """Render in a worker thread: never on the event loop."""
-    work = partial(render_labels, list(contents), fmt, skip, settings.programme.name)
+    title = say(language, msg("Étiquettes QR — {stock}", stock=fmt.title(language)))
+    work = partial(render_labels, list(contents), fmt, skip, settings.programme.name, title)
     return await anyio.to_thread.run_sync(work)
 
 
@@ -187,10 +211,13 @@ async def donation_labels(
     donation_id: int,
     format_id: object = None,
     skip: object = 0,
+    language: str = "fr",
 ) -> LabelsPdf:
     """Every device of a donation, in registration order; its donor or a coordinator."""
     if principal.role not in (Role.DONOR, Role.COORDINATOR):
-        raise Forbidden("Seuls le donateur et la coordination impriment les étiquettes d’un don.")
+        raise Forbidden(
+            msg("Seuls le donateur et la coordination impriment les étiquettes d’un don.")
+        )
     donation = (
         await Donation.select(Donation.id, Donation.number, Donation.donor)
         .where(Donation.id == donation_id)
@@ -199,15 +226,19 @@ async def donation_labels(
     if donation is None or (
         principal.role is Role.DONOR and donation["donor"] != principal.organization_id
     ):
-        raise NotFound(f"Don {donation_id} introuvable.", "id")
+        raise NotFound(msg("Don {donation_id} introuvable.", donation_id=donation_id), "id")
     fmt, skipped = choose_format(settings, format_id, skip)
     rows = await device_select().where(Device.donation == donation_id).order_by(Device.id)
     if not rows:
         raise Conflict(
-            f"Le don {donation['number']} ne compte encore aucun appareil : rien à imprimer.",
+            msg(
+                "Le don {number} ne compte encore aucun appareil : rien à imprimer.",
+                number=donation["number"],
+            ),
             code="no_devices",
         )
-    pdf = await _render(settings, [device_content(settings, r) for r in rows], fmt, skipped)
+    contents = [device_content(settings, row, language) for row in rows]
+    pdf = await _render(settings, contents, fmt, skipped, language)
     return LabelsPdf(f"etiquettes-{donation['number']}-{fmt.id}.pdf", pdf, len(rows), fmt.id)
 
 
@@ -216,12 +247,15 @@ async def donation_id_for_number(number: str) -> int:
     cleaned = number.strip().upper()
     row = await Donation.select(Donation.id).where(Donation.number == cleaned).first()
     if row is None:
-        raise NotFound(f"Don {cleaned} introuvable.", "donation")
+        raise NotFound(msg("Don {number} introuvable.", number=cleaned), "donation")
     return int(row["id"])
 
 
 async def _contents(
-    principal: Principal, settings: Settings, wanted: Sequence[tuple[str, str]]
+    principal: Principal,
+    settings: Settings,
+    wanted: Sequence[tuple[str, str]],
+    language: str,
 ) -> list[LabelContent]:
     """The labels of (tag, field) pairs, in order; NotFound naming the first one not visible.
 
@@ -243,12 +277,14 @@ async def _contents(
     if missing:
         tag, field = missing[0]
         raise NotFound(
-            f"Aucun appareil visible avec l’étiquette {tags.display(tag)}.",
+            msg("Aucun appareil visible avec l’étiquette {tag}.", tag=tags.display(tag)),
             field,
             missing=sorted({tags.display(tag) for tag, _ in missing}),
         )
     return [
-        device_content(settings, rows[tag]) if tag in visible else blank_content(settings, tag)
+        device_content(settings, rows[tag], language)
+        if tag in visible
+        else blank_content(settings, tag, language)
         for tag, _ in wanted
     ]
 
@@ -259,21 +295,28 @@ async def tag_labels(
     codes: object,
     format_id: object = None,
     skip: object = 0,
+    language: str = "fr",
 ) -> LabelsPdf:
     """Labels for a list of tags or label URLs, in the order given (repeats print twice).
 
     Every tag must be one the caller may see; a coordinator may also reprint unbound blank tags.
     """
     if not isinstance(codes, list) or not codes:
-        raise Invalid("Le champ « tags » doit être une liste non vide d’étiquettes.", "tags")
+        raise Invalid(msg("Le champ « tags » doit être une liste non vide d’étiquettes."), "tags")
     if len(codes) > MAX_TAGS_PER_REQUEST:
-        raise Invalid(f"Au plus {MAX_TAGS_PER_REQUEST} étiquettes par requête.", "tags")
+        raise Invalid(
+            msg(
+                "Au plus {max} étiquettes par requête.",
+                max=MAX_TAGS_PER_REQUEST,
+            ),
+            "tags",
+        )
     wanted = [
         (parse_code(code, f"tags[{index}]"), f"tags[{index}]") for index, code in enumerate(codes)
     ]
     fmt, skipped = choose_format(settings, format_id, skip)
-    contents = await _contents(principal, settings, wanted)
-    pdf = await _render(settings, contents, fmt, skipped)
+    contents = await _contents(principal, settings, wanted, language)
+    pdf = await _render(settings, contents, fmt, skipped, language)
     return LabelsPdf(f"etiquettes-{len(contents)}-{fmt.id}.pdf", pdf, len(contents), fmt.id)
 
 
@@ -283,12 +326,13 @@ async def device_label(
     code: object,
     format_id: object = None,
     skip: object = 0,
+    language: str = "fr",
 ) -> LabelsPdf:
     """One device's label; by default on the thermal roll (`skip` places it on a used sheet)."""
     tag = parse_code(code, "tag")
     fmt, skipped = choose_format(settings, format_id, skip, default=DEFAULT_SINGLE_FORMAT)
-    contents = await _contents(principal, settings, [(tag, "tag")])
-    pdf = await _render(settings, contents, fmt, skipped)
+    contents = await _contents(principal, settings, [(tag, "tag")], language)
+    pdf = await _render(settings, contents, fmt, skipped, language)
     return LabelsPdf(f"etiquette-{tags.display(tag)}-{fmt.id}.pdf", pdf, 1, fmt.id)
 
 
@@ -298,6 +342,7 @@ async def reserve_blank_tags(
     count: object,
     format_id: object = None,
     skip: object = 0,
+    language: str = "fr",
 ) -> LabelsPdf:
     """Reserve `count` new tags for labels printed ahead of a collection day; coordinators only.
 
@@ -305,12 +350,17 @@ async def reserve_blank_tags(
     reserved unless the whole request is valid.
     """
     if principal.role is not Role.COORDINATOR:
-        raise Forbidden("Seule la coordination imprime des étiquettes vierges.")
+        raise Forbidden(msg("Seule la coordination imprime des étiquettes vierges."))
     if isinstance(count, bool) or not isinstance(count, int):
-        raise Invalid("Le champ « count » doit être un nombre entier.", "count")
+        raise Invalid(msg("Le champ « count » doit être un nombre entier."), "count")
     if not 1 <= count <= MAX_BLANK_TAGS:
         raise Invalid(
-            f"« count » doit être compris entre 1 et {MAX_BLANK_TAGS} ; reçu {count}.", "count"
+            msg(
+                "« count » doit être compris entre 1 et {max} ; reçu {count}.",
+                max=MAX_BLANK_TAGS,
+                count=count,
+            ),
+            "count",
         )
     fmt, skipped = choose_format(settings, format_id, skip)
     async with write_transaction():
@@ -322,7 +372,8 @@ async def reserve_blank_tags(
                 for tag in reserved
             ]
         )
-    pdf = await _render(settings, [blank_content(settings, tag) for tag in reserved], fmt, skipped)
+    contents = [blank_content(settings, tag, language) for tag in reserved]
+    pdf = await _render(settings, contents, fmt, skipped, language)
     return LabelsPdf(f"etiquettes-vierges-{count}-{fmt.id}.pdf", pdf, count, fmt.id)
 
 
@@ -342,8 +393,10 @@ async def first_coordinator() -> Principal:
     )
     if row is None:
         raise NotFound(
-            "Aucun compte de coordination actif dans la base : créez-en un avec "
-            "« collecte create-user --role coordinator … » (ou lancez « collecte serve »).",
+            msg(
+                "Aucun compte de coordination actif dans la base : créez-en un avec "
+                "« collecte create-user --role coordinator … » (ou lancez « collecte serve »)."
+            ),
             code="no_coordinator",
         )
     return Principal(

@@ -72,8 +72,9 @@ def _openapi() -> OpenAPIConfig:
         title="collecte — La Grande Collecte Numérique",
         version=__version__,
         description=(
-            "Suivi des appareils donnés, reconditionnés et remis aux associations. "
-            "Connectez-vous avec POST /api/auth/login puis « Authorize » avec le jeton."
+            "Tracks the devices companies give, reconditioners wipe and refurbish, and "
+            "associations receive. Sign in with POST /api/auth/login, then 'Authorize' with "
+            "the token. Error `detail`s are in French unless Accept-Language prefers English."
         ),
         path="/schema",
         render_plugins=[SwaggerRenderPlugin(path="/")],

@@ -43,16 +43,18 @@ class ErrorBody(msgspec.Struct):
     extra: ErrorExtra | None = None
 
 
+# The API's documentation is for programmers: English, like the API itself. `detail` in each
+# answer is for people, in French unless Accept-Language prefers English.
 _DESCRIPTIONS = {
-    401: "Authentification requise : jeton absent, invalide ou expiré "
-    "(à la connexion : e-mail ou mot de passe incorrect)",
-    403: "Rôle ou organisation non autorisé pour cette action",
-    404: "Introuvable, ou hors du périmètre visible par l’appelant",
-    409: "Incompatible avec l’état actuel (extra.current_status nomme le statut) ou doublon",
-    413: "Corps de requête trop volumineux",
-    422: "Donnée invalide : extra.field nomme le champ en cause",
-    429: "Trop de tentatives : réessayer après Retry-After secondes",
-    503: "Base de données injoignable",
+    401: "Authentication required: token missing, invalid or expired "
+    "(at sign-in: wrong e-mail or password)",
+    403: "Role or organisation not allowed for this action",
+    404: "Not found, or outside what the caller may see",
+    409: "Not possible in the current state (extra.current_status names the status) or duplicate",
+    413: "Request body too large",
+    422: "Invalid data: extra.field names the field at fault",
+    429: "Too many attempts: retry after Retry-After seconds",
+    503: "Database unreachable",
 }
 
 

@@ -16,7 +16,6 @@ from reportlab.pdfgen.canvas import Canvas
 
 from collecte.documents import qr
 from collecte.documents.label_sheets import (
-    BLANK_TITLE,
     LABEL_ERROR_CORRECTION,
     LABELS_DIR,
     LabelContent,
@@ -26,6 +25,8 @@ from collecte.documents.label_sheets import (
     load_formats,
     render_labels,
 )
+from collecte.services.labels import blank_content
+from collecte.settings import Settings
 from tests.documents.reading import (
     DecodedCode,
     dark_pixels_outside,
@@ -35,6 +36,7 @@ from tests.documents.reading import (
     page_texts,
     text_runs,
 )
+from tests.language import french_left_in
 
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 EXPECTED_FORMATS = {"avery-l7160", "avery-l7161", "avery-l7163", "thermal-62x29"}
@@ -304,12 +306,15 @@ def test_a_label_shows_the_tag_category_model_donor_and_programme(
         assert "La Grande Collecte Numérique" in text
 
 
-def test_a_blank_tag_says_so(formats: dict[str, LabelFormat]) -> None:
-    blank = LabelContent(tag="7K3P9QXM", payload="HTTP://LOCALHOST:8000/D/7K3P9QXM")
+@pytest.mark.parametrize(("language", "said"), [("fr", "Étiquette vierge"), ("en", "Blank label")])
+def test_a_blank_tag_says_so(formats: dict[str, LabelFormat], language: str, said: str) -> None:
+    settings = Settings(public_url="http://localhost:8000")
+    blank = blank_content(settings, "7K3P9QXM", language)
     pdf = render_labels([blank], formats["thermal-62x29"])
     (text,) = page_texts(pdf)
     assert "7K3P-9QXM" in text
-    assert BLANK_TITLE in text
+    assert said in text
+    assert french_left_in(text) == [] if language == "en" else french_left_in(text)
     assert [code.text for code in decode_qr_codes(pdf)] == [blank.payload]
 
 

@@ -69,7 +69,7 @@ async def certificate_pdf(
     responses={
         404: ResponseSpec(
             data_container=VerifyMissingOut,
-            description="Numéro jamais émis : {valid: false, number, detail}",
+            description="Never issued: {valid: false, number, detail}",
             generate_examples=False,
         )
     },

@@ -12,6 +12,7 @@ from msgspec import Struct
 from collecte.services import labels
 from collecte.services.labels import LabelsPdf
 from collecte.web.auth import principal_of
+from collecte.web.language import api_language
 from collecte.web.responses import LabelFormatsOut
 
 PDF = "application/pdf"
@@ -81,7 +82,12 @@ async def donation_labels(
 ) -> Response[bytes]:
     """Its donor or a coordinator; every device of the donation, in registration order."""
     result = await labels.donation_labels(
-        principal_of(request), request.app.state.settings, donation_id, format, skip
+        principal_of(request),
+        request.app.state.settings,
+        donation_id,
+        format,
+        skip,
+        language=api_language(request),
     )
     return _pdf(result)
 
@@ -92,7 +98,12 @@ async def donation_labels(
 async def tag_labels(request: Request[Any, Any, Any], data: JSONBody[LabelsIn]) -> Response[bytes]:
     """Any tags the caller may see (404 otherwise), in the order given."""
     result = await labels.tag_labels(
-        principal_of(request), request.app.state.settings, data.tags, data.format, data.skip
+        principal_of(request),
+        request.app.state.settings,
+        data.tags,
+        data.format,
+        data.skip,
+        language=api_language(request),
     )
     return _pdf(result)
 
@@ -116,7 +127,12 @@ async def device_label(
 ) -> Response[bytes]:
     """A device the caller may see; `skip` places it on a part-used sheet."""
     result = await labels.device_label(
-        principal_of(request), request.app.state.settings, tag, format, skip
+        principal_of(request),
+        request.app.state.settings,
+        tag,
+        format,
+        skip,
+        language=api_language(request),
     )
     return _pdf(result)
 
@@ -127,6 +143,11 @@ async def blank_tags(
 ) -> Response[bytes]:
     """Coordinators: 201 with the PDF of `count` new tags, reserved to be bound at registration."""
     result = await labels.reserve_blank_tags(
-        principal_of(request), request.app.state.settings, data.count, data.format, data.skip
+        principal_of(request),
+        request.app.state.settings,
+        data.count,
+        data.format,
+        data.skip,
+        language=api_language(request),
     )
     return _pdf(result, status_code=201)

@@ -220,6 +220,7 @@ async def blank_tags(request: Request[Any, Any, Any]) -> Response[Any]:
             forms.integer(forms.text(form, "count")),
             forms.text(form, "format") or None,
             forms.integer(forms.text(form, "skip") or "0"),
+            language=language_of(request),
         )
     except PAGE_ERRORS as error:
         return render(

@@ -13,7 +13,7 @@ from collecte.domain.vocabulary import Category, Role
 from collecte.services import accounts, donations, labels
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
-from collecte.web.pages.rendering import render
+from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
 from collecte.web.statuses import status_of
 
@@ -185,6 +185,7 @@ async def donation_labels(
         donation_id,
         format,
         forms.integer(skip or "0"),
+        language=language_of(request),
     )
     return Response(
         pdf.content,
