@@ -95,7 +95,7 @@ def _mover(
 
     def move(action: str, tags: list[str], **data: Any) -> Callable[[], Awaitable[Any]]:
         payload = {"action": action, "tags": tags, **data}
-        return lambda: transitions.transition_batch(principal, payload, context)
+        return lambda: transitions.act_on_batch(principal, payload, context)
 
     return move
 
@@ -165,7 +165,7 @@ async def run(devices: int, rounds: int) -> None:
 
     print(
         f"Certificate issuance for a {devices}-device batch, SQLite, "
-        f"transitions.transition_batch, median of {rounds} rounds"
+        f"transitions.act_on_batch, median of {rounds} rounds"
     )
     print(f"  {'batch transition':<28}{'time':>10}{'certificate':>14}{'PDF':>12}{'pages':>7}")
     print(f"  {'receive (baseline: none)':<28}{ms('receive'):>7.1f} ms")

@@ -13,13 +13,13 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from collecte.documents.certificates.model import CertificateDevice
+from collecte.domain.actions import ActionData, Recycle, Wipe
 from collecte.domain.vocabulary import CertificateKind
 from collecte.i18n import N_, gettext
 
 Row = Mapping[str, Any]  # a device as it was before the action
-Data = Mapping[str, Any]  # the data the action took
+Data = ActionData  # the data the action took: one struct per action
 
-# The line under each erased device, in the certificate's language.
 # What an erasure certificate says of the result, by whether it was verified.
 WIPE_RESULT = {
     True: N_("Effacement réussi et vérifié"),
@@ -51,14 +51,15 @@ def erasure_line(
     row: Row, data: Data, language: str, _erasures: tuple[str, ...]
 ) -> CertificateDevice:
     """Return a wiped device with its media, method, tool, check and destination."""
+    assert isinstance(data, Wipe)
     return _line(
         row,
-        storage_serials=tuple(data.get("storage_serials") or ()),
-        wipe_method=data.get("method"),
-        wipe_tool=data.get("tool"),
-        wipe_verified=data.get("verified"),
-        wipe_result=gettext(language, WIPE_RESULT[bool(data.get("verified"))]),
-        destination=data.get("destination"),
+        storage_serials=tuple(data.storage_serials),
+        wipe_method=data.method.value,
+        wipe_tool=data.tool,
+        wipe_verified=data.verified,
+        wipe_result=gettext(language, WIPE_RESULT[data.verified]),
+        destination=data.destination.value if data.destination else None,
     )
 
 
@@ -66,9 +67,10 @@ def recycling_line(
     row: Row, data: Data, _language: str, _erasures: tuple[str, ...]
 ) -> CertificateDevice:
     """Return a recycled device; its weight, if weighed at the recycling, replaces the estimate."""
-    if data.get("weight_kg") is None:
+    assert isinstance(data, Recycle)
+    if data.weight_kg is None:
         return _line(row)
-    return _line(row, weight_kg=float(data["weight_kg"]))
+    return _line(row, weight_kg=float(data.weight_kg))
 
 
 def receipt_line(
@@ -83,9 +85,9 @@ def donor_id(row: Row, _data: Data) -> int:
     return int(row["donor"])
 
 
-def association_id(row: Row, data: Data) -> int:
-    """Return the association the device was allocated to, or the one the handover names."""
-    return int(row["association"] or data["association_id"])
+def association_id(row: Row, _data: Data) -> int:
+    """Return the association the device was allocated to."""
+    return int(row["association"])
 
 
 @dataclass(frozen=True, kw_only=True)

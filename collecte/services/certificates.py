@@ -25,6 +25,7 @@ from collecte.documents.certificates.model import (
 )
 from collecte.documents.certificates.render import render_certificate
 from collecte.domain.access import Principal
+from collecte.domain.actions import ActionData, Collect, ConfirmReceipt, Recycle
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
@@ -108,27 +109,25 @@ async def _erasure_numbers(device_ids: Sequence[int]) -> dict[int, tuple[str, ..
     return numbers
 
 
-def _holder_id(action: Action, row: dict[str, Any], data: dict[str, Any]) -> int | None:
+def _holder_id(row: dict[str, Any], data: ActionData) -> int | None:
     """The reconditioner the device is destined to (collect) or held by (every later step)."""
-    if action is Action.COLLECT:
-        return int(data["reconditioner_id"])
-    return row["reconditioner"]
+    if isinstance(data, Collect) and data.reconditioner_id is not None:
+        return data.reconditioner_id
+    holder: int | None = row["reconditioner"]
+    return holder
 
 
-def _group_key(
-    source: Source, action: Action, row: dict[str, Any], data: dict[str, Any]
-) -> tuple[int, int]:
+def _group_key(source: Source, row: dict[str, Any], data: ActionData) -> tuple[int, int]:
     """Which certificate a device goes on: one per recipient and, where the kind's source says
     so, per workshop."""
-    workshop = (_holder_id(action, row, data) or 0) if source.per_workshop else 0
+    workshop = (_holder_id(row, data) or 0) if source.per_workshop else 0
     return source.recipient(row, data), workshop
 
 
 async def issue_for_transition(
     principal: Principal,
-    action: Action,
     rows: Sequence[dict[str, Any]],
-    data: dict[str, Any],
+    data: ActionData,
     at: datetime,
     settings: Settings,
     language: str | None = None,
@@ -139,7 +138,7 @@ async def issue_for_transition(
     and recycling certificates (one per workshop, which a coordinator's batch may mix), the
     association its receipt. Numbers are taken in a stable order (recipient, workshop).
     """
-    kind = certificate_for(action)
+    kind = certificate_for(data.action)
     if kind is None:
         return []
     source = SOURCES[kind]
@@ -147,9 +146,9 @@ async def issue_for_transition(
         raise Invalid(msg("Le paramètre « lang » doit valoir fr ou en."), "lang")
     groups: dict[tuple[int, int], list[dict[str, Any]]] = {}
     for row in rows:
-        groups.setdefault(_group_key(source, action, row, data), []).append(row)
+        groups.setdefault(_group_key(source, row, data), []).append(row)
     wanted: set[int | None] = {recipient for recipient, _ in groups}
-    wanted |= {_holder_id(action, row, data) for row in rows}
+    wanted |= {_holder_id(row, data) for row in rows}
     organizations = await _organizations(wanted)
     erasures = await _erasure_numbers([r["id"] for r in rows]) if source.erasure_numbers else {}
     programme = _programme(settings)
@@ -157,7 +156,7 @@ async def issue_for_transition(
     for (recipient_id, _), group in sorted(groups.items()):
         recipient = organizations[recipient_id]
         lang = language or (recipient["language"] if recipient["language"] in LANGUAGES else "fr")
-        workshop_ids = list(dict.fromkeys(_holder_id(action, row, data) for row in group))
+        workshop_ids = list(dict.fromkeys(_holder_id(row, data) for row in group))
         workshops = [organizations[i] for i in workshop_ids if i in organizations]
         operator = principal.display_name
         if [w["id"] for w in workshops] != [principal.organization_id]:
@@ -177,8 +176,8 @@ async def issue_for_transition(
                 association=party if source.recipient_is == "association" else None,
                 operator_name=operator,
                 handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
-                channel=data.get("channel"),
-                received_by=data.get("received_by"),
+                channel=data.channel if isinstance(data, Recycle) else None,
+                received_by=data.received_by if isinstance(data, ConfirmReceipt) else None,
                 place=recipient["city"] if source.place_is_city else None,
                 devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
             )

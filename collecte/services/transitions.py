@@ -155,7 +155,7 @@ async def _apply(
         if len(updated) != len(ids):
             raise await _lost_race(sorted(set(ids) - {r["id"] for r in updated}))
     issued = await issue_for_transition(
-        principal, action, rows, data.event_data(), at, context.settings, context.language
+        principal, rows, data, at, context.settings, context.language
     )
     number_of = {device_id: item.number for item in issued for device_id in item.device_ids}
     await DeviceEvent.insert(

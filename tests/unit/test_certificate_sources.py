@@ -6,6 +6,7 @@ from typing import Any
 
 import pytest
 
+from collecte.domain.actions import ActionData, decode
 from collecte.domain.vocabulary import CertificateKind
 from collecte.services.certificate_sources import SOURCES
 
@@ -23,6 +24,7 @@ ROW: dict[str, Any] = {
     "association": None,
 }
 WIPE = {
+    "action": "wipe",
     "method": "purge",
     "tool": "nwipe 0.36",
     "verified": True,
@@ -31,9 +33,19 @@ WIPE = {
 }
 
 
+# The action each kind of certificate follows, with the data it took.
+ACTION = {
+    CertificateKind.DONATION: {"action": "collect", "reconditioner_id": 5},
+    CertificateKind.ERASURE: WIPE,
+    CertificateKind.RECYCLING: {"action": "recycle", "channel": "Ecotrade"},
+    CertificateKind.RECEIPT: {"action": "confirm_receipt"},
+}
+
+
 def line(kind: CertificateKind, data: dict[str, Any] | None = None, lang: str = "fr") -> Any:
-    """Return the device line `kind` makes of ROW."""
-    return SOURCES[kind].line(ROW, data or {}, lang, ("EFF-2026-00001",))
+    """Return the device line `kind` makes of ROW, after its action with `data`."""
+    action: ActionData = decode({**ACTION[kind], **(data or {})})
+    return SOURCES[kind].line(ROW, action, lang, ("EFF-2026-00001",))
 
 
 def test_every_kind_has_a_source() -> None:
@@ -41,9 +53,9 @@ def test_every_kind_has_a_source() -> None:
 
 
 def test_every_line_names_the_device_and_only_its_kinds_own_fields() -> None:
-    donation = line(CertificateKind.DONATION, WIPE)
-    receipt = line(CertificateKind.RECEIPT, WIPE)
-    erasure = line(CertificateKind.ERASURE, WIPE)
+    donation = line(CertificateKind.DONATION)
+    receipt = line(CertificateKind.RECEIPT)
+    erasure = line(CertificateKind.ERASURE)
 
     for device in (donation, receipt, erasure):
         assert (device.tag, device.category, device.serial_number) == ("7K3P9QXM", "laptop", "SN1")
@@ -76,17 +88,17 @@ def test_an_erasure_line_says_whether_it_was_verified(
 
 
 def test_a_weight_weighed_at_the_recycling_replaces_the_estimate() -> None:
-    assert line(CertificateKind.RECYCLING, {"weight_kg": "2.35"}).weight_kg == 2.35
+    assert line(CertificateKind.RECYCLING, {"weight_kg": 2.35}).weight_kg == 2.35
     assert line(CertificateKind.RECYCLING, {"weight_kg": None}).weight_kg == 2.0
-    assert line(CertificateKind.DONATION, {"weight_kg": "2.35"}).weight_kg == 2.0
+    assert line(CertificateKind.DONATION).weight_kg == 2.0
 
 
 def test_the_receipt_goes_to_the_association_the_others_to_the_donor() -> None:
     receipt = SOURCES[CertificateKind.RECEIPT]
 
-    assert receipt.recipient({**ROW, "association": 9}, {}) == 9
-    assert receipt.recipient(ROW, {"association_id": "11"}) == 11  # allocated by this action
+    confirmed = decode(ACTION[CertificateKind.RECEIPT])
+    assert receipt.recipient({**ROW, "association": 9}, confirmed) == 9
     assert receipt.recipient_is == "association" and not receipt.per_workshop
     for kind in (CertificateKind.DONATION, CertificateKind.ERASURE, CertificateKind.RECYCLING):
-        assert SOURCES[kind].recipient(ROW, {}) == 3
+        assert SOURCES[kind].recipient(ROW, decode(ACTION[kind])) == 3
         assert SOURCES[kind].recipient_is == "donor" and SOURCES[kind].per_workshop
