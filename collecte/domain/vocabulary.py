@@ -124,6 +124,72 @@ class WipeMethod(Labelled):
     DESTROY = "destroy", N_("Destroy — destruction physique")
 
 
+class MediumKind(Labelled):
+    """What kind of storage medium an erasure record is about."""
+
+    HDD = "hdd", N_("Disque dur (HDD)")
+    SSD = "ssd", N_("SSD (SATA)")
+    NVME = "nvme", N_("SSD NVMe")
+    EMMC = "emmc", N_("Mémoire eMMC intégrée")
+    FLASH = "flash", N_("Mémoire flash")
+    OTHER = "other", N_("Autre support")
+
+
+class MethodClass(Labelled):
+    """How thoroughly a medium was sanitised, as NIST SP 800-88 Rev. 2 and IEEE 2883-2022 name
+    it; the members are in increasing order of assurance."""
+
+    CLEAR = "clear", N_("Clear — effacement logique")
+    PURGE = "purge", N_("Purge — effacement sécurisé du support")
+    DESTRUCT = "destruct", N_("Destruct — destruction physique")
+
+    @property
+    def rank(self) -> int:
+        """0 for clear, 1 for purge, 2 for destruct: compare assurance levels."""
+        return list(MethodClass).index(self)
+
+
+class Technique(Labelled):
+    """The sanitisation technique applied to a medium; its class follows (IEEE 2883-2022)."""
+
+    OVERWRITE = "overwrite", N_("Réécriture")
+    BLOCK_ERASE = "block_erase", N_("Effacement par blocs (Block Erase)")
+    CRYPTO_ERASE = "crypto_erase", N_("Effacement cryptographique (Crypto Erase)")
+    SANITIZE = "sanitize", N_("Commande Sanitize du support")
+    DESTRUCT = "destruct", N_("Destruction physique")
+
+    @property
+    def method_class(self) -> MethodClass:
+        """The class this technique achieves: a logical overwrite clears; the media's own block,
+        cryptographic or sanitize commands purge; physical destruction destructs."""
+        return _TECHNIQUE_CLASS[self]
+
+
+_TECHNIQUE_CLASS = {
+    Technique.OVERWRITE: MethodClass.CLEAR,
+    Technique.BLOCK_ERASE: MethodClass.PURGE,
+    Technique.CRYPTO_ERASE: MethodClass.PURGE,
+    Technique.SANITIZE: MethodClass.PURGE,
+    Technique.DESTRUCT: MethodClass.DESTRUCT,
+}
+
+
+class ErasureResult(Labelled):
+    """What an erasure pass achieved on one medium."""
+
+    ERASED = "erased", N_("Effacé")
+    ERASED_WITH_EXCEPTIONS = "erased_with_exceptions", N_("Effacé avec exceptions")
+    FAILED = "failed", N_("Échec")
+
+
+class Verification(Labelled):
+    """How the erasure of a medium was checked afterwards."""
+
+    FULL = "full", N_("Vérification complète")
+    SAMPLE = "sample", N_("Vérification par échantillonnage")
+    NONE = "none", N_("Non vérifié")
+
+
 class Destination(Labelled):
     """Where a wiped device is headed, as stated on the erasure certificate."""
 
