@@ -6,6 +6,8 @@ import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
+from collecte.domain.vocabulary import MethodClass
+
 DEFAULT_PUBLIC_URL = "http://localhost:8000"
 
 
@@ -25,6 +27,15 @@ class ProgrammeSettings:
     signatory_title: str = "Coordination du programme"
     # None: the default mention of the certificates (sponsorship article, to confirm).
     legal_mention: str | None = None
+    # The least sanitisation class a data-bearing device needs before reuse (clear, purge or
+    # destruct), and the reference erasure certificates name.
+    erasure_minimum: str = "purge"
+    erasure_reference: str = "NIST SP 800-88 Rev. 2 / IEEE 2883-2022"
+
+    @property
+    def reuse_minimum(self) -> MethodClass:
+        """`erasure_minimum` as the class the rules compare."""
+        return MethodClass(self.erasure_minimum)
 
 
 @dataclass(frozen=True)
@@ -84,6 +95,13 @@ def load_settings() -> Settings:
             if f"COLLECTE_PROGRAMME_{name.upper()}" in env
         },
     )
+    try:
+        programme.reuse_minimum  # noqa: B018 - checked at start-up, not at the first refurbish
+    except ValueError:
+        raise SystemExit(
+            "COLLECTE_PROGRAMME_ERASURE_MINIMUM doit valoir clear, purge ou destruct "
+            f"(reçu « {programme.erasure_minimum} »)."
+        ) from None
     defaults = Settings()
     secret_key = env.get("COLLECTE_SECRET_KEY") or None
     if secret_key is not None and len(secret_key.encode()) < 32:

@@ -17,7 +17,17 @@ from num2words import num2words
 
 from collecte.domain.clock import NOUMEA  # tzdata is a dependency: the zone is always there
 from collecte.domain.tags import display
-from collecte.domain.vocabulary import Category, CertificateKind, Destination, WipeMethod, label_of
+from collecte.domain.vocabulary import (
+    Category,
+    CertificateKind,
+    Destination,
+    ErasureResult,
+    MediumKind,
+    MethodClass,
+    Technique,
+    Verification,
+    label_of,
+)
 from collecte.i18n import N_, gettext, say
 
 LANGUAGES = ("fr", "en")
@@ -53,9 +63,10 @@ TEXT: dict[str, str] = {
         "{donor}, à titre de don, les biens désignés ci-dessous."
     ),
     "intro_erasure": N_(
-        "{who} certifie avoir effacé les données des supports de stockage des appareils "
-        "désignés ci-dessous, le {when}, selon la méthode indiquée pour chacun, conformément "
-        "aux lignes directrices NIST SP 800-88 (Guidelines for Media Sanitization)."
+        "{who} certifie que les données des supports de stockage marqués « effacement "
+        "certifié » ci-dessous ont été effacées selon la technique indiquée pour chacun, et que "
+        "cet effacement a été vérifié, conformément à {reference}. Les autres supports du "
+        "tableau ne sont pas certifiés effacés."
     ),
     "intro_recycling": N_(
         "{operator}, gestionnaire du programme {programme}, certifie que les appareils "
@@ -74,9 +85,9 @@ TEXT: dict[str, str] = {
         "Don manuel, en nature, consenti sans contrepartie directe ou indirecte au profit "
         "du donateur."
     ),
-    "erasure_when": N_("Date et heure de l'effacement"),
+    "erasure_when": N_("Enregistré le"),
     "erasure_standard": N_("Référentiel"),
-    "erasure_standard_text": N_("NIST SP 800-88 Rev. 1 (Clear, Purge, Destroy)"),
+    "erasure_verified_by": N_("Vérifié par"),
     "recycling_when": N_("Date de remise à la filière"),
     "receipt_when": N_("Date de réception"),
     "receipt_place": N_("Lieu"),
@@ -91,15 +102,18 @@ TEXT: dict[str, str] = {
     "col_value": N_("Valeur déclarée"),
     "col_weight": N_("Poids"),
     "col_device": N_("Appareil"),
-    "col_serial_media": N_("N° de série et supports"),
-    "col_method": N_("Méthode (NIST SP 800-88)"),
+    "col_medium": N_("Support"),
+    "col_technique": N_("Classe et technique"),
     "col_tool": N_("Outil et version"),
-    "col_check": N_("Vérification et résultat"),
+    "col_when": N_("Effacement"),
+    "col_outcome": N_("Résultat"),
+    "medium_started": N_("début : {when}"),
+    "medium_ended": N_("fin : {when}"),
+    "medium_certified": N_("effacement certifié"),
+    "medium_not_certified": N_("non certifié"),
     "col_destination": N_("Destination"),
     "col_grade": N_("Grade"),
     "col_erasure_cert": N_("Certificat d'effacement"),
-    "storage": N_("Support : {serial}"),
-    "checked": N_("Vérifié : {yesno}"),
     "total": N_("Total"),
     "devices": N_("{count} appareil"),
     "devices_plural": N_("{count} appareils"),
@@ -112,9 +126,11 @@ TEXT: dict[str, str] = {
     "value_missing": N_("dont {count} sans valeur déclarée"),
     "total_weight": N_("Poids total"),
     "weight_missing": N_("dont {count} de poids non renseigné"),
-    "total_media": N_("Supports de stockage effacés"),
-    "total_methods": N_("Méthodes"),
-    "total_verified": N_("Vérification effectuée"),
+    "total_media": N_("Supports de stockage"),
+    "total_certified": N_("Effacement certifié"),
+    "total_not_certified": N_("Non certifiés"),
+    "media": N_("{count} support"),
+    "media_plural": N_("{count} supports"),
     "total_grades": N_("Répartition par grade"),
     "total_reconditioners": N_("Reconditionneur"),
     "legal": N_("Mention légale"),
@@ -170,11 +186,53 @@ def category_label(code: str, language: str) -> str:
     return gettext(language, label_of(Category, code))
 
 
-def wipe_method_label(code: str | None, language: str) -> str:
-    """Return the NIST SP 800-88 level of a wipe method code."""
-    if code is None:
-        return text(language, "none")
-    return gettext(language, label_of(WipeMethod, code))
+def method_class_label(code: str, language: str) -> str:
+    """Return the class a medium's sanitisation reached (Clear, Purge, Destruct)."""
+    return gettext(language, label_of(MethodClass, code))
+
+
+def technique_label(code: str, language: str) -> str:
+    """Return the technique applied to a medium."""
+    return gettext(language, label_of(Technique, code))
+
+
+def medium_kind_label(code: str, language: str) -> str:
+    """Return the kind of a storage medium."""
+    return gettext(language, label_of(MediumKind, code))
+
+
+def result_label(code: str, language: str) -> str:
+    """Return the result of an erasure pass."""
+    return gettext(language, label_of(ErasureResult, code))
+
+
+def verification_label(code: str, language: str) -> str:
+    """Return how an erasure was verified."""
+    return gettext(language, label_of(Verification, code))
+
+
+def media_count(language: str, count: int) -> str:
+    """Return "1 support" / "3 supports"."""
+    singular = count <= 1 if language == "fr" else count == 1
+    return text(
+        language, "media" if singular else "media_plural", count=format_int(count, language)
+    )
+
+
+def format_capacity(gigabytes: float, language: str) -> str:
+    """Return a capacity: "512 Go", "1,5 To" / "512 GB", "1.5 TB"."""
+    unit, value = ("To", gigabytes / 1000) if gigabytes >= 1000 else ("Go", gigabytes)
+    if language == "en":
+        unit = {"To": "TB", "Go": "GB"}[unit]
+    figures = format_decimal(round(value, 1), locale=language)
+    return f"{_pdf_spaces(figures)}{NBSP}{unit}"
+
+
+def format_moment(moment: str | None, language: str) -> str | None:
+    """Return a stored ISO 8601 moment as a date and time in Nouméa, or None."""
+    if not moment:
+        return None
+    return format_datetime(datetime.fromisoformat(moment), language)
 
 
 def destination_label(code: str | None, language: str) -> str:

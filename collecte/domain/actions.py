@@ -16,6 +16,15 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
+from collecte.domain import tags
+from collecte.domain.erasure import (
+    MAX_MEDIA,
+    SINGLE_LINE,
+    Medium,
+    MediumRecord,
+    record_of,
+    shorthand_records,
+)
 from collecte.domain.errors import Invalid
 from collecte.domain.lifecycle import InvalidData, parse_action
 from collecte.domain.validation import describe
@@ -27,10 +36,11 @@ MAX_STORAGE_SERIALS = 32
 MAX_WEIGHT_KG = 1000
 # Database integer keys are 32-bit; a larger id is bad input, not a database error.
 MAX_ID = 2_147_483_647
-# PostgreSQL text cannot hold NUL characters: refuse them at the door, naming the field.
-NO_NUL = r"^[^\x00]*$"
+# Texts are one line (`SINGLE_LINE`): no NUL (PostgreSQL refuses it), no line break or control
+# character (it would break documents); refused at the door, naming the field.
 
-Serial = Annotated[str, Meta(max_length=TEXT_MAX, pattern=NO_NUL)]
+
+Serial = Annotated[str, Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE)]
 
 
 def _form(label: str, **more: Any) -> dict[str, Any]:
@@ -42,8 +52,12 @@ def _form(label: str, **more: Any) -> dict[str, Any]:
 class ActionData(Struct, kw_only=True, tag_field="action", forbid_unknown_fields=False):
     """What every action's data shares: the `action` tag, and where it leads on the device."""
 
-    def event_data(self) -> dict[str, Any]:
-        """What the custody log records of this action (every field, `action` aside)."""
+    def check(self) -> None:
+        """Raise InvalidData for what the fields' own bounds cannot say (across fields)."""
+
+    def event_data(self, device: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """What the custody log records of this action on `device` (every field, `action`
+        aside)."""
         data: dict[str, Any] = msgspec.to_builtins(self)
         data.pop("action", None)
         return data
@@ -87,40 +101,94 @@ class Receive(ActionData, tag="receive"):
 
 
 class Wipe(ActionData, tag="wipe"):
-    """Erase the device's storage (NIST SP 800-88 method, tool, whether it was verified)."""
+    """Erase the device's storage: one record per medium (technique, tool and version, result,
+    verification), and who checked it. Version 1's `method`, `tool`, `verified` and
+    `storage_serials` stay accepted as a shorthand for one medium per serial."""
 
-    method: Annotated[
-        WipeMethod, Meta(extra=_form(N_("Méthode (NIST SP 800-88)"), suggested="purge"))
-    ]
-    tool: Annotated[
-        str,
-        Meta(
-            max_length=TEXT_MAX,
-            pattern=NO_NUL,
-            extra=_form(N_("Outil et version"), placeholder="nwipe 0.35", autocomplete="on"),
-        ),
-    ]
-    verified: Annotated[
-        bool,
-        Meta(
-            extra=_form(
-                N_("Effacement vérifié (lecture de contrôle)"),
-                said_true=N_("vérifié"),
-                said_false=N_("non vérifié"),
-            )
-        ),
-    ]
-    storage_serials: Annotated[
-        list[Serial],
-        Meta(
-            max_length=MAX_STORAGE_SERIALS,
-            extra=_form(N_("Numéros de série des supports (un par ligne, facultatif)")),
-        ),
+    media: Annotated[
+        list[Medium],
+        Meta(max_length=MAX_MEDIA, extra=_form(N_("Supports effacés"), rows=True)),
     ] = []
+    verified_by: (
+        Annotated[
+            str,
+            Meta(
+                max_length=TEXT_MAX,
+                pattern=SINGLE_LINE,
+                extra=_form(N_("Vérifié par (seconde personne, facultatif)"), autocomplete="name"),
+            ),
+        ]
+        | None
+    ) = None
     destination: (
         Annotated[Destination, Meta(extra=_form(N_("Destination"), empty=N_("— non précisée —")))]
         | None
     ) = None
+    # Version 1's shorthand: not in the forms, still in the API.
+    method: Annotated[WipeMethod, Meta(extra=_form(N_("Méthode"), hidden=True))] | None = None
+    tool: (
+        Annotated[
+            str,
+            Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Outil"), hidden=True)),
+        ]
+        | None
+    ) = None
+    verified: Annotated[bool, Meta(extra=_form(N_("Vérifié"), hidden=True))] | None = None
+    storage_serials: Annotated[
+        list[Serial],
+        Meta(max_length=MAX_STORAGE_SERIALS, extra=_form(N_("Supports"), hidden=True)),
+    ] = []
+
+    def check(self) -> None:
+        if self.media:
+            shorthand = [f for f in ("method", "tool", "verified") if getattr(self, f) is not None]
+            if shorthand or self.storage_serials:
+                raise InvalidData(
+                    msg("Donnez soit « media », soit method, tool et verified, pas les deux."),
+                    "media",
+                )
+            seen: set[str] = set()
+            for index, medium in enumerate(self.media):
+                field = f"media[{index}]"
+                if medium.serial is not None and medium.serial in seen:
+                    raise InvalidData(
+                        msg("Le support {serial} figure deux fois.", serial=medium.serial),
+                        f"{field}.serial",
+                    )
+                seen.add(medium.serial or "")
+                if medium.started_at and medium.ended_at and medium.ended_at < medium.started_at:
+                    raise InvalidData(
+                        msg("La fin de l’effacement précède son début ({field}).", field=field),
+                        f"{field}.ended_at",
+                    )
+            return
+        for field in ("method", "tool", "verified"):
+            if getattr(self, field) is None:
+                raise InvalidData(
+                    msg(
+                        "Le champ « {field} » est obligatoire (ou donnez « media », un support "
+                        "par entrée).",
+                        field=field,
+                    ),
+                    field,
+                )
+
+    def records(self, device_serial: str) -> list[MediumRecord]:
+        """The media records for one device (`device_serial`: its own, for media without one)."""
+        if self.media:
+            return [record_of(medium, device_serial) for medium in self.media]
+        assert self.method is not None and self.tool is not None and self.verified is not None
+        return shorthand_records(
+            self.method, self.tool, self.verified, self.storage_serials, device_serial
+        )
+
+    def event_data(self, device: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """The records of this device's media, who checked them, and where the device goes."""
+        return {
+            "media": [record.as_data() for record in self.records(own_serial(device))],
+            "verified_by": self.verified_by,
+            "destination": self.destination.value if self.destination else None,
+        }
 
 
 class Refurbish(ActionData, tag="refurbish"):
@@ -132,7 +200,9 @@ class Refurbish(ActionData, tag="refurbish"):
     notes: (
         Annotated[
             str,
-            Meta(max_length=TEXT_MAX, pattern=NO_NUL, extra=_form(N_("Remarques (facultatif)"))),
+            Meta(
+                max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Remarques (facultatif)"))
+            ),
         ]
         | None
     ) = None
@@ -145,7 +215,7 @@ class Recycle(ActionData, tag="recycle"):
     """Hand a device to a recycling channel; a weight measured there replaces the estimate."""
 
     channel: Annotated[
-        str, Meta(max_length=TEXT_MAX, pattern=NO_NUL, extra=_form(N_("Filière de recyclage")))
+        str, Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Filière de recyclage")))
     ]
     weight_kg: (
         Annotated[
@@ -185,7 +255,7 @@ class ConfirmReceipt(ActionData, tag="confirm_receipt"):
             str,
             Meta(
                 max_length=TEXT_MAX,
-                pattern=NO_NUL,
+                pattern=SINGLE_LINE,
                 extra=_form(
                     N_("Reçu par (nom, facultatif)"),
                     autocomplete="name",
@@ -201,7 +271,7 @@ class Withdraw(ActionData, tag="withdraw"):
     """The donor keeps a device after all."""
 
     reason: Annotated[
-        str, Meta(max_length=TEXT_MAX, pattern=NO_NUL, extra=_form(N_("Motif du retrait")))
+        str, Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Motif du retrait")))
     ]
 
 
@@ -314,10 +384,19 @@ def decode(payload: object) -> ActionData:
     action = parse_action(payload.get("action"))
     struct = STRUCTS[action]
     try:
-        return msgspec.convert({**_cleaned(payload), "action": action.value}, struct)
+        data = msgspec.convert({**_cleaned(payload), "action": action.value}, struct)
     except msgspec.ValidationError as error:
         problem = describe(str(error), choices=_choices(struct))
         raise InvalidData(problem.sentence, problem.field or "action") from None
+    data.check()
+    return data
+
+
+def own_serial(device: Mapping[str, Any] | None) -> str:
+    """What names a device's own storage: its serial number, else its tag."""
+    if device is None:
+        return ""
+    return str(device.get("serial_number") or tags.display(str(device["tag"])))
 
 
 def complete(data: ActionData, actor_role: Role, actor_organization: int) -> ActionData:

@@ -42,16 +42,20 @@ def _form(label: str, **more: Any) -> dict[str, Any]:
 class Medium(Struct, kw_only=True, forbid_unknown_fields=False):
     """One storage medium's erasure, as the operator or a tool's report states it."""
 
-    serial: Annotated[
-        str,
-        Meta(
-            min_length=1,
-            max_length=TEXT_MAX,
-            pattern=SINGLE_LINE,
-            description="The medium's serial; for embedded storage, the device's own",
-            extra=_form(N_("N° de série du support")),
-        ),
-    ]
+    serial: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=TEXT_MAX,
+                pattern=SINGLE_LINE,
+                description="The medium's serial; absent: the device's own (embedded storage, "
+                "or each device of a batch)",
+                extra=_form(N_("N° de série du support (vide : celui de l’appareil)")),
+            ),
+        ]
+        | None
+    ) = None
     kind: Annotated[MediumKind, Meta(extra=_form(N_("Type de support")))]
     capacity_gb: (
         Annotated[float, Meta(gt=0, le=MAX_CAPACITY_GB, extra=_form(N_("Capacité (Go)")))] | None
@@ -114,10 +118,10 @@ class MediumRecord:
         }
 
 
-def record_of(medium: Medium) -> MediumRecord:
-    """The record of a medium stated in full."""
+def record_of(medium: Medium, device_serial: str) -> MediumRecord:
+    """The record of a medium stated in full (its serial, or else the device's own)."""
     return MediumRecord(
-        serial=medium.serial,
+        serial=medium.serial or device_serial,
         kind=medium.kind,
         capacity_gb=medium.capacity_gb,
         technique=medium.technique,

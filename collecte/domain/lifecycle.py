@@ -8,13 +8,15 @@ status by status without a database.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
+from collecte.domain.erasure import Gap, MediumRecord, recycling_gaps, reuse_gaps
 from collecte.domain.vocabulary import (
     Action,
     Category,
     CertificateKind,
+    MethodClass,
     Role,
     Status,
 )
@@ -31,10 +33,11 @@ MAY_HOLD_DATA_STATUSES = frozenset(
 WORKSHOP_STATUSES = frozenset({Status.RECEIVED, Status.WIPED, Status.REFURBISHED})
 
 
-# Categories that hold user data unless the donor says otherwise.
-STORAGE_BY_DEFAULT = frozenset(
-    {Category.LAPTOP, Category.DESKTOP, Category.TABLET, Category.SMARTPHONE}
-)
+# Categories that hold user data unless the donor says otherwise: computers, phones and tablets,
+# and, as R2v3 counts them, printers and network gear; only screens and peripherals hold none.
+STORAGE_BY_DEFAULT = frozenset(set(Category) - {Category.MONITOR, Category.PERIPHERAL})
+# The actions a device with storage may take only once its media are sanitised.
+ERASURE_GATED = frozenset({Action.REFURBISH, Action.RECYCLE})
 
 
 CERTIFICATE_PREFIX: Mapping[CertificateKind, str] = {
@@ -76,9 +79,10 @@ RULES: Mapping[Action, Rule] = {
             Status.RECEIVED,
             _ANY_COORDINATOR | {Role.RECONDITIONER},
         ),
+        # A wipe may be repeated (another pass, a destruction); only devices with storage.
         Rule(
             Action.WIPE,
-            frozenset({Status.RECEIVED}),
+            frozenset({Status.RECEIVED, Status.WIPED}),
             Status.WIPED,
             _ANY_COORDINATOR | {Role.RECONDITIONER},
             CertificateKind.ERASURE,
@@ -204,6 +208,35 @@ class WrongStatus(LifecycleError):
         self.current = current
 
 
+class NothingToWipe(LifecycleError):
+    """A wipe asked for a device that has no storage: nothing would be certified."""
+
+    code = "nothing_to_wipe"
+
+
+class ErasureIncomplete(LifecycleError):
+    """A data-bearing device whose media are not sanitised enough for the action."""
+
+    code = "erasure_incomplete"
+
+    def __init__(self, action: Action, gaps: Sequence[Gap]) -> None:
+        super().__init__(
+            msg(
+                "« {action} » impossible : l’effacement des données est incomplet ({gaps}).",
+                action=action,
+                gaps=[gap.sentence for gap in gaps],
+            ),
+            field="action",
+        )
+        self.action = action
+        self.gaps = tuple(gaps)
+
+    @property
+    def missing(self) -> list[dict[str, str | None]]:
+        """Each medium that falls short and why, in French, for programs."""
+        return [{"serial": gap.serial, "detail": str(gap.sentence)} for gap in self.gaps]
+
+
 class InvalidData(LifecycleError):
     """The data given with the action is missing or malformed; `field` names it."""
 
@@ -263,7 +296,28 @@ def check_transition(device: DeviceState, actor: Actor, action: Action) -> Statu
         )  # fmt: skip
     if device.status not in starting_statuses(action, device.has_storage):
         raise WrongStatus(action, device.status, device.has_storage)
+    if action is Action.WIPE and not device.has_storage:
+        raise NothingToWipe(
+            msg("Cet appareil n’a pas de support de stockage : il n’y a rien à effacer."),
+            field="tag",
+        )
     return rule.to_status
+
+
+def check_erasure(
+    action: Action,
+    has_storage: bool,
+    records: Sequence[MediumRecord],
+    minimum: MethodClass,
+) -> None:
+    """Raise ErasureIncomplete when `action` needs the device's media sanitised and they are not:
+    reuse needs every medium erased, verified and at least `minimum`; recycling needs every
+    medium erased or destructed. A device without storage passes."""
+    if action not in ERASURE_GATED or not has_storage:
+        return
+    gaps = reuse_gaps(records, minimum) if action is Action.REFURBISH else recycling_gaps(records)
+    if gaps:
+        raise ErasureIncomplete(action, gaps)
 
 
 def allowed_actions(device: DeviceState, actor: Actor) -> list[Action]:

@@ -8,23 +8,21 @@ line. A new field on a kind's device line is one change here and one in its cert
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from collecte.documents.certificates.model import CertificateDevice
-from collecte.domain.actions import ActionData, Recycle, Wipe
+from collecte.documents.certificates.model import CertificateDevice, CertificateMedium
+from collecte.domain.actions import ActionData, Recycle, Wipe, own_serial
+from collecte.domain.erasure import MediumRecord, certified
 from collecte.domain.vocabulary import CertificateKind
-from collecte.i18n import N_, gettext
 
 Row = Mapping[str, Any]  # a device as it was before the action
+CERTIFICATE_MEDIUM_FIELDS = tuple(
+    f.name for f in dataclasses.fields(CertificateMedium) if f.name != "certified"
+)
 Data = ActionData  # the data the action took: one struct per action
-
-# What an erasure certificate says of the result, by whether it was verified.
-WIPE_RESULT = {
-    True: N_("Effacement réussi et vérifié"),
-    False: N_("Effacement effectué, non vérifié"),
-}
 
 
 def _line(row: Row, **fields: Any) -> CertificateDevice:
@@ -50,16 +48,17 @@ def donation_line(
 def erasure_line(
     row: Row, data: Data, language: str, _erasures: tuple[str, ...]
 ) -> CertificateDevice:
-    """Return a wiped device with its media, method, tool, check and destination."""
+    """Return a wiped device with the record of each of its media, and its destination."""
     assert isinstance(data, Wipe)
-    return _line(
-        row,
-        storage_serials=tuple(data.storage_serials),
-        wipe_method=data.method.value,
-        wipe_tool=data.tool,
-        wipe_verified=data.verified,
-        wipe_result=gettext(language, WIPE_RESULT[data.verified]),
-        destination=data.destination.value if data.destination else None,
+    media = tuple(_medium(record) for record in data.records(own_serial(row)))
+    return _line(row, media=media, destination=data.destination.value if data.destination else None)
+
+
+def _medium(record: MediumRecord) -> CertificateMedium:
+    """A medium's record as the certificate prints it, and whether it may be certified erased."""
+    data = record.as_data()
+    return CertificateMedium(
+        **{key: data[key] for key in CERTIFICATE_MEDIUM_FIELDS}, certified=certified(record)
     )
 
 

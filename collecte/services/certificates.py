@@ -25,7 +25,7 @@ from collecte.documents.certificates.model import (
 )
 from collecte.documents.certificates.render import render_certificate
 from collecte.domain.access import Principal
-from collecte.domain.actions import ActionData, Collect, ConfirmReceipt, Recycle
+from collecte.domain.actions import ActionData, Collect, ConfirmReceipt, Recycle, Wipe
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
@@ -81,6 +81,7 @@ def _programme(settings: Settings) -> ProgrammeInfo:
         signatory_name=programme.signatory_name,
         signatory_title=programme.signatory_title,
         legal_mention=programme.legal_mention or DEFAULT_LEGAL_MENTION,
+        erasure_reference=programme.erasure_reference,
         public_url=settings.public_url,
     )
 
@@ -175,6 +176,7 @@ async def issue_for_transition(
                 reconditioner=_parties(workshops),
                 association=party if source.recipient_is == "association" else None,
                 operator_name=operator,
+                verified_by=data.verified_by if isinstance(data, Wipe) else None,
                 handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
                 channel=data.channel if isinstance(data, Recycle) else None,
                 received_by=data.received_by if isinstance(data, ConfirmReceipt) else None,

@@ -86,17 +86,42 @@ def _event_fields(
     to_status: Status,
     at: datetime,
     certificate_number: str | None = None,
+    device: dict[str, Any] | None = None,
 ) -> dict[str, Any]:
-    """The columns of the event a transition appends, but its device."""
+    """The columns of the event a transition appends to `device`, but the device itself."""
     return event_fields(
         principal,
         data.action.value,
         from_status.value,
         to_status.value,
-        data.event_data(),
+        data.event_data(device),
         at,
         certificate_number,
     )
+
+
+async def media_of(device_ids: Sequence[int]) -> dict[int, list[MediumRecord]]:
+    """Every erasure record of these devices, oldest first, from their `wipe` events."""
+    rows = (
+        await DeviceEvent.select(DeviceEvent.device, DeviceEvent.data)
+        .where(DeviceEvent.device.is_in(list(device_ids)) & (DeviceEvent.action == Action.WIPE.value))
+        .order_by(DeviceEvent.id)
+        .output(load_json=True)
+    ) if device_ids else []
+    media: dict[int, list[MediumRecord]] = {device_id: [] for device_id in device_ids}
+    for row in rows:
+        media[row["device"]].extend(records_in(row["data"] or {}))
+    return media
+
+
+def media_in(events: Sequence[dict[str, Any]]) -> list[MediumRecord]:
+    """The erasure records of a device's history (its events, oldest first)."""
+    return [
+        record
+        for event in events
+        if event["action"] == Action.WIPE.value
+        for record in records_in(event["data"] or {})
+    ]
 
 
 async def _lost_race(ids: Sequence[int]) -> Conflict:
@@ -141,6 +166,11 @@ async def _apply(
     for row in rows:
         by_status.setdefault(Status(row["status"]), []).append(row)
         targets[row["id"]] = check_transition(state_of(row), principal.actor, action)
+    if action in ERASURE_GATED:
+        media = await media_of([row["id"] for row in rows])
+        minimum = context.settings.programme.reuse_minimum
+        for row in rows:
+            check_erasure(action, bool(row["has_storage"]), media[row["id"]], minimum)
     for from_status, group in by_status.items():
         ids = [row["id"] for row in group]
         to_status = targets[ids[0]]
@@ -169,6 +199,7 @@ async def _apply(
                     targets[row["id"]],
                     at,
                     number_of.get(row["id"]),
+                    device=row,
                 ),
             )
             for row in rows
@@ -286,7 +317,7 @@ async def _transition_device(
 ) -> dict[str, Any]:
     _check_language(context.language)
     tag = parse_code(code, "tag")
-    if certificate_for(data.action) is None:
+    if certificate_for(data.action) is None and data.action not in ERASURE_GATED:
         return await _MOVE_ONE[backend()](principal, tag, data)
     async with write_transaction():
         row, _ = await _read_visible(principal, tag)
@@ -325,7 +356,7 @@ def batch_codes(raw: object, max_devices: int) -> list[str]:
 
 
 async def _accepted_or_rejected(
-    principal: Principal, codes: Sequence[str], action: Action
+    principal: Principal, codes: Sequence[str], action: Action, minimum: MethodClass
 ) -> list[dict[str, Any]]:
     """The device rows of a batch the rules accept, in scan order; BatchRejected listing every
     failing tag otherwise. Call inside the batch's transaction."""
@@ -352,8 +383,18 @@ async def _accepted_or_rejected(
             failures.append(_failure(tag, 409, error.sentence, row["status"]))
         except (RoleNotAllowed, NotYourDevice) as error:
             failures.append(_failure(tag, 403, error.sentence))
+        except NothingToWipe as error:
+            failures.append(_failure(tag, 422, error.sentence))
         else:
             accepted.append(row)
+    if action in ERASURE_GATED and accepted:
+        media = await media_of([row["id"] for row in accepted])
+        for row in list(accepted):
+            try:
+                check_erasure(action, bool(row["has_storage"]), media[row["id"]], minimum)
+            except ErasureIncomplete as error:
+                failures.append(_failure(row["tag"], 409, error.sentence, row["status"]))
+                accepted.remove(row)
     if failures:
         codes_seen = {f["status_code"] for f in failures}
         status = 422 if codes_seen & {422, 404} else 403 if 403 in codes_seen else 409
@@ -389,7 +430,8 @@ async def decode_for_batch(
     except (InvalidData, Invalid):
         if not isinstance(payload, Mapping):
             raise
-        await _accepted_or_rejected(principal, codes, parse_action(payload.get("action")))
+        minimum = settings.programme.reuse_minimum
+        await _accepted_or_rejected(principal, codes, parse_action(payload.get("action")), minimum)
         raise
 
 
@@ -409,7 +451,8 @@ async def _transition_batch(
     _check_language(context.language)
     codes = batch_codes(list(codes), context.settings.max_devices_per_request)
     async with write_transaction():
-        accepted = await _accepted_or_rejected(principal, codes, data.action)
+        minimum = context.settings.programme.reuse_minimum
+        accepted = await _accepted_or_rejected(principal, codes, data.action, minimum)
         data, _ = await _checked_data(principal, data)
         ids, issued = await _apply(principal, accepted, data, context)
         updated = await device_select().where(Device.id.is_in(ids)).order_by(Device.id)

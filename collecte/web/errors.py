@@ -55,6 +55,10 @@ def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> R
         extra["errors"] = _failures(error, language)
     if isinstance(error, lifecycle.WrongStatus):
         extra["current_status"] = error.current.value
+    if isinstance(error, lifecycle.ErasureIncomplete):
+        extra["missing"] = [
+            {"serial": gap.serial, "detail": say(language, gap.sentence)} for gap in error.gaps
+        ]
     headers = {}
     if isinstance(error, TooManyAttempts):
         headers["Retry-After"] = str(error.retry_after)

@@ -15,6 +15,13 @@ from collecte.domain.vocabulary import Status
 from collecte.web.responses import HealthOut
 
 
+class MissingErasure(msgspec.Struct):
+    """One medium that keeps a device from reuse or recycling (serial null: none recorded)."""
+
+    serial: str | None
+    detail: str
+
+
 class ErrorExtra(msgspec.Struct, kw_only=True):
     """What programs read in an error. An open object: some errors add keys of their own."""
 
@@ -26,6 +33,10 @@ class ErrorExtra(msgspec.Struct, kw_only=True):
     retry_after: Annotated[
         int | UnsetType, Meta(description="A 429's wait in seconds, as in Retry-After")
     ] = UNSET
+    missing: Annotated[
+        list[MissingErasure] | UnsetType,
+        Meta(description="409 erasure_incomplete: each medium that falls short, and why"),
+    ] = UNSET
     errors: Annotated[
         list[dict[str, Any]] | UnsetType,
         Meta(
@@ -36,7 +47,8 @@ class ErrorExtra(msgspec.Struct, kw_only=True):
 
 
 class ErrorBody(msgspec.Struct):
-    """Every error: `detail` in French for people, `extra.code` and `extra.field` for programs."""
+    """Every error: `detail` for people (French unless Accept-Language prefers English),
+    `extra.code` and `extra.field` for programs."""
 
     status_code: int
     detail: str

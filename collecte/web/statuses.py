@@ -33,6 +33,8 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (lifecycle.RoleNotAllowed, HTTP_403_FORBIDDEN),
     (lifecycle.NotYourDevice, HTTP_403_FORBIDDEN),
     (lifecycle.WrongStatus, HTTP_409_CONFLICT),
+    (lifecycle.ErasureIncomplete, HTTP_409_CONFLICT),
+    (lifecycle.NothingToWipe, HTTP_422_UNPROCESSABLE_ENTITY),
     (lifecycle.InvalidData, HTTP_422_UNPROCESSABLE_ENTITY),
     (lifecycle.UnknownAction, HTTP_422_UNPROCESSABLE_ENTITY),
 ]

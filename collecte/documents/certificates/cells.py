@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.layout import Cell, mono, para, safe
-from collecte.documents.certificates.model import CertificateDevice
+from collecte.documents.certificates.model import CertificateDevice, CertificateMedium
 
 
 def _model(device: CertificateDevice) -> str:
@@ -56,28 +56,57 @@ def erasure_device(_i: int, d: CertificateDevice, lang: str) -> Cell:
     return para(f"<b>{safe(t.category_label(d.category, lang))}</b><br/>{safe(_model(d))}")
 
 
-def serial_and_media(_i: int, d: CertificateDevice, lang: str) -> Cell:
-    """Return the device serial, then the serial of each storage medium."""
-    lines = [mono(d.serial_number) if d.serial_number else "—"]
-    label = safe(t.text(lang, "storage", serial=""))
-    lines += [f"{label}{mono(serial)}" for serial in d.storage_serials]
+def _medium(d: CertificateDevice) -> CertificateMedium:
+    """The one medium of an erasure line (the spec makes one line a medium)."""
+    return d.media[0]
+
+
+def medium(_i: int, d: CertificateDevice, lang: str) -> Cell:
+    """Return the medium's serial, then its type and capacity."""
+    m = _medium(d)
+    detail = [t.medium_kind_label(m.kind, lang)] if m.kind else []
+    if m.capacity_gb is not None:
+        detail.append(t.format_capacity(m.capacity_gb, lang))
+    return para(f"{mono(m.serial)}<br/>{safe(' · '.join(detail) or '—')}")
+
+
+def technique(_i: int, d: CertificateDevice, lang: str) -> Cell:
+    """Return the technique applied, and the class it reaches (NIST SP 800-88 / IEEE 2883)."""
+    m = _medium(d)
+    technique_words = t.technique_label(m.technique, lang) if m.technique else None
+    lines = [f"<b>{safe(t.method_class_label(m.method_class, lang))}</b>"]
+    if technique_words:
+        lines.append(safe(technique_words))
     return para("<br/>".join(lines))
-
-
-def method(_i: int, d: CertificateDevice, lang: str) -> Cell:
-    """Return the NIST SP 800-88 method."""
-    return t.wipe_method_label(d.wipe_method, lang)
 
 
 def tool(_i: int, d: CertificateDevice, _lang: str) -> Cell:
     """Return the erasure tool and its version."""
-    return d.wipe_tool or "—"
+    m = _medium(d)
+    return " ".join(part for part in (m.tool, m.tool_version) if part) or "—"
 
 
-def check_and_result(_i: int, d: CertificateDevice, lang: str) -> Cell:
-    """Return whether the erasure was verified, and its result."""
-    lines = [t.text(lang, "checked", yesno=t.yes_no(d.wipe_verified, lang))]
-    return "\n".join([*lines, d.wipe_result] if d.wipe_result else lines)
+def when(_i: int, d: CertificateDevice, lang: str) -> Cell:
+    """Return when the erasure started and ended, as recorded (Nouméa time)."""
+    m = _medium(d)
+    if not m.started_at and not m.ended_at:
+        return t.text(lang, "not_given")
+    none = t.text(lang, "none")
+    return "\n".join(
+        [
+            t.text(lang, "medium_started", when=t.format_moment(m.started_at, lang) or none),
+            t.text(lang, "medium_ended", when=t.format_moment(m.ended_at, lang) or none),
+        ]
+    )
+
+
+def outcome(_i: int, d: CertificateDevice, lang: str) -> Cell:
+    """Return the result, how it was verified, and whether the certificate attests it."""
+    m = _medium(d)
+    verdict = t.text(lang, "medium_certified" if m.certified else "medium_not_certified")
+    result = safe(t.result_label(m.result, lang))
+    verification = safe(t.verification_label(m.verification, lang))
+    return para(f"{result}<br/>{verification}<br/><b>{safe(verdict)}</b>")
 
 
 def destination(_i: int, d: CertificateDevice, lang: str) -> Cell:

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from xml.sax.saxutils import escape
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates import cells
-from collecte.documents.certificates.layout import Column, safe
-from collecte.documents.certificates.model import CertificateDocument, Party
+from collecte.documents.certificates.layout import Column, mono, safe
+from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
 from collecte.documents.certificates.spec import (
     CertificateSpec,
     Fact,
@@ -121,7 +122,7 @@ def _erasure_intro(doc: CertificateDocument) -> Mapping[str, str]:
         who = t.text(lang, "who_erasure", name=safe(operator), organisation=safe(organisation.name))
     else:
         who = safe(operator or (organisation.name if organisation else doc.programme.operator))
-    return {"who": who, "when": t.format_datetime(doc.issued_at, lang)}
+    return {"who": who, "reference": safe(doc.programme.erasure_reference)}
 
 
 def _recycling_intro(doc: CertificateDocument) -> Mapping[str, str]:
@@ -194,28 +195,49 @@ def _total_weight(doc: CertificateDocument) -> Markup:
     return value
 
 
-def _media_count(doc: CertificateDocument) -> Markup | None:
-    """Return the number of storage media erased, if any are listed."""
-    media = sum(len(d.storage_serials) for d in doc.devices)
-    return escape(t.format_int(media, doc.language)) if media else None
+def _medium_lines(doc: CertificateDocument) -> Sequence[CertificateDevice]:
+    """One table line a storage medium, under its device."""
+    return [replace(device, media=(m,)) for device in doc.devices for m in device.media]
 
 
-def _methods(doc: CertificateDocument) -> Markup | None:
-    """Return how many devices each method was used on, lightest first."""
-    methods = Counter(d.wipe_method for d in doc.devices if d.wipe_method)
-    if not methods:
-        return None
-    order = {"clear": 0, "purge": 1, "destroy": 2}
-    return " · ".join(
-        f"{safe(m.capitalize())}{t.colon(doc.language)}{c}"
-        for m, c in sorted(methods.items(), key=lambda item: order.get(item[0], 3))
-    )
+def _medium_lines_total(doc: CertificateDocument, count: int) -> str:
+    """ "3 appareils · 4 supports"."""
+    lang = doc.language
+    return f"{t.plural(lang, len(doc.devices))} · {t.media_count(lang, count)}"
 
 
-def _verified(doc: CertificateDocument) -> Markup:
-    """Return how many erasures were verified, out of how many."""
-    verified = sum(d.wipe_verified is True for d in doc.devices)
-    return f"{verified} / {len(doc.devices)}"
+def _media_count(doc: CertificateDocument) -> Markup:
+    """Return the number of storage media recorded."""
+    return escape(t.format_int(sum(len(d.media) for d in doc.devices), doc.language))
+
+
+def _certified_count(doc: CertificateDocument) -> Markup:
+    """Return how many media the certificate attests erased, out of how many."""
+    media = [m for d in doc.devices for m in d.media]
+    return f"<b>{sum(m.certified for m in media)} / {len(media)}</b>"
+
+
+def _not_certified(doc: CertificateDocument) -> Markup | None:
+    """Return each medium the certificate does not attest, and why; None when there is none."""
+    lang = doc.language
+    left = [
+        f"{mono(m.serial)} ({safe(t.result_label(m.result, lang))}, "
+        f"{safe(t.verification_label(m.verification, lang))})"
+        for d in doc.devices
+        for m in d.media
+        if not m.certified
+    ]
+    return " · ".join(left) if left else None
+
+
+def _reference(doc: CertificateDocument) -> Markup:
+    """Return the reference the erasure follows (a programme setting)."""
+    return safe(doc.programme.erasure_reference)
+
+
+def _verified_by(doc: CertificateDocument) -> Markup:
+    """Return the second person who checked the erasure, if named."""
+    return safe(doc.verified_by) if doc.verified_by else escape(t.text(doc.language, "not_given"))
 
 
 def _grades(doc: CertificateDocument) -> Markup:
@@ -286,23 +308,26 @@ ERASURE = CertificateSpec(
     ),
     facts=(
         Fact("erasure_when", _issued_at),
-        Fact("erasure_standard", _worded("erasure_standard_text")),
+        Fact("erasure_standard", _reference),
+        Fact("erasure_verified_by", _verified_by),
     ),
     columns=(
-        Column("col_index", 8, cells.index),
+        Column("col_index", 7, cells.index),
         TAG,
-        Column("col_device", 32, cells.erasure_device),
-        Column("col_serial_media", 33, cells.serial_and_media),
-        Column("col_method", 24, cells.method),
-        Column("col_tool", 21, cells.tool),
-        Column("col_check", 19, cells.check_and_result),
-        Column("col_destination", 18, cells.destination),
+        Column("col_device", 26, cells.erasure_device),
+        Column("col_medium", 30, cells.medium),
+        Column("col_technique", 28, cells.technique),
+        Column("col_tool", 20, cells.tool),
+        Column("col_when", 22, cells.when),
+        Column("col_outcome", 22, cells.outcome),
     ),
+    lines=_medium_lines,
+    lines_total=_medium_lines_total,
     summary=(
         DEVICE_COUNT,
         SummaryRow("total_media", _media_count),
-        SummaryRow("total_methods", _methods),
-        SummaryRow("total_verified", _verified),
+        SummaryRow("total_certified", _certified_count),
+        SummaryRow("total_not_certified", _not_certified),
     ),
     signatures=(
         None,

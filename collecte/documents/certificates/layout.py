@@ -332,11 +332,16 @@ class Column:
 
 
 def device_table(
-    columns: Sequence[Column], devices: Sequence[CertificateDevice], lang: str, figure: str | None
+    columns: Sequence[Column],
+    devices: Sequence[CertificateDevice],
+    lang: str,
+    figure: str | None,
+    total: str | None = None,
 ) -> Table:
     """Return the device table, header repeated on every page, total row last.
 
-    `figure` (a total value or weight) ends the total row under the last column, if given.
+    `figure` (a total value or weight) ends the total row under the last column, if given;
+    `total` words the total row (default: the number of lines, as devices).
     """
     header = [
         para(escape(t.text(lang, c.heading)), "cell_head_right" if c.right else "cell_head")
@@ -344,7 +349,7 @@ def device_table(
     ]
     rows = [[c.layout(c.cell(i, d, lang)) for c in columns] for i, d in enumerate(devices, start=1)]
     total_row: list[Cell] = [""] * len(columns)
-    total_row[0] = f"{t.text(lang, 'total')} · {t.plural(lang, len(devices))}"
+    total_row[0] = f"{t.text(lang, 'total')} · {total or t.plural(lang, len(devices))}"
     if figure is not None:
         total_row[-1] = figure
     style: list[tuple[Any, ...]] = [

@@ -18,7 +18,11 @@ from collecte.documents import certificate_text as t
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX
 from collecte.domain.vocabulary import CertificateKind
 
-CANONICAL_FORMAT = "collecte.certificate/1"  # bump when the canonical content changes shape
+CANONICAL_FORMAT = "collecte.certificate/2"  # bump when the canonical content changes shape
+# /2: erasure lines carry one record per storage medium; the erasure reference is printed.
+
+# The reference an erasure certificate names, unless the programme configures another.
+DEFAULT_ERASURE_REFERENCE = "NIST SP 800-88 Rev. 2 / IEEE 2883-2022"
 
 # The article is the one found for corporate sponsorship tax credits; the programme must confirm
 # it (and its eligibility, via a rescrit) before relying on it, hence the visible caveat.
@@ -49,6 +53,7 @@ class ProgrammeInfo:
     signatory_name: str = ""
     signatory_title: str = ""
     legal_mention: str = DEFAULT_LEGAL_MENTION
+    erasure_reference: str = DEFAULT_ERASURE_REFERENCE
     public_url: str = "http://localhost:8000"
 
 
@@ -65,6 +70,25 @@ class Party:
 
 
 @dataclass(frozen=True, kw_only=True)
+class CertificateMedium:
+    """One storage medium's erasure record, as an erasure certificate prints it (codes of the
+    vocabulary: the certificate says them in its language)."""
+
+    serial: str
+    kind: str | None = None
+    capacity_gb: float | None = None
+    technique: str | None = None  # None: stated by its class alone (version 1's shorthand)
+    method_class: str = "purge"
+    tool: str = ""
+    tool_version: str = ""
+    started_at: str | None = None  # ISO 8601
+    ended_at: str | None = None
+    result: str = "erased"
+    verification: str = "none"
+    certified: bool = False  # erased and verified: the certificate attests its erasure
+
+
+@dataclass(frozen=True, kw_only=True)
 class CertificateDevice:
     """One device line of a certificate; fields a kind does not use are left empty."""
 
@@ -76,11 +100,7 @@ class CertificateDevice:
     declared_value_xpf: int | None = None
     weight_kg: float | None = None
     grade: str | None = None
-    storage_serials: tuple[str, ...] = ()
-    wipe_method: str | None = None
-    wipe_tool: str | None = None
-    wipe_verified: bool | None = None
-    wipe_result: str | None = None
+    media: tuple[CertificateMedium, ...] = ()  # erasure: one record per storage medium
     destination: str | None = None
     erasure_certificates: tuple[str, ...] = ()
 
@@ -99,6 +119,7 @@ class CertificateDocument:
     reconditioner: Party | None = None
     association: Party | None = None
     operator_name: str | None = None
+    verified_by: str | None = None  # erasure: the second person who checked
     handover_date: date | None = None
     channel: str | None = None
     received_by: str | None = None

@@ -67,6 +67,15 @@ def _parties(spec: CertificateSpec, doc: CertificateDocument) -> list[list[Flowa
     return boxes
 
 
+def _table(spec: CertificateSpec, doc: CertificateDocument, figure: str | None) -> Flowable:
+    """The device table: one line a device, or the lines the spec makes of them."""
+    if spec.lines is None:
+        return device_table(spec.columns, doc.devices, doc.language, figure)
+    lines = spec.lines(doc)
+    total = spec.lines_total(doc, len(lines)) if spec.lines_total else None
+    return device_table(spec.columns, lines, doc.language, figure, total)
+
+
 def _summary(spec: CertificateSpec, doc: CertificateDocument) -> list[Flowable]:
     """Return the totals block of the kind, and its closing sentence if it has one."""
     rows = []
@@ -133,7 +142,7 @@ def _story(
         Spacer(1, 3 * mm),
         key_values([(t.text(lang, fact.label), fact.value(doc)) for fact in spec.facts]),
         Spacer(1, 5 * mm),
-        device_table(spec.columns, doc.devices, lang, figure),
+        _table(spec, doc, figure),
         Spacer(1, 3 * mm),
         *_summary(spec, doc),
     ]

@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from collecte.documents.certificates.layout import Column
-from collecte.documents.certificates.model import CertificateDocument, Party
+from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
 from collecte.domain.vocabulary import CertificateKind
 
 # Markup: text ready for a Paragraph (user text escaped, <b> and <font> tags allowed).
@@ -82,6 +82,10 @@ class CertificateSpec:
     parties: tuple[PartyBox, ...]
     facts: tuple[Fact, ...]
     columns: tuple[Column, ...]  # the device table; widths add up to 174 mm
+    # The table's lines, when not one a device (an erasure prints one a storage medium), and
+    # how its total row counts them.
+    lines: Callable[[CertificateDocument], Sequence[CertificateDevice]] | None = None
+    lines_total: Callable[[CertificateDocument, int], str] | None = None
     table_total: Callable[[CertificateDocument], str] | None = None  # ends the last column
     summary: tuple[SummaryRow, ...]
     summary_note: Wording | None = None  # a sentence under the totals (its values are markup)
