@@ -22,7 +22,7 @@ from collecte.db.tables import Device, DeviceEvent, Donation, Organization, User
 from collecte.domain.access import Principal
 from collecte.domain.errors import Conflict, Invalid
 from collecte.domain.lifecycle import STORAGE_BY_DEFAULT
-from collecte.domain.vocabulary import Category, Grade, Role, Status, WipeMethod
+from collecte.domain.vocabulary import Category, Grade, Role, Status
 from collecte.services import transitions
 from collecte.services.accounts import (
     FIRST_ORGANIZATION,
@@ -637,12 +637,33 @@ _WITHDRAW_REASONS = (
     "Conservé par le service informatique pour pièces détachées.",
     "Erreur de saisie : appareil encore sous contrat de location.",
 )
+@dataclass(frozen=True)
+class _Erasure:
+    """How a workshop erases a kind of device: one medium record, the same for a whole batch."""
+
+    tool: str
+    tool_version: str
+    kind: str
+    technique: str
+
+    def medium(self, serial: str | None = None) -> dict[str, Any]:
+        record = {
+            "kind": self.kind,
+            "technique": self.technique,
+            "tool": self.tool,
+            "tool_version": self.tool_version,
+            "result": "erased",
+            "verification": "sample" if self.technique == "destruct" else "full",
+        }
+        return {**record, "serial": serial} if serial else record  # none: the device's own
+
+
 _WIPE_TOOLS = {
-    "atelier_noumea": ("Blancco Drive Eraser 7.9", WipeMethod.PURGE),
-    "atelier_kone": ("nwipe 0.35 (ShredOS)", WipeMethod.CLEAR),
+    "atelier_noumea": _Erasure("Blancco Drive Eraser", "7.9", "ssd", "block_erase"),
+    "atelier_kone": _Erasure("hdparm (ATA Sanitize)", "9.65", "hdd", "sanitize"),
 }
-_MOBILE_WIPE = ("Réinitialisation d’usine avec effacement cryptographique", WipeMethod.PURGE)
-_DESTROY_WIPE = ("Perçage et broyage du support de stockage", WipeMethod.DESTROY)
+_MOBILE_WIPE = _Erasure("Réinitialisation d’usine chiffrée", "Android 13", "flash", "crypto_erase")
+_DESTROY_WIPE = _Erasure("Perçage et broyage du support", "—", "other", "destruct")
 _REFURBISH_NOTES = {
     Grade.A: "Nettoyé, système réinstallé (Linux Mint 21 ou Windows 10), tests complets OK.",
     Grade.B: "Traces d’usage légères, batterie testée au-delà de 70 %, tests OK.",
@@ -788,7 +809,7 @@ async def _walk_donation(
     await walker.batch(workshop, "receive", received)
 
     to_wipe = [d for d in received if d.has_storage and d.target is not Status.RECEIVED]
-    wipes: dict[tuple[str, WipeMethod], list[DemoDevice]] = {}
+    wipes: dict[_Erasure, list[DemoDevice]] = {}
     for device in to_wipe:
         if device.target is Status.RECYCLED:
             how = _DESTROY_WIPE
@@ -797,20 +818,24 @@ async def _walk_donation(
         else:
             how = _WIPE_TOOLS[donation.workshop.key]
         wipes.setdefault(how, []).append(device)
-    for (tool, method), group in wipes.items():
-        wiped = {
-            "method": method.value,
-            "tool": tool,
-            "verified": True,
-            "destination": "recycling" if method is WipeMethod.DESTROY else "reuse",
-        }
-        # Now and then a disk is wiped on its own, its serial noted on the certificate.
-        single = group[0] if len(group) > 8 and method is not WipeMethod.DESTROY else None
+    for how, group in wipes.items():
+        destroyed = how is _DESTROY_WIPE
+        destination = "recycling" if destroyed else "reuse"
+        # Now and then a disk is wiped on its own, its serial noted on the certificate, and a
+        # second person checks it.
+        single = group[0] if len(group) > 8 and not destroyed else None
         if single is not None:
             disk = f"S{rng.randint(3, 5)}{''.join(rng.choices(_SERIAL_ALPHABET, k=12))}"
-            await walker.one(workshop, "wipe", single, **wiped, storage_serials=[disk])
+            await walker.one(
+                workshop,
+                "wipe",
+                single,
+                media=[how.medium(disk)],
+                verified_by="Sylvie Wamytan",
+                destination=destination,
+            )
         rest = [d for d in group if d is not single]
-        await walker.batch(workshop, "wipe", rest, **wiped)
+        await walker.batch(workshop, "wipe", rest, media=[how.medium()], destination=destination)
 
     recycled = [d for d in received if d.target is Status.RECYCLED]
     by_category: dict[Category, list[DemoDevice]] = {}

@@ -112,6 +112,7 @@ TEXT: dict[str, str] = {
     "medium_certified": N_("effacement certifié"),
     "medium_not_certified": N_("non certifié"),
     "col_destination": N_("Destination"),
+    "destination_is": N_("Destination : {value}"),
     "col_grade": N_("Grade"),
     "col_erasure_cert": N_("Certificat d'effacement"),
     "total": N_("Total"),

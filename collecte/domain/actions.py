@@ -8,6 +8,7 @@ are (spaces trimmed, blank means absent, enum values in any case) and strict on 
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cache
@@ -107,7 +108,7 @@ class Wipe(ActionData, tag="wipe"):
 
     media: Annotated[
         list[Medium],
-        Meta(max_length=MAX_MEDIA, extra=_form(N_("Supports effacés"), rows=True)),
+        Meta(max_length=MAX_MEDIA, extra=_form(N_("Supports effacés"))),
     ] = []
     verified_by: (
         Annotated[
@@ -162,6 +163,15 @@ class Wipe(ActionData, tag="wipe"):
                         f"{field}.ended_at",
                     )
             return
+        shorthand = [f for f in ("method", "tool", "verified") if getattr(self, f) is not None]
+        if not shorthand and not self.storage_serials:
+            raise InvalidData(
+                msg(
+                    "Décrivez au moins un support effacé (« media » : une entrée par support, "
+                    "avec sa technique, son résultat et sa vérification)."
+                ),
+                "media",
+            )
         for field in ("method", "tool", "verified"):
             if getattr(self, field) is None:
                 raise InvalidData(
@@ -183,8 +193,19 @@ class Wipe(ActionData, tag="wipe"):
         )
 
     def event_data(self, device: Mapping[str, Any] | None = None) -> dict[str, Any]:
-        """The records of this device's media, who checked them, and where the device goes."""
+        """The records of this device's media, who checked them, and where the device goes;
+        a shorthand wipe keeps its version 1 fields too, for the clients that read them."""
+        data: dict[str, Any] = {}
+        if not self.media:
+            assert self.method is not None
+            data = {
+                "method": self.method.value,
+                "tool": self.tool,
+                "verified": self.verified,
+                "storage_serials": list(self.storage_serials),
+            }
         return {
+            **data,
             "media": [record.as_data() for record in self.records(own_serial(device))],
             "verified_by": self.verified_by,
             "destination": self.destination.value if self.destination else None,
@@ -307,7 +328,9 @@ class FieldSpec:
     """One field of an action's data, as forms, histories and checks need it."""
 
     name: str
-    kind: str  # "text", "choice", "bool", "organization", "lines" or "number"
+    # "text", "choice", "bool", "organization", "lines", "number", "datetime", or "rows" (a list
+    # of records, each with the `columns` given)
+    kind: str
     required: bool
     label: str  # French msgid
     choices: tuple[Labelled, ...] = ()
@@ -316,6 +339,12 @@ class FieldSpec:
     max_items: int | None = None
     default: Any = None
     extra: Mapping[str, Any] = dataclasses.field(default_factory=dict)
+    columns: tuple[FieldSpec, ...] = ()
+
+    @property
+    def hidden(self) -> bool:
+        """Kept for the API (version 1's shorthand) but not offered in forms."""
+        return bool(self.extra.get("hidden"))
 
 
 def _unwrap(kind: Any) -> tuple[Any, Mapping[str, Any], Any]:
@@ -330,8 +359,8 @@ def _unwrap(kind: Any) -> tuple[Any, Mapping[str, Any], Any]:
 
 
 @cache
-def fields_of(struct: type[ActionData]) -> tuple[FieldSpec, ...]:
-    """The fields of an action's data, in declaration order."""
+def fields_of(struct: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
+    """The fields of an action's data (or of one row of it), in declaration order."""
     specs = []
     for item in msgspec.inspect.type_info(struct).fields:  # type: ignore[attr-defined]
         kind, extra, _ = _unwrap(item.type)
@@ -351,6 +380,18 @@ def fields_of(struct: type[ActionData]) -> tuple[FieldSpec, ...]:
             spec = FieldSpec(kind="organization", extra=form, **common)
         elif isinstance(kind, msgspec.inspect.IntType | msgspec.inspect.FloatType):
             spec = FieldSpec(kind="number", extra=form, **common)
+        elif isinstance(kind, msgspec.inspect.DateTimeType):
+            spec = FieldSpec(kind="datetime", extra=form, **common)
+        elif isinstance(kind, msgspec.inspect.ListType) and isinstance(
+            kind.item_type, msgspec.inspect.StructType
+        ):
+            spec = FieldSpec(
+                kind="rows",
+                max_items=kind.max_length,
+                columns=fields_of(kind.item_type.cls),
+                extra=form,
+                **common,
+            )
         elif isinstance(kind, msgspec.inspect.ListType):
             spec = FieldSpec(
                 kind="lines",
@@ -369,8 +410,13 @@ def fields_of(struct: type[ActionData]) -> tuple[FieldSpec, ...]:
 
 def _choices(struct: type[ActionData]) -> Callable[[str], Sequence[str]]:
     def choices(field: str) -> Sequence[str]:
-        for spec in fields_of(struct):
-            if spec.name == field:
+        # `grade`, or a column of one row: `media[0].technique`
+        specs = fields_of(struct)
+        *rows, name = re.sub(r"\[\d+\]", "", field).split(".")
+        for row in rows:
+            specs = next((spec.columns for spec in specs if spec.name == row), ())
+        for spec in specs:
+            if spec.name == name:
                 return [choice.value for choice in spec.choices]
         return []
 

@@ -251,9 +251,16 @@ def recycling_gaps(records: Iterable[MediumRecord]) -> list[Gap]:
     return [
         Gap(serial, msg("{serial} : {result}", serial=serial, result=record.result))
         for serial, record in latest.items()
-        if record.result is not ErasureResult.ERASED
-        and record.method_class is not MethodClass.DESTRUCT
+        if not _gone(record)
     ]
+
+
+def _gone(record: MediumRecord) -> bool:
+    """Whether a medium's data is gone enough to recycle it: erased, or destructed (a failed
+    destruction is no destruction)."""
+    if record.result is ErasureResult.ERASED:
+        return True
+    return record.method_class is MethodClass.DESTRUCT and record.result is not ErasureResult.FAILED
 
 
 def certified(record: MediumRecord) -> bool:

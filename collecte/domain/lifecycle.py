@@ -231,11 +231,6 @@ class ErasureIncomplete(LifecycleError):
         self.action = action
         self.gaps = tuple(gaps)
 
-    @property
-    def missing(self) -> list[dict[str, str | None]]:
-        """Each medium that falls short and why, in French, for programs."""
-        return [{"serial": gap.serial, "detail": str(gap.sentence)} for gap in self.gaps]
-
 
 class InvalidData(LifecycleError):
     """The data given with the action is missing or malformed; `field` names it."""

@@ -19,6 +19,7 @@ _BOUND = re.compile(r"^Expected `(?P<kind>int|float)` (?P<op>[<>]=?) (?P<n>[-\d.
 _TYPE = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`")
 _ENUM = re.compile(r"^Invalid enum value (?P<value>.+)$")
 _REGEX = re.compile(r"^Expected `str` matching regex")
+_MOMENT = re.compile(r"^(Expected `datetime` with a timezone|Invalid RFC3339|Expected `datetime`,)")
 
 _KINDS = {
     "str": N_("un texte"),
@@ -27,6 +28,7 @@ _KINDS = {
     "bool": N_("true ou false"),
     "array": N_("une liste"),
     "object": N_("un objet"),
+    "datetime": N_("une date et heure"),
 }
 _OPERATORS = {
     ">=": N_("supérieur ou égal à"),
@@ -66,7 +68,9 @@ def describe(
     field = field_of(at.group("path")) if at else (key or "")
     text = report[: at.start()] if at else report
     if missing := _MISSING.match(text):
-        name = f"{field}.{missing.group('name')}" if field else missing.group("name")
+        # The object at fault may be one of a list (`media[0]`): keep its index.
+        where = at.group("path").lstrip(".") if at else field
+        name = f"{where}.{missing.group('name')}" if where else missing.group("name")
         return Problem(name, msg("Le champ « {field} » est obligatoire.", field=name))
     if not field:
         if want := _TYPE.match(text):
@@ -109,6 +113,15 @@ def describe(
             field, msg("Le champ « {field} » doit valoir l’un de : {allowed}.", field=field,
                        allowed=allowed)
         )  # fmt: skip
+    if _MOMENT.match(text):
+        return Problem(
+            field,
+            msg(
+                "Le champ « {field} » doit être une date et heure avec son fuseau horaire "
+                "(par exemple 2026-12-01T09:30:00+11:00).",
+                field=field,
+            ),
+        )
     if _REGEX.match(text):
         return Problem(
             field, msg("Le champ « {field} » contient un caractère interdit (NUL).", field=field)

@@ -25,18 +25,23 @@ from collecte.domain import actions, tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.actions import ActionData
 from collecte.domain.clock import now
+from collecte.domain.erasure import MediumRecord, records_in
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
 from collecte.domain.lifecycle import (
+    ERASURE_GATED,
     RULES,
+    ErasureIncomplete,
     InvalidData,
+    NothingToWipe,
     NotYourDevice,
     RoleNotAllowed,
     WrongStatus,
     certificate_for,
+    check_erasure,
     check_transition,
     parse_action,
 )
-from collecte.domain.vocabulary import Action, Status
+from collecte.domain.vocabulary import Action, MethodClass, Status
 from collecte.i18n import Message, msg
 from collecte.services.certificates import LANGUAGES, Issued, issue_for_transition
 from collecte.services.custody import event_fields
@@ -102,13 +107,16 @@ def _event_fields(
 
 async def media_of(device_ids: Sequence[int]) -> dict[int, list[MediumRecord]]:
     """Every erasure record of these devices, oldest first, from their `wipe` events."""
+    media: dict[int, list[MediumRecord]] = {device_id: [] for device_id in device_ids}
+    if not device_ids:
+        return media
+    wipes = DeviceEvent.device.is_in(list(device_ids)) & (DeviceEvent.action == Action.WIPE.value)
     rows = (
         await DeviceEvent.select(DeviceEvent.device, DeviceEvent.data)
-        .where(DeviceEvent.device.is_in(list(device_ids)) & (DeviceEvent.action == Action.WIPE.value))
+        .where(wipes)
         .order_by(DeviceEvent.id)
         .output(load_json=True)
-    ) if device_ids else []
-    media: dict[int, list[MediumRecord]] = {device_id: [] for device_id in device_ids}
+    )
     for row in rows:
         media[row["device"]].extend(records_in(row["data"] or {}))
     return media
@@ -356,10 +364,14 @@ def batch_codes(raw: object, max_devices: int) -> list[str]:
 
 
 async def _accepted_or_rejected(
-    principal: Principal, codes: Sequence[str], action: Action, minimum: MethodClass
+    principal: Principal,
+    codes: Sequence[str],
+    action: Action,
+    minimum: MethodClass | None = None,
 ) -> list[dict[str, Any]]:
     """The device rows of a batch the rules accept, in scan order; BatchRejected listing every
-    failing tag otherwise. Call inside the batch's transaction."""
+    failing tag otherwise. With `minimum`, the erasure gate is checked too. Call inside the
+    batch's transaction."""
     failures: list[dict[str, Any]] = []
     wanted: dict[str, None] = {}  # ordered set: the same label scanned twice counts once
     for code in codes:
@@ -387,7 +399,7 @@ async def _accepted_or_rejected(
             failures.append(_failure(tag, 422, error.sentence))
         else:
             accepted.append(row)
-    if action in ERASURE_GATED and accepted:
+    if minimum is not None and action in ERASURE_GATED and accepted:
         media = await media_of([row["id"] for row in accepted])
         for row in list(accepted):
             try:
@@ -430,8 +442,7 @@ async def decode_for_batch(
     except (InvalidData, Invalid):
         if not isinstance(payload, Mapping):
             raise
-        minimum = settings.programme.reuse_minimum
-        await _accepted_or_rejected(principal, codes, parse_action(payload.get("action")), minimum)
+        await _accepted_or_rejected(principal, codes, parse_action(payload.get("action")))
         raise
 
 

@@ -56,7 +56,7 @@ def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> R
     if isinstance(error, lifecycle.WrongStatus):
         extra["current_status"] = error.current.value
     if isinstance(error, lifecycle.ErasureIncomplete):
-        extra["missing"] = [
+        extra["gaps"] = [
             {"serial": gap.serial, "detail": say(language, gap.sentence)} for gap in error.gaps
         ]
     headers = {}

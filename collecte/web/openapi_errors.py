@@ -15,7 +15,7 @@ from collecte.domain.vocabulary import Status
 from collecte.web.responses import HealthOut
 
 
-class MissingErasure(msgspec.Struct):
+class ErasureGap(msgspec.Struct):
     """One medium that keeps a device from reuse or recycling (serial null: none recorded)."""
 
     serial: str | None
@@ -33,8 +33,8 @@ class ErrorExtra(msgspec.Struct, kw_only=True):
     retry_after: Annotated[
         int | UnsetType, Meta(description="A 429's wait in seconds, as in Retry-After")
     ] = UNSET
-    missing: Annotated[
-        list[MissingErasure] | UnsetType,
+    gaps: Annotated[
+        list[ErasureGap] | UnsetType,
         Meta(description="409 erasure_incomplete: each medium that falls short, and why"),
     ] = UNSET
     errors: Annotated[

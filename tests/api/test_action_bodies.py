@@ -12,6 +12,15 @@ from collecte.domain.vocabulary import Action
 from tests.factory import WIPE, act, make_donation, make_world
 
 
+def _not_null(node: dict[str, Any]) -> dict[str, Any]:
+    """An optional field's schema without its `null` alternative."""
+    for key in ("oneOf", "anyOf"):
+        if key in node:
+            [kept] = [item for item in node[key] if item.get("type") != "null"]
+            return kept
+    return node
+
+
 def _resolve(schema: dict[str, Any], node: dict[str, Any]) -> dict[str, Any]:
     while "$ref" in node:
         node = schema["components"]["schemas"][node["$ref"].rsplit("/", 1)[1]]
@@ -30,10 +39,20 @@ async def test_the_schema_shows_each_action_with_its_fields_enums_and_bounds(
         assert set(by_action) == {action.value for action in Action}
         wipe = by_action["wipe"]
         assert wipe["title"] == f"{prefix}Wipe"
-        assert set(wipe["required"]) >= {"action", "method", "tool", "verified"}
+        # Version 2: `media` (one record per medium) or version 1's shorthand; neither is
+        # required by the schema alone, the rules say which is missing.
+        assert "method" not in wipe.get("required", [])
+        media = _resolve(schema, wipe["properties"]["media"])
+        assert media["maxItems"] == 32
+        medium = _resolve(schema, media["items"])
+        assert set(medium["required"]) == {
+            "kind", "technique", "tool", "tool_version", "result", "verification"
+        }
+        verification = _resolve(schema, medium["properties"]["verification"])
+        assert sorted(verification["enum"]) == ["full", "none", "sample"]
         assert wipe["properties"]["tool"]["maxLength"] == 200
         assert wipe["properties"]["storage_serials"]["maxItems"] == 32
-        method = _resolve(schema, wipe["properties"]["method"])
+        method = _resolve(schema, _not_null(wipe["properties"]["method"]))
         assert sorted(method["enum"]) == ["clear", "destroy", "purge"]
         assert by_action["recycle"]["properties"]["weight_kg"]["maximum"] == 1000
         assert by_action["allocate"]["properties"]["association_id"]["minimum"] == 1
@@ -86,6 +105,11 @@ async def test_values_are_trimmed_and_enum_values_forgive_case(client: httpx.Asy
 
     assert wiped.status_code == 200, wiped.text
     event = wiped.json()["events"][-1]
+    media = event["data"].pop("media")
+    assert [(m["serial"], m["method_class"], m["verification"]) for m in media] == [
+        ("S1", "purge", "sample")
+    ]
+    assert event["data"].pop("verified_by") is None
     assert event["data"] == {
         "method": "purge",
         "tool": "nwipe 0.35",

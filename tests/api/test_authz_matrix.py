@@ -26,7 +26,7 @@ import httpx
 import pytest
 
 from collecte.db.tables import Certificate, Device, DeviceEvent
-from collecte.domain import tags
+from collecte.domain import actions, tags
 from collecte.domain.clock import now
 from collecte.domain.vocabulary import REGISTER_EVENT, Status
 from tests.factory import PASSWORD, WIPE, Account, World, act, make_donation, make_world
@@ -173,6 +173,19 @@ class Scene:
                 created_at=at,
             )
         )
+        if status is Status.WIPED:  # its erasure record, so the gate to reuse is open
+            wipe = actions.decode({"action": "wipe", **WIPE})
+            await DeviceEvent.insert(
+                DeviceEvent(
+                    device=device.id,
+                    action="wipe",
+                    from_status=status.value,
+                    to_status=status.value,
+                    data=wipe.event_data({"tag": tag, "serial_number": None}),
+                    actor_role="coordinator",
+                    created_at=at,
+                )
+            )
         return tag
 
     def value(self, name: str) -> Any:

@@ -411,11 +411,12 @@ async def test_erasure_certificate_gives_method_tool_and_media(client: httpx.Asy
     assert "Certificat d’effacement des données" in text
     assert world.donor.organization_name in text
     assert world.reconditioner.organization_name in text
-    assert "Destroy" in text and "Blancco Drive Eraser 7.9" in text
+    # Version 1's shorthand: one medium per serial, its class said (destroy is "Destruct").
+    assert "Destruct — destruction physique" in text and "Blancco Drive Eraser 7.9" in text
     assert "PC-ERASE-1" in text and "WD-DISK-0042" in text
-    assert "NIST SP 800-88" in text
-    assert "Effacement réussi et vérifié" in text
-    assert "Recyclage" in text
+    assert "NIST SP 800-88 Rev. 2 / IEEE 2883-2022" in text
+    assert "Effacé Vérification par échantillonnage effacement certifié" in text
+    assert "Destination : Recyclage" in text
 
 
 async def test_recycling_certificate_gives_channel_and_weight(client: httpx.AsyncClient) -> None:

@@ -6,7 +6,7 @@ import httpx
 import pytest
 
 from collecte.domain import tags
-from tests.factory import act, make_donation, make_world, walk_to
+from tests.factory import WIPE, act, make_donation, make_world, walk_to
 
 
 def _wrong_check(tag: str) -> str:
@@ -107,9 +107,27 @@ async def test_device_without_storage_skips_the_wipe(client: httpx.AsyncClient) 
     seen = await client.get(f"/api/devices/{tag}", headers=world.reconditioner.headers)
     refurbished = await act(client, world.reconditioner, tag, "refurbish", grade="b")
 
-    assert seen.json()["allowed_actions"] == ["wipe", "refurbish", "recycle"]
+    assert seen.json()["allowed_actions"] == ["refurbish", "recycle"]
     assert refurbished.status_code == 200
     assert refurbished.json()["grade"] == "B"
+
+
+async def test_a_device_without_storage_is_refused_in_a_wipe(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    tag = (await make_donation(client, world.donor, count=1, category="monitor"))["devices"][0][
+        "tag"
+    ]
+    await walk_to(client, world, tag, "received")
+
+    wiped = await act(client, world.reconditioner, tag, "wipe", **WIPE)
+
+    assert wiped.status_code == 422, wiped.text
+    assert wiped.json()["extra"] == {"code": "nothing_to_wipe", "field": "tag"}
+    assert wiped.json()["detail"] == (
+        "Cet appareil n’a pas de support de stockage : il n’y a rien à effacer."
+    )
+    after = await client.get(f"/api/devices/{tag}", headers=world.reconditioner.headers)
+    assert after.json()["status"] == "received"
 
 
 @pytest.mark.parametrize(

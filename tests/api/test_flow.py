@@ -48,4 +48,6 @@ async def test_device_walks_to_recycled(client: httpx.AsyncClient) -> None:
     assert body["status"] == "recycled"
     assert body["weight_kg"] == 2
     assert [e["to_status"] for e in body["events"]][-2:] == ["wiped", "recycled"]
-    assert body["events"][-2]["data"] == {**WIPE, "storage_serials": [], "destination": None}
+    wipe_data = body["events"][-2]["data"]
+    assert [m["method_class"] for m in wipe_data.pop("media")] == ["purge"]
+    assert wipe_data == {**WIPE, "storage_serials": [], "destination": None, "verified_by": None}

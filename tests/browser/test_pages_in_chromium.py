@@ -77,9 +77,37 @@ async def test_a_donation_walks_from_the_form_to_the_association(
     await _pdf_at(workshop, await workshop.locator("#done a.doc").get_attribute("href"))
     await _act(workshop, "Réceptionner à l’atelier")
     await expect(workshop.locator(".status-line")).to_have_text("Réceptionné à l’atelier")
-    await workshop.get_by_label("Outil et version").fill("nwipe 0.35")
-    await workshop.get_by_label("Effacement vérifié (lecture de contrôle)").check()
+    # The wipe form: one row per medium, the minimum for reuse said, nothing assumed.
+    await expect(workshop.locator("#wipe-media-minimum")).to_contain_text(
+        "au moins : Purge — effacement sécurisé du support"
+    )
+    verification = workshop.locator("#wipe-media-0-verification")
+    await expect(verification).to_have_value("")
+    await expect(verification).to_have_attribute("required", "")
+    await workshop.locator("#wipe-media-0-kind").select_option("ssd")
+    await workshop.locator("#wipe-media-0-technique").select_option("crypto_erase")
+    await workshop.locator("#wipe-media-0-tool").fill("nwipe")
+    await workshop.locator("#wipe-media-0-tool_version").fill("0.38")
+    await workshop.locator("#wipe-media-0-result").select_option("erased")
+    await workshop.get_by_role("button", name="Ajouter un support").click()
+    await expect(workshop.locator("#wipe-media-1-kind")).to_be_visible()
+    await expect(workshop.locator("#wipe-media-0-tool")).to_have_value("nwipe")  # kept
+    await workshop.locator("#wipe-media-1-serial").fill("WD-HDD-77")
+    await workshop.locator("#wipe-media-1-kind").select_option("hdd")
+    await workshop.locator("#wipe-media-1-technique").select_option("sanitize")
+    await workshop.locator("#wipe-media-1-tool").fill("nwipe")
+    await workshop.locator("#wipe-media-1-tool_version").fill("0.38")
+    await workshop.locator("#wipe-media-1-result").select_option("erased")
+    await workshop.locator("#wipe-media-1-verification").select_option("full")
+    await workshop.screenshot(path=str(artifacts / "wipe-form-390.png"), full_page=True)
+    await workshop.get_by_role("button", name="Effacer les données").click()
+    # The browser itself refuses the form while the first medium's verification is unsaid.
+    await expect(workshop.locator(".status-line")).to_have_text("Réceptionné à l’atelier")
+    await verification.select_option("full")
     await _act(workshop, "Effacer les données")
+    await expect(workshop.locator(".timeline li").first).to_contain_text(
+        "WD-HDD-77 : Commande Sanitize du support, Effacé, Vérification complète"
+    )
     erasure = await workshop.locator("#done a.doc").get_attribute("href")
     assert erasure and re.search(r"/certificats/EFF-\d{4}-\d{5}\.pdf$", erasure)
     await _pdf_at(workshop, erasure)

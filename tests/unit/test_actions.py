@@ -43,6 +43,13 @@ ASSOC = actor(Role.ASSOCIATION)
 DONOR = actor(Role.DONOR)
 WIPE_OK = {"method": "purge", "tool": "nwipe", "verified": True}
 WIPE_CLEAN = {**WIPE_OK, "storage_serials": [], "destination": None}
+MEDIUM = {"serial": "S1", "kind": "ssd", "technique": "crypto_erase", "tool": "nwipe",
+          "tool_version": "0.38", "result": "erased", "verification": "full"}  # fmt: skip
+
+
+def _without(record: dict[str, Any], name: str) -> dict[str, Any]:
+    return {key: value for key, value in record.items() if key != name}
+
 
 # fmt: off
 # action, actor, data given, cleaned data expected
@@ -101,6 +108,28 @@ INVALID_DATA: list[tuple[Action, Actor, dict[str, Any], str]] = [
     (Action.COLLECT, RECOND, {"reconditioner_id": 0}, "reconditioner_id"),
     (Action.COLLECT, RECOND, {"reconditioner_id": "x"}, "reconditioner_id"),
     # wipe
+    (Action.WIPE, RECOND, {}, "media"),
+    (Action.WIPE, RECOND, {"media": []}, "media"),
+    (Action.WIPE, RECOND, {"media": "S1"}, "media"),
+    (Action.WIPE, RECOND, {"media": [MEDIUM] * 33}, "media"),
+    (Action.WIPE, RECOND, {"media": [MEDIUM], "method": "purge"}, "media"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "verification": None}]}, "media[0].verification"),
+    (Action.WIPE, RECOND, {"media": [_without(MEDIUM, "verification")]}, "media[0].verification"),
+    (Action.WIPE, RECOND, {"media": [MEDIUM, _without(MEDIUM, "result")]}, "media[1].result"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "technique": "shred"}]}, "media[0].technique"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "kind": "tape"}]}, "media[0].kind"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "verification": "yes"}]}, "media[0].verification"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "result": "ok"}]}, "media[0].result"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "tool": "x" * 201}]}, "media[0].tool"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "tool_version": ""}]}, "media[0].tool_version"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "serial": "S" * 201}]}, "media[0].serial"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "capacity_gb": 0}]}, "media[0].capacity_gb"),
+    (Action.WIPE, RECOND,
+        {"media": [{**MEDIUM, "capacity_gb": 1_000_001}]}, "media[0].capacity_gb"),
+    (Action.WIPE, RECOND,
+        {"media": [{**MEDIUM, "started_at": "2026-12-01T09:30:00"}]}, "media[0].started_at"),
+    (Action.WIPE, RECOND, {"media": [{**MEDIUM, "ended_at": "hier"}]}, "media[0].ended_at"),
+    (Action.WIPE, RECOND, {**WIPE_OK, "verified_by": "v" * 201}, "verified_by"),
     (Action.WIPE, RECOND, {"tool": "nwipe", "verified": True}, "method"),
     (Action.WIPE, RECOND, {**WIPE_OK, "method": "shred"}, "method"),
     (Action.WIPE, RECOND, {**WIPE_OK, "method": ""}, "method"),
@@ -168,7 +197,39 @@ NOISE = {"status": "delivered", "donor_id": 666, "action": "collect", "tags": ["
 def test_validate_data_cleans_valid_data(
     action: Action, who: Actor, data: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    assert validate_data(action, data, who) == expected
+    assert _v1_fields(validate_data(action, data, who)) == expected
+
+
+def _v1_fields(cleaned: dict[str, Any]) -> dict[str, Any]:
+    """The cleaned data as version 1 saw it: a wipe's records per medium are tested apart."""
+    return {key: value for key, value in cleaned.items() if key not in ("media", "verified_by")}
+
+
+def test_shorthand_wipe_records_one_medium_per_serial() -> None:
+    cleaned = validate_data(
+        Action.WIPE,
+        {
+            "method": "clear",
+            "tool": "Blancco 7",
+            "verified": False,
+            "storage_serials": ["S1", "S2"],
+        },
+        RECOND,
+    )
+    assert [(m["serial"], m["method_class"], m["verification"]) for m in cleaned["media"]] == [
+        ("S1", "clear", "none"),
+        ("S2", "clear", "none"),
+    ]
+    assert {m["result"] for m in cleaned["media"]} == {"erased"}
+    assert cleaned["verified_by"] is None
+
+
+def test_shorthand_destroy_is_a_destruct_and_verified_counts_as_sampled() -> None:
+    cleaned = validate_data(Action.WIPE, {"method": "destroy", "tool": "broyeur",
+                                          "verified": True}, RECOND)  # fmt: skip
+    [medium] = cleaned["media"]
+    assert (medium["method_class"], medium["verification"], medium["tool"]) == (
+        "destruct", "sample", "broyeur")  # fmt: skip
 
 
 @pytest.mark.parametrize(
@@ -179,7 +240,7 @@ def test_validate_data_cleans_valid_data(
 def test_validate_data_drops_unrelated_fields(
     action: Action, who: Actor, data: dict[str, Any], expected: dict[str, Any]
 ) -> None:
-    assert validate_data(action, {**NOISE, **data}, who) == expected
+    assert _v1_fields(validate_data(action, {**NOISE, **data}, who)) == expected
 
 
 @pytest.mark.parametrize(
@@ -376,11 +437,34 @@ def test_every_action_describes_its_form() -> None:
     }
     assert set(kinds) == set(Action)
     assert kinds[Action.WIPE] == [
-        ("method", "choice", True),
-        ("tool", "text", True),
-        ("verified", "bool", True),
-        ("storage_serials", "lines", False),
+        ("media", "rows", False),
+        ("verified_by", "text", False),
         ("destination", "choice", False),
+        ("method", "choice", False),
+        ("tool", "text", False),
+        ("verified", "bool", False),
+        ("storage_serials", "lines", False),
+    ]
+    wipe = {field.name: field for field in fields_of(STRUCTS[Action.WIPE])}
+    # Version 1's shorthand stays in the API only: forms offer one row per medium.
+    assert [name for name, field in wipe.items() if field.hidden] == [
+        "method",
+        "tool",
+        "verified",
+        "storage_serials",
+    ]
+    assert wipe["media"].max_items == 32
+    assert [(c.name, c.kind, c.required) for c in wipe["media"].columns] == [
+        ("serial", "text", False),
+        ("kind", "choice", True),
+        ("capacity_gb", "number", False),
+        ("technique", "choice", True),
+        ("tool", "text", True),
+        ("tool_version", "text", True),
+        ("started_at", "datetime", False),
+        ("ended_at", "datetime", False),
+        ("result", "choice", True),
+        ("verification", "choice", True),
     ]
     assert kinds[Action.COLLECT] == [("reconditioner_id", "organization", False)]
     assert kinds[Action.RECEIVE] == []
@@ -397,3 +481,39 @@ def test_the_union_decodes_to_the_struct_of_each_action() -> None:
         assert msgspec.json.schema(struct)["$defs"][struct.__name__]["properties"]["action"] == {
             "enum": [action.value]
         }
+
+
+def test_a_medium_given_twice_is_refused_by_its_serial() -> None:
+    with pytest.raises(InvalidData) as caught:
+        validate_data(Action.WIPE, {"media": [MEDIUM, {**MEDIUM, "result": "failed"}]}, RECOND)
+    assert caught.value.field == "media[1].serial"
+    assert caught.value.message == "Le support S1 figure deux fois."
+
+
+def test_an_erasure_cannot_end_before_it_starts() -> None:
+    timed = {**MEDIUM, "started_at": "2026-12-01T10:00:00+11:00"}
+    with pytest.raises(InvalidData) as caught:
+        validate_data(
+            Action.WIPE, {"media": [{**timed, "ended_at": "2026-12-01T09:59:59+11:00"}]}, RECOND
+        )
+    assert caught.value.field == "media[0].ended_at"
+    assert caught.value.message == "La fin de l’effacement précède son début (media[0])."
+    same = validate_data(
+        Action.WIPE, {"media": [{**timed, "ended_at": "2026-12-01T10:00:00+11:00"}]}, RECOND
+    )
+    assert same["media"][0]["ended_at"] == "2026-12-01T10:00:00+11:00"
+
+
+def test_media_at_their_limits_are_kept_whole() -> None:
+    many = [{**MEDIUM, "serial": f"S{i:02}" + "x" * 197, "tool": "t" * 200} for i in range(32)]
+    cleaned = validate_data(Action.WIPE, {"media": many, "verified_by": "v" * 200}, RECOND)
+    assert len(cleaned["media"]) == 32
+    assert cleaned["media"][31]["serial"] == "S31" + "x" * 197
+    assert cleaned["verified_by"] == "v" * 200
+    assert cleaned["media"][0]["method_class"] == "purge"  # crypto erase purges (IEEE 2883)
+
+
+def test_a_medium_without_serial_is_the_devices_own() -> None:
+    data = decode({"action": "wipe", "media": [_without(MEDIUM, "serial")]})
+    [record] = data.event_data({"serial_number": "PC-42"})["media"]
+    assert record["serial"] == "PC-42"

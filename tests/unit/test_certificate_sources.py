@@ -59,32 +59,48 @@ def test_every_line_names_the_device_and_only_its_kinds_own_fields() -> None:
 
     for device in (donation, receipt, erasure):
         assert (device.tag, device.category, device.serial_number) == ("7K3P9QXM", "laptop", "SN1")
-    assert donation.declared_value_xpf == 40_000 and donation.wipe_method is None
+    assert donation.declared_value_xpf == 40_000 and donation.media == ()
     assert receipt.grade == "B" and receipt.erasure_certificates == ("EFF-2026-00001",)
-    assert receipt.declared_value_xpf is None and receipt.storage_serials == ()
+    assert receipt.declared_value_xpf is None and receipt.media == ()
     assert erasure.grade is None and erasure.erasure_certificates == ()
-    assert (erasure.wipe_method, erasure.wipe_tool, erasure.storage_serials) == (
-        "purge",
-        "nwipe 0.36",
-        ("DISK1",),
-    )
+    [medium] = erasure.media
+    assert (medium.serial, medium.method_class, medium.technique, medium.tool) == (
+        "DISK1", "purge", None, "nwipe 0.36")  # fmt: skip
+    assert erasure.destination == "reuse"
+
+
+MEDIUM = {"kind": "nvme", "capacity_gb": 512, "technique": "sanitize", "tool": "nvme-cli",
+          "tool_version": "2.8", "result": "erased", "verification": "full"}  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("lang", "verified", "result"),
+    ("record", "certified"),
     [
-        ("fr", True, "Effacement réussi et vérifié"),
-        ("fr", False, "Effacement effectué, non vérifié"),
-        ("en", True, "Erasure successful and verified"),
+        (MEDIUM, True),
+        ({**MEDIUM, "verification": "sample"}, True),
+        ({**MEDIUM, "verification": "none"}, False),
+        ({**MEDIUM, "result": "erased_with_exceptions"}, False),
+        ({**MEDIUM, "result": "failed"}, False),
     ],
 )
-def test_an_erasure_line_says_whether_it_was_verified(
-    lang: str, verified: bool, result: str
+def test_an_erasure_line_certifies_only_media_erased_and_verified(
+    record: dict[str, Any], certified: bool
 ) -> None:
-    device = line(CertificateKind.ERASURE, {**WIPE, "verified": verified}, lang)
+    device = line(CertificateKind.ERASURE, {"action": "wipe", "media": [record],
+                                            "method": None, "tool": None, "verified": None,
+                                            "storage_serials": None})  # fmt: skip
+    [medium] = device.media
+    assert medium.certified is certified
+    assert medium.serial == "SN1"  # no serial given: the device's own
+    assert (medium.kind, medium.capacity_gb, medium.method_class) == ("nvme", 512, "purge")
 
-    assert device.wipe_verified is verified
-    assert device.wipe_result == result
+
+@pytest.mark.parametrize(("verified", "verification"), [(True, "sample"), (False, "none")])
+def test_a_shorthand_wipe_is_certified_only_when_verified(
+    verified: bool, verification: str
+) -> None:
+    [medium] = line(CertificateKind.ERASURE, {**WIPE, "verified": verified}).media
+    assert (medium.verification, medium.certified) == (verification, verified)
 
 
 def test_a_weight_weighed_at_the_recycling_replaces_the_estimate() -> None:

@@ -30,10 +30,10 @@ DEFAULTS = {
     "monitor":      (False,      5.5),
     "tablet":       (True,       0.5),
     "smartphone":   (True,       0.09),
-    "printer":      (False,      10.3),
-    "network":      (False,      1.0),
+    "printer":      (True,       10.3),  # version 2: data-bearing (R2v3)
+    "network":      (True,       1.0),
     "peripheral":   (False,      0.5),
-    "other":        (False,      2.0),
+    "other":        (True,       2.0),
 }
 
 # The words French spreadsheets use.

@@ -52,8 +52,14 @@ def weight(_i: int, d: CertificateDevice, lang: str) -> Cell:
 
 
 def erasure_device(_i: int, d: CertificateDevice, lang: str) -> Cell:
-    """Return the category and make/model of a wiped device."""
-    return para(f"<b>{safe(t.category_label(d.category, lang))}</b><br/>{safe(_model(d))}")
+    """Return the category, make/model and serial of a wiped device, and where it goes next."""
+    lines = [f"<b>{safe(t.category_label(d.category, lang))}</b>", safe(_model(d))]
+    if d.serial_number:
+        lines.append(safe(d.serial_number))
+    if d.destination:
+        destination = t.destination_label(d.destination, lang)
+        lines.append(safe(t.text(lang, "destination_is", value=destination)))
+    return para("<br/>".join(lines))
 
 
 def _medium(d: CertificateDevice) -> CertificateMedium:

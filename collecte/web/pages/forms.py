@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from litestar.datastructures import UploadFile
 
 from collecte.domain.actions import STRUCTS, FieldSpec, fields_of
+from collecte.domain.clock import NOUMEA
 from collecte.domain.device_input import FIELDS
 from collecte.domain.vocabulary import Action
 
@@ -64,21 +66,69 @@ def action_payload(form: Any, action: str | None = None) -> dict[str, Any]:
     name = action or text(form, "action")
     payload: dict[str, Any] = {"action": name}
     for field in action_fields(name):
+        if field.hidden:
+            continue
+        if field.kind == "rows":
+            rows = row_values(form, field)
+            if rows:
+                payload[field.name] = rows
+            continue
         value = text(form, field.name)
         if field.kind == "bool":
             # An unticked checkbox sends nothing: the operator did not tick it.
             payload[field.name] = value.lower() in _TRUE
         elif not value:
             continue
-        elif field.kind == "organization":
-            payload[field.name] = integer(value)
-        elif field.kind == "number":
-            payload[field.name] = decimal(value)
-        elif field.kind == "lines":
-            payload[field.name] = [line.strip() for line in value.splitlines() if line.strip()]
         else:
-            payload[field.name] = value
+            payload[field.name] = typed(field, value)
     return payload
+
+
+def typed(field: FieldSpec, value: str) -> Any:
+    """One non-empty form value as the API's JSON would carry it."""
+    if field.kind == "organization":
+        return integer(value)
+    if field.kind == "number":
+        return decimal(value)
+    if field.kind == "datetime":
+        return local_moment(value)
+    if field.kind == "lines":
+        return [line.strip() for line in value.splitlines() if line.strip()]
+    return value
+
+
+def local_moment(value: str) -> str:
+    """A `datetime-local` input (`2026-12-01T09:30`, no offset) read as Nouméa time; a value
+    with an offset, or one that is no moment at all, is passed on for the service to judge."""
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        return value
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=NOUMEA)
+    return moment.isoformat()
+
+
+def row_count(form: Any, field: FieldSpec) -> int:
+    """How many rows of `field` a form carries (`media-0-serial`, `media-1-kind`, …)."""
+    pattern = re.compile(rf"{re.escape(field.name)}-(\d+)-")
+    indexes = [int(found.group(1)) for key in form if (found := pattern.match(str(key)))]
+    return min(max(indexes, default=-1) + 1, field.max_items or 0)
+
+
+def row_values(form: Any, field: FieldSpec) -> list[dict[str, Any]]:
+    """The rows of a `rows` field (one record per row, `{name}-{index}-{column}`), typed; rows
+    left wholly blank are skipped, the others are passed on whole for the service to judge."""
+    rows = []
+    for index in range(row_count(form, field)):
+        row = {}
+        for column in field.columns:
+            value = text(form, f"{field.name}-{index}-{column.name}")
+            if value:
+                row[column.name] = typed(column, value)
+        if row:
+            rows.append(row)
+    return rows
 
 
 def codes(form: Any) -> list[str]:
@@ -128,3 +178,12 @@ async def upload_bytes(form: Any, name: str) -> bytes:
     if isinstance(upload, UploadFile):
         return await upload.read()
     return b""
+
+
+def rows_shown(field: FieldSpec, values: Mapping[str, Any]) -> int:
+    """How many rows a form shows: those already typed (at least one), and one more when the
+    user asked for it ("Ajouter un support"), within the field's limit."""
+    shown = max(row_count(values, field), 1)
+    if values.get("more_rows") == field.name:
+        shown += 1
+    return min(shown, field.max_items or shown)

@@ -18,14 +18,18 @@ from collecte.domain.vocabulary import (
     Category,
     CertificateKind,
     Destination,
+    ErasureResult,
     Labelled,
+    MethodClass,
     Role,
     Status,
+    Technique,
+    Verification,
     WipeMethod,
     event_label,
     label_of,
 )
-from collecte.i18n import LANGUAGES, Message, gettext, language_or_default, ngettext, say
+from collecte.i18n import LANGUAGES, N_, Message, gettext, language_or_default, ngettext, say
 from collecte.web.pages.forms import action_fields
 
 __all__ = ["LANGUAGES", "Words", "install"]
@@ -80,12 +84,33 @@ class Words:
         """Any vocabulary member by its label."""
         return gettext(self.lang, member.label)
 
+    def medium(self, record: Mapping[str, Any]) -> str:
+        """One erasure record, in a line: serial, technique (or class), result, verification."""
+        technique = record.get("technique")
+        how = (
+            label_of(Technique, technique)
+            if technique
+            else label_of(MethodClass, record.get("method_class"))
+        )
+        parts = [
+            gettext(self.lang, how),
+            gettext(self.lang, label_of(ErasureResult, record.get("result"))),
+            gettext(self.lang, label_of(Verification, record.get("verification"))),
+        ]
+        serial = record.get("serial") or gettext(self.lang, N_("support"))
+        return f"{serial} : " + ", ".join(parts)
+
     def facts(self, action: str, data: Mapping[str, Any]) -> list[str]:
         """What an event's data says, field by field, for the device's history."""
-        facts = []
+        facts: list[str] = []
         for field in action_fields(action):
             value = data.get(field.name)
             if value in (None, "", []) or field.kind == "organization":
+                continue
+            if field.hidden and "media" in data:
+                continue  # version 1's shorthand, told again by the records per medium
+            if field.kind == "rows":
+                facts.extend(self.medium(item) for item in value)
                 continue
             if field.kind == "bool":
                 said = field.extra.get("said_true" if value else "said_false")

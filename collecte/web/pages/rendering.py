@@ -149,6 +149,7 @@ def render(
 def _configure(engine: JinjaTemplateEngine) -> None:
     i18n.install(engine.engine)
     engine.engine.globals["fields_of_action"] = forms.action_fields
+    engine.engine.globals["rows_shown"] = forms.rows_shown
     engine.engine.filters["when"] = _when
     engine.engine.filters["thousands"] = _thousands
     engine.engine.trim_blocks = True

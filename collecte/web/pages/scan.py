@@ -103,6 +103,10 @@ async def device_action(request: Request[Any, Any, Any], tag: FromPath[str]) -> 
     principal = require_principal(request)
     form = await request.form()
     payload = forms.action_payload(form)
+    if forms.text(form, "more_rows"):  # "Ajouter un support": the same form, one row longer
+        return await _device_page(
+            request, principal, tag, failed_action=payload["action"], values=dict(form.items())
+        )
     try:
         result = await transitions.act_on_device(principal, tag, payload, _context(request))
     except PAGE_ERRORS as error:
@@ -183,6 +187,10 @@ async def batch_finish(request: Request[Any, Any, Any]) -> Template:
     principal = require_principal(request)
     form = await request.form()
     payload = {**forms.action_payload(form), "tags": forms.codes(form)}
+    if forms.text(form, "more_rows"):  # "Ajouter un support": the same form, one row longer
+        return await _batch_page(
+            request, principal, payload["action"], codes=payload["tags"], values=dict(form.items())
+        )
     try:
         result = await transitions.act_on_batch(principal, payload, _context(request))
     except PAGE_ERRORS as error:
