@@ -637,6 +637,8 @@ _WITHDRAW_REASONS = (
     "Conservé par le service informatique pour pièces détachées.",
     "Erreur de saisie : appareil encore sous contrat de location.",
 )
+
+
 @dataclass(frozen=True)
 class _Erasure:
     """How a workshop erases a kind of device: one medium record, the same for a whole batch."""

@@ -46,7 +46,12 @@ async def test_the_schema_shows_each_action_with_its_fields_enums_and_bounds(
         assert media["maxItems"] == 32
         medium = _resolve(schema, media["items"])
         assert set(medium["required"]) == {
-            "kind", "technique", "tool", "tool_version", "result", "verification"
+            "kind",
+            "technique",
+            "tool",
+            "tool_version",
+            "result",
+            "verification",
         }
         verification = _resolve(schema, medium["properties"]["verification"])
         assert sorted(verification["enum"]) == ["full", "none", "sample"]
