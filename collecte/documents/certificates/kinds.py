@@ -30,6 +30,7 @@ from collecte.domain.vocabulary import CertificateKind
 
 # A serial listed among the media not attested is cut shorter: 32 of them share one block.
 NOT_CERTIFIED_SERIAL_MAX = 40
+NOT_CERTIFIED_LISTED = 16  # more are counted, not listed: the block stays within a page
 
 # ---------------------------------------------------------------------------------------------
 # Values taken from the document
@@ -232,6 +233,8 @@ def _not_certified(doc: CertificateDocument) -> Markup | None:
         for m in d.media
         if not m.certified
     ]
+    if len(left) > NOT_CERTIFIED_LISTED:  # the table lists every medium; this block sums up
+        left = [*left[:NOT_CERTIFIED_LISTED], f"… +{len(left) - NOT_CERTIFIED_LISTED}"]
     return " · ".join(left) if left else None
 
 
