@@ -20,7 +20,13 @@ from hypothesis import strategies as st
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from collecte.documents.certificates.render import render_certificate
-from collecte.documents.label_sheets import LABELS_DIR, load_formats, render_labels
+from collecte.documents.label_sheets import (
+    LABELS_DIR,
+    LabelContent,
+    LabelFormat,
+    load_formats,
+    render_labels,
+)
 from collecte.domain.vocabulary import CertificateKind
 from tests.documents import robust_documents as worst
 
