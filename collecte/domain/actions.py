@@ -20,7 +20,6 @@ from msgspec import Meta, Struct
 from collecte.domain import tags
 from collecte.domain.erasure import (
     MAX_MEDIA,
-    SINGLE_LINE,
     Medium,
     MediumRecord,
     record_of,
@@ -28,6 +27,7 @@ from collecte.domain.erasure import (
 )
 from collecte.domain.errors import Invalid
 from collecte.domain.lifecycle import InvalidData, parse_action
+from collecte.domain.text import SINGLE_LINE
 from collecte.domain.validation import describe
 from collecte.domain.vocabulary import Action, Destination, Grade, Labelled, Role, WipeMethod
 from collecte.i18n import N_, msg

@@ -13,6 +13,7 @@ from collecte.domain import tags
 from collecte.domain.errors import Invalid
 from collecte.domain.impact_factors import default_weight_kg
 from collecte.domain.lifecycle import STORAGE_BY_DEFAULT
+from collecte.domain.text import single_line
 from collecte.domain.vocabulary import Category
 from collecte.i18n import msg
 
@@ -98,17 +99,8 @@ def _category(value: Any) -> Category:
 
 
 def _text(name: str, value: Any) -> str | None:
-    if _blank(value):
-        return None
-    if not isinstance(value, str):
-        raise Invalid(msg("Le champ « {name} » doit être un texte.", name=name), name)
-    value = value.strip()
-    if len(value) > MAX_TEXT:
-        raise Invalid(
-            msg("Le champ « {name} » dépasse {max} caractères.", name=name, max=MAX_TEXT),
-            name,
-        )
-    return value
+    """One line of text: a brand, a model or a serial never holds a line break."""
+    return single_line(name, value, MAX_TEXT)
 
 
 def _int(name: str, value: Any, low: int, high: int) -> int | None:

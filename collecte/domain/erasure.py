@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
+from collecte.domain.text import SINGLE_LINE
 from collecte.domain.vocabulary import (
     ErasureResult,
     MediumKind,
@@ -29,8 +30,6 @@ from collecte.i18n import N_, Message, msg
 TEXT_MAX = 200
 MAX_MEDIA = 32
 MAX_CAPACITY_GB = 1_000_000  # a petabyte: more is a typo
-# One line of text: no line break, tab or other control character (they would break documents).
-SINGLE_LINE = r"^[^\x00-\x1f\x7f]*$"
 
 Line = Annotated[str, Meta(min_length=1, max_length=TEXT_MAX, pattern=SINGLE_LINE)]
 

@@ -66,6 +66,13 @@ class Invalid(DomainError):
     code = "invalid"
 
 
+class DocumentTooLarge(Invalid):
+    """A document that cannot be laid out on its pages; `field` (and the `tag` of the device in
+    `extra`, when one is at fault) name the value to shorten."""
+
+    code = "document_too_large"
+
+
 class TooManyAttempts(DomainError):
     """Too many failed attempts; retry after `retry_after` seconds."""
 

@@ -18,6 +18,7 @@ from collecte.auth.passwords import (
 )
 from collecte.db.tables import AppSecret, LoginAttempt, Organization, User
 from collecte.db.transactions import write_transaction
+from collecte.domain import text
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.errors import (
@@ -59,26 +60,10 @@ def organization_view(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _clean(value: str | None, field: str, max_length: int) -> str | None:
-    if value is None or not value.strip():
-        return None
-    value = value.strip()
-    if len(value) > max_length:
-        raise Invalid(
-            msg(
-                "Le champ « {field} » dépasse {max_length} caractères.",
-                field=field,
-                max_length=max_length,
-            ),
-            field,
-        )
-    return value
-
-
 async def create_organization(principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """Create an organisation (coordinators only)."""
     require_coordinator(principal)
-    name = _clean(data.get("name"), "name", 200)
+    name = text.single_line("name", data.get("name"), 200)
     if not name:
         raise Invalid(msg("Le champ « name » est obligatoire."), "name")
     try:
@@ -88,10 +73,10 @@ async def create_organization(principal: Principal, data: dict[str, Any]) -> dic
         raise Invalid(
             msg("Le champ « kind » doit valoir l’un de : {kinds}.", kinds=kinds), "kind"
         ) from None
-    ridet = _clean(data.get("ridet"), "ridet", 20)
+    ridet = text.single_line("ridet", data.get("ridet"), 20)
     if ridet and not _RIDET.match(ridet):
         raise Invalid(msg("Le RIDET doit être composé de chiffres (ex. 1234567.001)."), "ridet")
-    email = _clean(data.get("email"), "email", 254)
+    email = text.single_line("email", data.get("email"), 254)
     if email and not _EMAIL.match(email):
         raise Invalid(msg("Adresse e-mail invalide."), "email")
     language = data.get("language") or "fr"
@@ -103,12 +88,12 @@ async def create_organization(principal: Principal, data: dict[str, Any]) -> dic
         row = Organization(
             name=name,
             kind=kind.value,
-            short_name=_clean(data.get("short_name"), "short_name", 60),
+            short_name=text.single_line("short_name", data.get("short_name"), 60),
             ridet=ridet,
             email=email,
-            phone=_clean(data.get("phone"), "phone", 40),
-            address=_clean(data.get("address"), "address", 500),
-            city=_clean(data.get("city"), "city", 100),
+            phone=text.single_line("phone", data.get("phone"), 40),
+            address=text.address("address", data.get("address")),
+            city=text.single_line("city", data.get("city"), 100),
             language=language,
             created_at=now(),
         )
@@ -186,7 +171,7 @@ async def add_user(
         )
     if len(password) > 256:
         raise Invalid(msg("Le mot de passe est trop long (256 caractères au plus)."), "password")
-    full_name = full_name.strip()[:200]
+    full_name = text.single_line("full_name", full_name) or ""
     # Argon2 is slow on purpose: hash in a worker thread, outside the transaction.
     password_hash = await anyio.to_thread.run_sync(hash_password, password)
     async with write_transaction():

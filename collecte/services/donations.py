@@ -8,7 +8,7 @@ from typing import Any
 
 from collecte.db.tables import BlankTag, Device, DeviceEvent, Donation, Organization
 from collecte.db.transactions import write_transaction
-from collecte.domain import tags
+from collecte.domain import tags, text
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.device_input import DeviceInput, parse_device, parse_devices_csv
@@ -48,25 +48,6 @@ async def _check_donor(donor_id: int) -> None:
         raise Invalid(
             msg("L’organisation {donor_id} n’est pas un donateur.", donor_id=donor_id), "donor_id"
         )
-
-
-def _text(data: dict[str, Any], field: str, max_length: int) -> str | None:
-    value = data.get(field)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise Invalid(msg("Le champ « {field} » doit être un texte.", field=field), field)
-    value = value.strip()
-    if len(value) > max_length:
-        raise Invalid(
-            msg(
-                "Le champ « {field} » dépasse {max_length} caractères.",
-                field=field,
-                max_length=max_length,
-            ),
-            field,
-        )
-    return value or None
 
 
 def parse_device_list(raw: object, max_devices: int) -> list[DeviceInput]:
@@ -196,8 +177,8 @@ async def create_donation(
     """Register a donation and its devices in one transaction."""
     donor_id = _donor_for(principal, data.get("donor_id"))
     await _check_donor(donor_id)
-    pickup_address = _text(data, "pickup_address", 500)
-    notes = _text(data, "notes", 2000)
+    pickup_address = text.address("pickup_address", data.get("pickup_address"))
+    notes = text.notes("notes", data.get("notes"))
     devices = parse_device_list(data.get("devices"), max_devices)
     async with write_transaction():
         donation = Donation(

@@ -6,11 +6,16 @@ from typing import Annotated
 
 from msgspec import Meta, Struct
 
+from collecte.domain.text import SINGLE_LINE
+
 # Database integer keys are 32-bit; a larger id is bad input, not a database error.
 MAX_ID = 2_147_483_647
 Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 # PostgreSQL text cannot hold NUL characters: refuse them at the door, naming the field.
 Text = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
+# One line: no line break or control character (a name, a brand, a serial); several lines
+# (an address, notes) are `Text`, their number of lines bounded by the services.
+Line = Annotated[str, Meta(pattern=SINGLE_LINE)]
 
 
 class LoginIn(Struct):
@@ -23,39 +28,39 @@ class LoginIn(Struct):
 class OrganizationIn(Struct, kw_only=True):
     """A new organisation; `kind` is donor, reconditioner, association or coordinator."""
 
-    name: Text
-    kind: Text
-    short_name: Text | None = None
-    ridet: Text | None = None
-    email: Text | None = None
-    phone: Text | None = None
+    name: Line
+    kind: Line
+    short_name: Line | None = None
+    ridet: Line | None = None
+    email: Line | None = None
+    phone: Line | None = None
     address: Text | None = None
-    city: Text | None = None
-    language: Text | None = None
+    city: Line | None = None
+    language: Line | None = None
 
 
 class UserIn(Struct, kw_only=True):
     """A new user of an organisation."""
 
-    email: Text
+    email: Line
     password: Text
     organization_id: Id
-    full_name: Text | None = None
+    full_name: Line | None = None
 
 
 class DeviceIn(Struct, kw_only=True):
     """A device to register; `tag` binds a scanned blank label."""
 
-    category: Text
-    brand: Text | None = None
-    model: Text | None = None
-    serial_number: Text | None = None
+    category: Line
+    brand: Line | None = None
+    model: Line | None = None
+    serial_number: Line | None = None
     year: int | None = None
     has_storage: bool | None = None
-    condition: Text | None = None
+    condition: Line | None = None
     estimated_value_xpf: int | None = None
     weight_kg: float | None = None
-    tag: Text | None = None
+    tag: Text | None = None  # read leniently: a scanner's trailing line break is forgiven
 
 
 class DonationIn(Struct, kw_only=True):

@@ -362,7 +362,8 @@ def test_weights_above_zero_up_to_1000_kg() -> None:
         (
             {"action": "withdraw", "reason": "a\x00b"},
             "reason",
-            "Le champ « reason » contient un caractère interdit (NUL).",
+            "Le champ « reason » doit tenir sur une ligne, sans saut de ligne ni caractère de "
+            "contrôle.",
         ),
         (
             {"action": "refurbish", "grade": "A", "notes": ["x"]},

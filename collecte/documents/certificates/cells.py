@@ -7,8 +7,12 @@ cell (laid out by its column) or a flowable when the cell mixes styles.
 from __future__ import annotations
 
 from collecte.documents import certificate_text as t
+from collecte.documents.certificates.bounds import shorten
 from collecte.documents.certificates.layout import Cell, mono, para, safe
 from collecte.documents.certificates.model import CertificateDevice, CertificateMedium
+
+# Values set inside a mixed-style paragraph cell are cut to a few lines of their narrow column.
+PARAGRAPH_VALUE_MAX = 60
 
 
 def _model(device: CertificateDevice) -> str:
@@ -53,9 +57,10 @@ def weight(_i: int, d: CertificateDevice, lang: str) -> Cell:
 
 def erasure_device(_i: int, d: CertificateDevice, lang: str) -> Cell:
     """Return the category, make/model and serial of a wiped device, and where it goes next."""
-    lines = [f"<b>{safe(t.category_label(d.category, lang))}</b>", safe(_model(d))]
+    lines = [f"<b>{safe(t.category_label(d.category, lang))}</b>"]
+    lines.append(safe(shorten(_model(d), PARAGRAPH_VALUE_MAX)))
     if d.serial_number:
-        lines.append(safe(d.serial_number))
+        lines.append(safe(d.serial_number))  # whole: an audit reads it
     if d.destination:
         destination = t.destination_label(d.destination, lang)
         lines.append(safe(t.text(lang, "destination_is", value=destination)))
@@ -73,7 +78,8 @@ def medium(_i: int, d: CertificateDevice, lang: str) -> Cell:
     detail = [t.medium_kind_label(m.kind, lang)] if m.kind else []
     if m.capacity_gb is not None:
         detail.append(t.format_capacity(m.capacity_gb, lang))
-    return para(f"{mono(m.serial)}<br/>{safe(' · '.join(detail) or '—')}")
+    serial = shorten(m.serial, PARAGRAPH_VALUE_MAX)
+    return para(f"{mono(serial)}<br/>{safe(' · '.join(detail) or '—')}")
 
 
 def technique(_i: int, d: CertificateDevice, lang: str) -> Cell:

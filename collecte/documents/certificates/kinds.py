@@ -13,6 +13,7 @@ from xml.sax.saxutils import escape
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates import cells
+from collecte.documents.certificates.bounds import shorten
 from collecte.documents.certificates.layout import Column, mono, safe
 from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
 from collecte.documents.certificates.spec import (
@@ -26,6 +27,10 @@ from collecte.documents.certificates.spec import (
 )
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX
 from collecte.domain.vocabulary import CertificateKind
+
+# A serial listed among the media not attested is cut shorter: 32 of them share one block.
+NOT_CERTIFIED_SERIAL_MAX = 40
+NOT_CERTIFIED_LISTED = 16  # more are counted, not listed: the block stays within a page
 
 # ---------------------------------------------------------------------------------------------
 # Values taken from the document
@@ -221,12 +226,15 @@ def _not_certified(doc: CertificateDocument) -> Markup | None:
     """Return each medium the certificate does not attest, and why; None when there is none."""
     lang = doc.language
     left = [
-        f"{mono(m.serial)} ({safe(t.result_label(m.result, lang))}, "
+        f"{mono(shorten(m.serial, NOT_CERTIFIED_SERIAL_MAX))} "
+        f"({safe(t.result_label(m.result, lang))}, "
         f"{safe(t.verification_label(m.verification, lang))})"
         for d in doc.devices
         for m in d.media
         if not m.certified
     ]
+    if len(left) > NOT_CERTIFIED_LISTED:  # the table lists every medium; this block sums up
+        left = [*left[:NOT_CERTIFIED_LISTED], f"… +{len(left) - NOT_CERTIFIED_LISTED}"]
     return " · ".join(left) if left else None
 
 

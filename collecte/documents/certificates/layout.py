@@ -26,6 +26,7 @@ from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
 
 from collecte.documents import certificate_text as t
+from collecte.documents.certificates.bounds import wrap
 from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
 from collecte.documents.qr import draw_qr
 
@@ -223,6 +224,19 @@ def draw_footer(
 # Blocks
 
 
+# A party box is a third of the page wide at the narrowest; each of its values is wrapped to
+# a few lines of it, so the boxes stay well within a page.
+PARTY_WIDTH = CONTENT_WIDTH / 3 - 12
+PARTY_NAME_LINES, PARTY_LINE_LINES = 3, 2
+
+
+def _wrapped(value: str, style: str, max_lines: int) -> str:
+    """Return user text as escaped markup, wrapped to the party box in at most `max_lines`."""
+    font = STYLES[style]
+    lines = wrap(t.pdf_safe(value), font.fontName, font.fontSize, PARTY_WIDTH, max_lines)
+    return "<br/>".join(escape(line) for line in lines)
+
+
 def party_box(
     label: str,
     party: Party | None,
@@ -235,19 +249,23 @@ def party_box(
     if party is None:
         items.append(para(escape(t.text(lang, "not_given")), "small"))
         return items
-    items.append(para(safe(party.name), "party"))
+    items.append(para(_wrapped(party.name, "party", PARTY_NAME_LINES), "party"))
     lines = []
     if party.ridet:
-        lines.append(safe(t.text(lang, "ridet", ridet=party.ridet)))
+        lines.append(_wrapped(t.text(lang, "ridet", ridet=party.ridet), "small", PARTY_LINE_LINES))
     elif ridet_required:
         lines.append(escape(t.text(lang, "ridet_unknown")))
-    lines += [safe(line) for line in (party.address or "").splitlines() if line.strip()]
+    lines += [
+        _wrapped(line, "small", PARTY_LINE_LINES)
+        for line in (party.address or "").splitlines()
+        if line.strip()
+    ]
     if party.city:
-        lines.append(safe(party.city))
-    contact = " · ".join(safe(v) for v in (party.email, party.phone) if v)
+        lines.append(_wrapped(party.city, "small", PARTY_LINE_LINES))
+    contact = " · ".join(v for v in (party.email, party.phone) if v)
     if contact:
-        lines.append(contact)
-    lines += [safe(line) for line in extra]
+        lines.append(_wrapped(contact, "small", PARTY_LINE_LINES))
+    lines += [_wrapped(line, "small", PARTY_LINE_LINES) for line in extra]
     if lines:
         items.append(para("<br/>".join(lines), "small"))
     return items
@@ -292,10 +310,11 @@ def key_values(rows: list[tuple[str, str]], key_width: float = 52 * mm) -> Table
     return table
 
 
-# A cell is raw text (laid out as a plain string when it fits its column, far cheaper than a
-# Paragraph, or wrapped in one when it does not) or a ready-made flowable for mixed styles.
+# A cell is raw text (laid out as plain lines, far cheaper than a Paragraph, wrapped to its
+# column) or a ready-made flowable for mixed styles, whose texts the cell keeps short.
 Cell: TypeAlias = str | Flowable
 CELL_SIZE, CELL_PADDING = 7.5, 3
+CELL_LINES = 6  # a longer value is shortened with "…": no row grows taller than a page
 
 
 @dataclass(frozen=True)
@@ -319,16 +338,14 @@ class Column:
         return self.font == "mono"
 
     def layout(self, value: Cell) -> Cell:
-        """Return the cell as a plain string if every line fits the column, else wrapping."""
+        """Return a text cell as plain lines that fit the column: wrapped, at most `CELL_LINES`
+        of them, the last shortened with "…" if need be (a flowable is kept as it is)."""
         if not isinstance(value, str):
             return value
         text = t.pdf_safe(value) or "—"
         font = MONO if self.mono else FONT
         room = self.width * mm - 2 * CELL_PADDING
-        if all(stringWidth(line, font, CELL_SIZE) <= room for line in text.split("\n")):
-            return text
-        markup = "<br/>".join(escape(line) for line in text.split("\n"))
-        return para(markup, "cell_mono" if self.mono else "cell")
+        return "\n".join(wrap(text, font, CELL_SIZE, room, CELL_LINES))
 
 
 def device_table(

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import io
+from dataclasses import replace
 from xml.sax.saxutils import escape
 
 from reportlab.lib.pagesizes import A4
@@ -19,8 +20,10 @@ from reportlab.platypus import (
     PageTemplate,
     Spacer,
 )
+from reportlab.platypus.doctemplate import LayoutError
 
 from collecte.documents import certificate_text as t
+from collecte.documents.certificates.bounds import bounded
 from collecte.documents.certificates.kinds import SPECS
 from collecte.documents.certificates.layout import (
     CONTENT_WIDTH,
@@ -48,6 +51,8 @@ from collecte.documents.certificates.model import (
     verify_url_for,
 )
 from collecte.documents.certificates.spec import CertificateSpec, Signature, Wording
+from collecte.domain.errors import DocumentTooLarge
+from collecte.i18n import msg
 
 
 def _say(wording: Wording, doc: CertificateDocument) -> str:
@@ -155,11 +160,87 @@ def _story(
 
 
 def render_certificate(doc: CertificateDocument) -> bytes:
-    """Return the PDF of the certificate; the same document always gives the same bytes."""
+    """Return the PDF of the certificate; the same document always gives the same bytes.
+
+    Every text is first kept within bounds (`bounds.bounded`), so any document the services
+    build fits its pages; one that still does not raises DocumentTooLarge naming the device
+    and field at fault, never reportlab's LayoutError.
+    """
     check(doc)
+    fingerprint = doc.content_fingerprint or content_fingerprint(doc)
+    shown = bounded(doc)
+    try:
+        return _build(shown, fingerprint)
+    except LayoutError:
+        tag, field = _culprit(shown, fingerprint)
+        raise too_large(doc.number, tag, field) from None
+
+
+def too_large(number: str, tag: str | None, field: str | None) -> DocumentTooLarge:
+    """The refusal of a certificate that cannot be laid out, naming what to shorten."""
+    if tag:
+        sentence = msg(
+            "Le certificat {number} ne tient pas sur ses pages : le champ « {field} » de "
+            "l’appareil {tag} est trop long.",
+            number=number,
+            field=field or "?",
+            tag=t.format_tag(tag),
+        )
+        return DocumentTooLarge(sentence, field, tag=tag)
+    sentence = msg(
+        "Le certificat {number} ne tient pas sur ses pages : le champ « {field} » est trop long.",
+        number=number,
+        field=field or "?",
+    )
+    return DocumentTooLarge(sentence, field)
+
+
+def _fits(doc: CertificateDocument, fingerprint: str) -> bool:
+    try:
+        _build(doc, fingerprint)
+    except LayoutError:
+        return False
+    return True
+
+
+def _culprit(doc: CertificateDocument, fingerprint: str) -> tuple[str | None, str | None]:
+    """The device tag (None: not a device's) and the field whose value keeps `doc` from fitting
+    its pages, found by emptying values one at a time (only on this rare path)."""
+    for device in doc.devices:
+        alone = replace(doc, devices=(device,))
+        if _fits(alone, fingerprint):
+            continue
+        for name in ("brand", "model", "serial_number", "grade", "destination"):
+            if getattr(device, name) and _fits(
+                replace(alone, devices=(replace(device, **{name: None}),)),  # type: ignore[arg-type]
+                fingerprint,
+            ):
+                return device.tag, name
+        if device.media and _fits(
+            replace(alone, devices=(replace(device, media=()),)), fingerprint
+        ):
+            return device.tag, "media"
+        return device.tag, None
+    for name in ("recipient", "donor", "reconditioner", "association"):
+        party = getattr(doc, name)
+        if party is None:
+            continue
+        for part in ("name", "address", "city", "email", "phone"):
+            if getattr(party, part) and _fits(
+                replace(doc, **{name: replace(party, **{part: "-"})}), fingerprint
+            ):
+                return None, f"{name}.{part}"
+    for name in ("operator_name", "verified_by", "channel", "received_by", "place"):
+        shortened = replace(doc, **{name: "-"})  # type: ignore[arg-type]
+        if getattr(doc, name) and _fits(shortened, fingerprint):
+            return None, name
+    return None, None
+
+
+def _build(doc: CertificateDocument, fingerprint: str) -> bytes:
+    """Lay the certificate out and return its PDF bytes (LayoutError when it does not fit)."""
     spec = SPECS[doc.kind]
     url = verify_url_for(doc)
-    fingerprint = doc.content_fingerprint or content_fingerprint(doc)
     title = t.title(spec.title, doc.language)
     buffer = io.BytesIO()
     template = BaseDocTemplate(
