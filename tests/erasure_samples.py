@@ -134,3 +134,13 @@ def external_entity() -> bytes:
         b'<?xml version="1.0"?>\n<!DOCTYPE root [<!ENTITY secret SYSTEM "file:///etc/passwd">]>\n'
         b"<root><blancco_erasure_report>&secret;</blancco_erasure_report></root>"
     )
+
+
+def another_pdf() -> bytes:
+    """A well-formed PDF that is no erasure report."""
+    buffer = io.BytesIO()
+    pdf = Canvas(buffer, invariant=True)
+    pdf.drawString(72, 720, "Facture n° 2026-118")
+    pdf.showPage()
+    pdf.save()
+    return buffer.getvalue()
