@@ -119,7 +119,7 @@ def test_every_nwipe_method_maps_to_a_technique_and_only_drive_commands_purge() 
 
 def test_nwipe_s_verify_only_methods_and_unknown_methods_are_refused() -> None:
     assert refusal(nwipe_json(method="Verify Ones  (0xFF)")) == (
-        "Rapport JSON de nwipe illisible : « Verify Ones (0xFF) » vérifie le disque sans l’effacer"
+        "Rapport JSON de nwipe illisible : « Verify Ones  (0xFF) » vérifie le disque sans l’effacer"
     )
     assert refusal(nwipe_json(method="Shred 3x")) == (
         "Rapport JSON de nwipe illisible : méthode inconnue « Shred 3x »"
