@@ -381,3 +381,8 @@ def test_form_fields_name_each_medium_s_inputs_as_the_wipe_form_posts_them() -> 
     assert fields["media-1-result"] == "failed"
     assert fields["media-1-verification"] == "none"
     assert len(fields) == 20
+
+
+def test_the_kept_pdf_sample_is_the_one_the_tests_draw() -> None:
+    assert sample("nwipe_report.pdf") == nwipe_pdf_report()
+    assert read_report(sample("nwipe_report.pdf")).media[0].serial == "WDEB7X1K"
