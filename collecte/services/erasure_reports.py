@@ -69,7 +69,7 @@ async def upload_report(
         "sha256": hashlib.sha256(content).hexdigest(),
         "size": len(content),
         "uploaded_at": now(),
-        "uploaded_by_name": principal.display_name,
+        "uploaded_by_name": principal.display_name[:200],
         "media": msgspec.to_builtins(parsed.media),
     }
     inserted = await ErasureReport.insert(
