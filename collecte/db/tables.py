@@ -20,7 +20,13 @@ from piccolo.columns import (
 )
 from piccolo.table import Table
 
-from collecte.domain.vocabulary import Category, CertificateKind, Role, Status
+from collecte.domain.vocabulary import (
+    Category,
+    CertificateKind,
+    ErasureReportFormat,
+    Role,
+    Status,
+)
 
 
 class Organization(Table, tablename="organization"):
@@ -183,6 +189,27 @@ class Certificate(Table, tablename="certificate"):
     pdf = Bytea(secret=True)
 
 
+class ErasureReport(Table, tablename="erasure_report"):
+    """An erasure tool's report as uploaded: its bytes and hash, kept as evidence, never changed.
+
+    The media read from it are kept too, so listing reports needs no parsing; the uploader's
+    name is copied so the record reads right after the account is gone.
+    """
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    device = ForeignKey(Device, on_delete=OnDelete.restrict, index=True)
+    format = Varchar(length=20, choices=ErasureReportFormat)
+    filename = Varchar(length=200, help_text="The name it was uploaded with, cleaned.")
+    sha256 = Varchar(length=64, index=True, help_text="SHA-256 of the stored bytes.")
+    size = Integer(help_text="Bytes.")
+    content = Bytea(secret=True)
+    media = JSON(default="[]", help_text="The media read from it, as the wipe takes them.")
+    uploaded_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    uploaded_by_name = Varchar(length=200, default="")
+    uploaded_at = Timestamptz(index=True)
+
+
 class BlankTag(Table, tablename="blank_tag"):
     """A tag printed ahead of a collection day, bound to a device when first registered."""
 
@@ -244,6 +271,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Device,
     DeviceEvent,
     Certificate,
+    ErasureReport,
     BlankTag,
     Counter,
     IdempotencyRecord,

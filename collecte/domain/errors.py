@@ -73,6 +73,18 @@ class DocumentTooLarge(Invalid):
     code = "document_too_large"
 
 
+class TooLarge(DomainError):
+    """The input is larger than the service accepts; the sentence names the limit."""
+
+    code = "too_large"
+
+
+class UnsupportedFormat(DomainError):
+    """The input is of a kind the service does not read; the sentence names those it reads."""
+
+    code = "unsupported_format"
+
+
 class TooManyAttempts(DomainError):
     """Too many failed attempts; retry after `retry_after` seconds."""
 

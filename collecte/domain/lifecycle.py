@@ -330,3 +330,26 @@ def allowed_actions(device: DeviceState, actor: Actor) -> list[Action]:
 def certificate_for(action: Action) -> CertificateKind | None:
     """Return the kind of certificate `action` issues, if any."""
     return RULES[action].certificate
+
+
+def check_may_record_erasure(device: DeviceState, actor: Actor) -> None:
+    """Raise why `actor` may not file an erasure tool's report for `device`: those who may wipe
+    it, whatever its status (a report may come before the wipe it proves, or after)."""
+    action = Action.WIPE
+    if actor.role not in RULES[action].roles:
+        raise RoleNotAllowed(
+            msg("Le rôle « {role} » ne peut pas effectuer l’action « {action} ».",
+                role=actor.role, action=action),
+            field="action",
+        )  # fmt: skip
+    if not _holds_device(device, actor, action):
+        raise NotYourDevice(
+            msg("Cet appareil n’est pas confié à votre organisation pour l’action « {action} ».",
+                action=action),
+            field="action",
+        )  # fmt: skip
+    if not device.has_storage:
+        raise NothingToWipe(
+            msg("Cet appareil n’a pas de support de stockage : il n’y a rien à effacer."),
+            field="tag",
+        )

@@ -190,6 +190,14 @@ class Verification(Labelled):
     NONE = "none", N_("Non vérifié")
 
 
+class ErasureReportFormat(Labelled):
+    """An erasure tool's report that collecte reads into media records."""
+
+    NWIPE_JSON = "nwipe_json", N_("Rapport JSON de nwipe")
+    NWIPE_PDF = "nwipe_pdf", N_("Rapport PDF de nwipe")
+    BLANCCO_XML = "blancco_xml", N_("Rapport XML de Blancco")
+
+
 class Destination(Labelled):
     """Where a wiped device is headed, as stated on the erasure certificate."""
 

@@ -12,7 +12,11 @@ from typing import Any
 import asyncpg
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, ValidationException
-from litestar.status_codes import HTTP_422_UNPROCESSABLE_ENTITY, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import (
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_422_UNPROCESSABLE_ENTITY,
+    HTTP_500_INTERNAL_SERVER_ERROR,
+)
 
 from collecte.domain import lifecycle
 from collecte.domain.errors import BatchRejected, DomainError, TooManyAttempts
@@ -119,8 +123,21 @@ def http_error_handler(request: Request[Any, Any, Any], error: Exception) -> Res
     wants_page = "text/html" in request.headers.get("accept", "")
     if error.status_code == 404 and wants_page and not request.url.path.startswith(_NOT_PAGES):
         return page_not_found(request)
-    body = _body(error.status_code, error.detail, {"code": "http_error"})
+    detail = error.detail
+    if error.status_code == HTTP_413_REQUEST_ENTITY_TOO_LARGE:
+        detail = _too_large(request)
+    body = _body(error.status_code, detail, {"code": "http_error"})
     return Response(body, status_code=error.status_code, headers=error.headers)
+
+
+def _too_large(request: Request[Any, Any, Any]) -> str:
+    """Litestar's 413, said in the reader's language with the route's limit."""
+    limit = request.route_handler.resolve_request_max_body_size() or 0
+    megabytes = max(1, limit // (1024 * 1024))
+    return say(
+        api_language(request),
+        msg("Requête trop volumineuse : {limit} Mo au plus.", limit=megabytes),
+    )
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:

@@ -17,11 +17,13 @@ from typing import Annotated, Any, Literal
 from msgspec import UNSET, Meta, Struct, UnsetType
 
 from collecte.domain import tags
+from collecte.domain.erasure import Medium
 from collecte.domain.vocabulary import (
     REGISTER_EVENT,
     Action,
     Category,
     CertificateKind,
+    ErasureReportFormat,
     Grade,
     Role,
     Status,
@@ -321,6 +323,36 @@ class VerifyPdfOut(Answer, kw_only=True):
         str | UnsetType, Meta(description="The certificate's number, only when valid")
     ] = UNSET
     sha256: Annotated[str, Meta(description="SHA-256 of the file sent")]
+
+
+# --- erasure reports ----------------------------------------------------------------------------
+
+
+class ErasureReportOut(Answer):
+    """An erasure tool's report filed for a device, and the media read from it."""
+
+    id: int
+    format: ErasureReportFormat
+    filename: Annotated[str, Meta(description="The name it was uploaded with, cleaned")]
+    sha256: Annotated[str, Meta(pattern="^[0-9a-f]{64}$", description="SHA-256 of the file")]
+    size: Annotated[int, Meta(description="Bytes")]
+    uploaded_at: datetime
+    uploaded_by: Annotated[str, Meta(description="The uploader's name, as it was then")]
+    media: Annotated[list[Medium], Meta(description="One entry per medium, as `wipe` takes them")]
+    form: Annotated[
+        dict[str, str],
+        Meta(
+            description="The wipe form's fields to pre-fill (media-0-serial, media-0-kind, …; "
+            "times in Nouméa as datetime-local)"
+        ),
+    ]
+    warnings: Annotated[
+        list[str],
+        Meta(
+            description="What the report leaves unsaid, to check on the form (said in the "
+            "reader's language; only in the upload's answer)"
+        ),
+    ]
 
 
 # --- labels -------------------------------------------------------------------------------------

@@ -7,6 +7,8 @@ from litestar.status_codes import (
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
     HTTP_409_CONFLICT,
+    HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+    HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
 )
@@ -18,8 +20,10 @@ from collecte.domain.errors import (
     Forbidden,
     Invalid,
     NotFound,
+    TooLarge,
     TooManyAttempts,
     Unauthenticated,
+    UnsupportedFormat,
 )
 from collecte.domain.tags import TagError
 
@@ -29,6 +33,8 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (NotFound, HTTP_404_NOT_FOUND),
     (Conflict, HTTP_409_CONFLICT),
     (Invalid, HTTP_422_UNPROCESSABLE_ENTITY),
+    (TooLarge, HTTP_413_REQUEST_ENTITY_TOO_LARGE),
+    (UnsupportedFormat, HTTP_415_UNSUPPORTED_MEDIA_TYPE),
     (TooManyAttempts, HTTP_429_TOO_MANY_REQUESTS),
     (lifecycle.RoleNotAllowed, HTTP_403_FORBIDDEN),
     (lifecycle.NotYourDevice, HTTP_403_FORBIDDEN),
