@@ -20,6 +20,7 @@ from collecte.domain.lifecycle import check_may_record_erasure
 from collecte.domain.vocabulary import ErasureReportFormat
 from collecte.i18n import Message, msg
 from collecte.services.devices import get_visible_row, parse_code, state_of
+from collecte.services.erasure_records import check_report_names_the_device
 
 _EXTENSIONS = {
     ErasureReportFormat.NWIPE_JSON: "json",
@@ -63,6 +64,7 @@ async def upload_report(
     row = await get_visible_row(principal, parse_code(tag, "tag"))
     check_may_record_erasure(state_of(row), principal.actor)
     parsed = read_report(content, filename)
+    await check_report_names_the_device(row, [medium.serial for medium in parsed.media])
     record = {
         "format": parsed.format.value,
         "filename": clean_filename(filename, parsed.format),

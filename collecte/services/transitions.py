@@ -53,6 +53,7 @@ from collecte.services.devices import (
     parse_code,
     state_of,
 )
+from collecte.services.erasure_records import media_of
 from collecte.settings import Settings
 
 
@@ -103,23 +104,6 @@ def _event_fields(
         at,
         certificate_number,
     )
-
-
-async def media_of(device_ids: Sequence[int]) -> dict[int, list[MediumRecord]]:
-    """Every erasure record of these devices, oldest first, from their `wipe` events."""
-    media: dict[int, list[MediumRecord]] = {device_id: [] for device_id in device_ids}
-    if not device_ids:
-        return media
-    wipes = DeviceEvent.device.is_in(list(device_ids)) & (DeviceEvent.action == Action.WIPE.value)
-    rows = (
-        await DeviceEvent.select(DeviceEvent.device, DeviceEvent.data)
-        .where(wipes)
-        .order_by(DeviceEvent.id)
-        .output(load_json=True)
-    )
-    for row in rows:
-        media[row["device"]].extend(records_in(row["data"] or {}))
-    return media
 
 
 def media_in(events: Sequence[dict[str, Any]]) -> list[MediumRecord]:

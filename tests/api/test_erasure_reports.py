@@ -10,8 +10,7 @@ from typing import Any
 import httpx
 import pytest
 
-from collecte.db.tables import Device, ErasureReport
-from collecte.domain.vocabulary import Status
+from collecte.db.tables import ErasureReport
 from tests.erasure_samples import (
     another_pdf,
     billion_laughs,
@@ -19,20 +18,16 @@ from tests.erasure_samples import (
     nwipe_pdf_report,
     sample,
 )
-from tests.factory import Account, World, make_donation, make_world
+from tests.factory import Account, World, act, make_donation, make_world, walk_to
 
 MB = 1024 * 1024
 
 
 async def received_device(client: httpx.AsyncClient, world: World, **fields: Any) -> str:
-    """A device in the reconditioner's hands (as after collect and receive), its tag."""
+    """A device in the reconditioner's hands (collected and received), its tag."""
     donation = await make_donation(client, world.donor, count=1, **fields)
     tag = str(donation["devices"][0]["tag"])
-    # Set directly: the transitions are being reworked on this branch (issue 12).
-    holder = world.reconditioner.organization_id
-    await Device.update({Device.status: Status.RECEIVED.value, Device.reconditioner: holder}).where(
-        Device.tag == tag
-    )
+    await walk_to(client, world, tag, "received")
     return tag
 
 
@@ -260,3 +255,54 @@ async def test_a_form_without_the_file_field_is_422(client: httpx.AsyncClient) -
     )
 
     assert response.status_code == 422
+
+
+# --- a report filed on the wrong device ----------------------------------------------------
+
+WRONG_DEVICE = (
+    "Ce rapport ne nomme aucun support de cet appareil : il nomme S4ELNX0N912345, "
+    "WD-WCC6Y3KJ0123 ; l’appareil connaît {known}."
+)
+
+
+async def test_a_report_naming_none_of_the_recorded_media_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    tag = await received_device(client, world, serial_number="PC-77")
+    wiped = await act(client, world.reconditioner, tag, "wipe", method="purge", tool="nwipe",
+                      verified=True, storage_serials=["S3YNX0K8"])  # fmt: skip
+    assert wiped.status_code == 200, wiped.text
+
+    refused = await upload(client, world.reconditioner, tag, sample("nwipe_two_disks.json"))
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == WRONG_DEVICE.format(known="PC-77, S3YNX0K8")
+    assert refused.json()["extra"] == {"code": "invalid", "field": "file"}
+    assert await ErasureReport.count() == 0
+
+
+async def test_a_report_naming_another_devices_serial_is_refused(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    await make_donation(client, world.donor, count=1, serial_number="WD-WCC6Y3KJ0123")
+    tag = await received_device(client, world, serial_number="PC-9")
+
+    refused = await upload(client, world.reconditioner, tag, sample("nwipe_two_disks.json"))
+
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"] == WRONG_DEVICE.format(known="PC-9")
+
+
+async def test_a_report_naming_one_known_medium_or_the_devices_serial_is_accepted(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    first = await received_device(client, world)  # its disks not known yet: cannot be checked
+    unknown = await upload(client, world.reconditioner, first, sample("nwipe_two_disks.json"))
+    own = await received_device(client, world, serial_number="WD-WCC6Y3KJ0123")
+    by_serial = await upload(client, world.reconditioner, own, sample("nwipe_two_disks.json"))
+
+    assert by_serial.status_code == 201, by_serial.text
+    assert unknown.status_code == 201, unknown.text

@@ -1,0 +1,56 @@
+"""The erasure records a device's custody log holds, read for the gates and for tool reports."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from collecte.db.tables import Device, DeviceEvent
+from collecte.domain.erasure import MediumRecord, records_in
+from collecte.domain.errors import Invalid
+from collecte.domain.vocabulary import Action
+from collecte.i18n import msg
+
+
+async def media_of(device_ids: Sequence[int]) -> dict[int, list[MediumRecord]]:
+    """Every erasure record of these devices, oldest first, from their `wipe` events."""
+    media: dict[int, list[MediumRecord]] = {device_id: [] for device_id in device_ids}
+    if not device_ids:
+        return media
+    wipes = DeviceEvent.device.is_in(list(device_ids)) & (DeviceEvent.action == Action.WIPE.value)
+    rows = (
+        await DeviceEvent.select(DeviceEvent.device, DeviceEvent.data)
+        .where(wipes)
+        .order_by(DeviceEvent.id)
+        .output(load_json=True)
+    )
+    for row in rows:
+        media[row["device"]].extend(records_in(row["data"] or {}))
+    return media
+
+
+async def check_report_names_the_device(row: dict[str, Any], named: Iterable[str | None]) -> None:
+    """Refuse a tool's report filed on the wrong device: one whose media serials are none of
+    the device's known ones (its own serial, the media already recorded) when those are known,
+    or that names another device's serial. A report without serials, or for a device whose
+    media are not known yet, cannot be checked and is accepted."""
+    serials = sorted({serial for serial in named if serial})
+    if not serials:
+        return
+    recorded = {record.serial for record in (await media_of([row["id"]]))[row["id"]]}
+    known = recorded | ({row["serial_number"]} if row.get("serial_number") else set())
+    if known & set(serials):
+        return
+    elsewhere = await Device.exists().where(
+        Device.serial_number.is_in(serials) & (Device.id != row["id"])
+    )
+    if recorded or elsewhere:
+        raise Invalid(
+            msg(
+                "Ce rapport ne nomme aucun support de cet appareil : il nomme {named} ; "
+                "l’appareil connaît {known}.",
+                named=", ".join(serials),
+                known=", ".join(sorted(known)) or "—",
+            ),
+            "file",
+        )
