@@ -15,6 +15,7 @@ import pytest
 from playwright.async_api import Browser, Page, expect
 
 from tests.browser.support import LiveServer, new_page, sign_in
+from tests.erasure_samples import SAMPLES
 from tests.factory import World, act, make_donation
 
 pytestmark = pytest.mark.browser
@@ -216,4 +217,34 @@ async def test_a_form_post_without_its_csrf_token_is_refused(
     assert status == 403
     await page.reload()
     await expect(page.locator(".status-line")).to_have_text("Enregistré")
+    await context.close()
+
+
+async def test_a_tool_report_uploaded_from_the_phone_fills_the_wipe_form(
+    browser: Browser, live: LiveServer, world: World, api: httpx.AsyncClient, artifacts: Path
+) -> None:
+    tag = (await make_donation(api, world.donor, count=1))["devices"][0]["tag"]
+    for action in ("collect", "receive"):
+        assert (await act(api, world.reconditioner, tag, action)).status_code == 200
+    context, page = await new_page(browser, live)
+    await sign_in(page, world.reconditioner)
+    await page.goto(f"/d/{tag}")
+
+    await page.locator("#wipe-report-file").set_input_files(str(SAMPLES / "nwipe_two_disks.json"))
+    await page.get_by_role("button", name="Lire le rapport").click()
+
+    await expect(page.locator("#report-read")).to_contain_text("nwipe_two_disks.json")
+    await expect(page.locator("#report-read")).to_contain_text("2 support(s)")
+    await expect(page.locator("#wipe-media-0-serial")).to_have_value("S4ELNX0N912345")
+    await expect(page.locator("#wipe-media-1-serial")).to_have_value("WD-WCC6Y3KJ0123")
+    await expect(page.locator("#wipe-media-1-result")).to_have_value("failed")
+    await page.screenshot(path=str(artifacts / "wipe-report-390.png"), full_page=True)
+    # The operator states what the report does not: how the first disk was verified.
+    await page.locator("#wipe-media-0-verification").select_option("full")
+    await page.locator("#wipe-media-1-verification").select_option("none")
+    await _act(page, "Effacer les données")
+    await expect(page.locator(".status-line")).to_have_text("Données effacées")
+    await expect(page.locator(".timeline li").first).to_contain_text("WD-WCC6Y3KJ0123 : ")
+    listed = await api.get(f"/api/devices/{tag}/erasure-reports", headers=world.coordinator.headers)
+    assert [report["filename"] for report in listed.json()] == ["nwipe_two_disks.json"]
     await context.close()

@@ -6,6 +6,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from litestar import Request, Response, get, post
+from litestar.datastructures import UploadFile
 from litestar.params import FromPath, FromQuery, JSONBody
 from litestar.response import Redirect, Template
 from msgspec import Struct
@@ -15,7 +16,14 @@ from collecte.domain.errors import NotFound
 from collecte.domain.lifecycle import LifecycleError
 from collecte.domain.vocabulary import Action, Role
 from collecte.i18n import msg, say
-from collecte.services import accounts, certificates, devices, scanning, transitions
+from collecte.services import (
+    accounts,
+    certificates,
+    devices,
+    erasure_reports,
+    scanning,
+    transitions,
+)
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
 from collecte.web.pages.rendering import language_of, render
@@ -107,6 +115,8 @@ async def device_action(request: Request[Any, Any, Any], tag: FromPath[str]) -> 
         return await _device_page(
             request, principal, tag, failed_action=payload["action"], values=dict(form.items())
         )
+    if forms.text(form, "read_report"):  # "Lire le rapport": the wipe form filled from it
+        return await _read_report(request, principal, tag, form)
     try:
         result = await transitions.act_on_device(principal, tag, payload, _context(request))
     except PAGE_ERRORS as error:
@@ -123,6 +133,40 @@ async def device_action(request: Request[Any, Any, Any], tag: FromPath[str]) -> 
     if result["certificate"]:
         query["certificat"] = result["certificate"]["number"]
     return Redirect(f"/d/{result['tag']}", query_params=query, status_code=303)
+
+
+async def _read_report(
+    request: Request[Any, Any, Any], principal: Principal, tag: str, form: Any
+) -> Template:
+    """File the erasure tool's report chosen in the wipe form, then show the form filled with
+    the media it holds, for the operator to check and complete before recording the wipe."""
+    typed = {key: value for key, value in form.items() if isinstance(value, str)}
+    upload = form.get("report")
+    filename = upload.filename if isinstance(upload, UploadFile) else None
+    try:
+        report = await erasure_reports.upload_report(
+            principal, tag, await forms.upload_bytes(form, "report"), filename
+        )
+    except PAGE_ERRORS as error:
+        return await _device_page(
+            request,
+            principal,
+            tag,
+            status_code=status_of(error),
+            error=message_of(request, error),
+            failed_action=Action.WIPE.value,
+            values=typed,
+        )
+    kept = {key: value for key, value in typed.items() if not key.startswith("media-")}
+    language = language_of(request)
+    return await _device_page(
+        request,
+        principal,
+        tag,
+        failed_action=Action.WIPE.value,
+        values={**kept, **report["form"]},
+        report={**report, "warnings": [say(language, w) for w in report["warnings"]]},
+    )
 
 
 async def _batch_page(
