@@ -11,10 +11,19 @@ from typing import Any
 from collecte.domain import tags
 from collecte.domain.access import Principal
 from collecte.domain.errors import Invalid, NotFound
-from collecte.domain.lifecycle import RULES, LifecycleError, check_transition, parse_action
-from collecte.domain.vocabulary import Action
+from collecte.domain.lifecycle import (
+    ERASURE_GATED,
+    RULES,
+    ErasureIncomplete,
+    LifecycleError,
+    check_erasure,
+    check_transition,
+    parse_action,
+)
+from collecte.domain.vocabulary import Action, MethodClass
 from collecte.i18n import Message, msg
 from collecte.services.devices import get_visible_row, parse_code, state_of
+from collecte.services.erasure_records import media_of
 
 
 def batch_actions(principal: Principal) -> list[Action]:
@@ -45,13 +54,18 @@ def _answer(
 
 
 async def check_scan(
-    principal: Principal, code: object, action_name: object, scanned: Sequence[str] = ()
+    principal: Principal,
+    code: object,
+    action_name: object,
+    scanned: Sequence[str] = (),
+    minimum: MethodClass | None = None,
 ) -> dict[str, Any]:
     """Whether the scanned `code` may join a batch of `action_name`; changes nothing.
 
     `result` is "accepted", "already" (in `scanned`, the tags read so far) or "refused" with
     the reason in `message` (a Message, said by the page) and its `code` (`wrong_status`:
-    `status` is the current one).
+    `status` is the current one). With `minimum`, a device whose erasure does not allow a
+    refurbish or recycle is refused at the scan, not at "Terminer".
     """
     action = parse_action(action_name)
     try:
@@ -65,4 +79,10 @@ async def check_scan(
     except LifecycleError as error:
         sentence = getattr(error, "plain_sentence", None) or error.sentence
         return _answer("refused", sentence, row, error.code)
+    if minimum is not None and action in ERASURE_GATED:
+        records = (await media_of([row["id"]]))[row["id"]]
+        try:
+            check_erasure(action, bool(row["has_storage"]), records, minimum)
+        except ErasureIncomplete as error:
+            return _answer("refused", error.sentence, row, error.code)
     return _answer("accepted", msg("{tag} : accepté.", tag=tags.display(row["tag"])), row)

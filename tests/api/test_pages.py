@@ -7,7 +7,7 @@ import re
 import httpx
 
 from collecte.domain import tags
-from tests.factory import PASSWORD, Account, act, make_donation, make_world
+from tests.factory import PASSWORD, WIPE, Account, act, make_donation, make_world, walk_to
 
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
@@ -235,6 +235,43 @@ async def test_the_batch_check_answers_accepted_already_or_refused(
     assert "« Collecter » impossible" in message and "« Collecté »" in message
     assert unknown["result"] == "refused"
     assert no_token.status_code == 403
+
+
+async def test_the_batch_check_refuses_a_device_whose_erasure_does_not_allow_reuse(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    donation = await make_donation(client, world.donor, count=2)
+    verified, unverified = (device["tag"] for device in donation["devices"])
+    for tag in (verified, unverified):
+        await walk_to(client, world, tag, "received")
+    await act(client, world.reconditioner, verified, "wipe", **WIPE)
+    await act(client, world.reconditioner, unverified, "wipe", **{**WIPE, "verified": False})
+    await sign_in(client, world.reconditioner)
+    page = await client.get("/scan?action=refurbish")
+    headers = {"X-CSRFToken": csrf_token(page)}
+
+    async def check(code: str) -> dict[str, object]:
+        body = {"code": code, "action": "refurbish", "scanned": []}
+        response = await client.post("/scan/verifier", json=body, headers=headers)
+        assert response.status_code == 200, response.text
+        answer: dict[str, object] = response.json()
+        return answer
+
+    accepted, refused = await check(verified), await check(unverified)
+
+    assert accepted["result"] == "accepted"
+    assert refused["result"] == "refused" and refused["code"] == "erasure_incomplete"
+    assert str(refused["message"]).startswith(
+        "« Reconditionner » impossible : l’effacement des données est incomplet ("
+    )
+    assert "effacement non vérifié" in str(refused["message"])
+    # The batch form explains the minimum and asks for the verification, with no default.
+    wipe_page = await client.get("/scan?action=wipe")
+    assert "atteindre au moins :" in wipe_page.text
+    assert 'name="media-0-verification" id="batch-media-0-verification" required' in (
+        wipe_page.text
+    )
 
 
 async def test_the_batch_form_moves_every_device_or_none(client: httpx.AsyncClient) -> None:

@@ -217,7 +217,8 @@ async def batch_check(request: Request[Any, Any, Any], data: JSONBody[ScanCheck]
         message = say(language, msg("Session expirée : reconnectez-vous."))
         return Response({"result": "signed_out", "message": message}, status_code=401)
     try:
-        answer = await scanning.check_scan(principal, data.code, data.action, data.scanned)
+        minimum = request.app.state.settings.programme.reuse_minimum
+        answer = await scanning.check_scan(principal, data.code, data.action, data.scanned, minimum)
     except LifecycleError as error:
         refused = {"result": "refused", "message": message_of(request, error)}
         return Response(refused, status_code=422)
