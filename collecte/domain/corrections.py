@@ -81,9 +81,7 @@ def check_patch(data: object, editable: tuple[str, ...], fixed: Mapping[str, Any
         )
 
 
-def device_changes(
-    current: Mapping[str, Any], data: object
-) -> list[dict[str, Any]]:
+def device_changes(current: Mapping[str, Any], data: object) -> list[dict[str, Any]]:
     """The changes `data` makes to the device row `current`: `[{"field", "from", "to"}]`.
 
     Fields absent from `data` keep their value; null clears an optional field (a cleared weight
