@@ -11,8 +11,8 @@ import httpx
 import pytest
 
 from collecte.db.tables import Donation
-from tests.factory import Account, act, make_donation, make_world
 from tests.documents.reading import page_texts
+from tests.factory import Account, act, make_donation, make_world
 
 
 async def one_device(client: httpx.AsyncClient, donor: Account, **fields: Any) -> str:
@@ -20,9 +20,7 @@ async def one_device(client: httpx.AsyncClient, donor: Account, **fields: Any) -
     return str((await make_donation(client, donor, count=1, **fields))["devices"][0]["tag"])
 
 
-async def patch(
-    client: httpx.AsyncClient, account: Account, tag: str, body: Any
-) -> httpx.Response:
+async def patch(client: httpx.AsyncClient, account: Account, tag: str, body: Any) -> httpx.Response:
     return await client.patch(f"/api/devices/{tag}", json=body, headers=account.headers)
 
 
