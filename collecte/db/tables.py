@@ -210,6 +210,23 @@ class ErasureReport(Table, tablename="erasure_report"):
     uploaded_at = Timestamptz(index=True)
 
 
+class OrganizationEdit(Table, tablename="organization_edit"):
+    """The audit log of corrections to an organisation: one row per edit, never changed.
+
+    The editor's name and organisation are copied so the record reads right after the account
+    is gone; `changes` lists each field with its old and new value.
+    """
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    organization = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
+    actor_user = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    actor_name = Varchar(length=200, default="")
+    actor_organization_name = Varchar(length=200, default="")
+    created_at = Timestamptz(index=True)
+    changes = JSON(default="[]", help_text='[{"field", "from", "to"}], in field order.')
+
+
 class BlankTag(Table, tablename="blank_tag"):
     """A tag printed ahead of a collection day, bound to a device when first registered."""
 
@@ -272,6 +289,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     DeviceEvent,
     Certificate,
     ErasureReport,
+    OrganizationEdit,
     BlankTag,
     Counter,
     IdempotencyRecord,

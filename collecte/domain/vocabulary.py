@@ -80,7 +80,12 @@ class Action(Labelled):
 
 # The event recorded when a device is created; not an action a user can request.
 REGISTER_EVENT = "register"
-_OTHER_EVENTS = {REGISTER_EVENT: N_("Enregistré par le donateur")}
+# A correction of the device's typed fields (from = to = its status); not a lifecycle action.
+EDIT_EVENT = "edit"
+_OTHER_EVENTS = {
+    REGISTER_EVENT: N_("Enregistré par le donateur"),
+    EDIT_EVENT: N_("Correction"),
+}
 
 
 def event_label(name: str) -> str:

@@ -18,7 +18,7 @@ from collecte.auth.passwords import (
 )
 from collecte.db.tables import AppSecret, LoginAttempt, Organization, User
 from collecte.db.transactions import write_transaction
-from collecte.domain import text
+from collecte.domain import organization_input, text
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.errors import (
@@ -33,7 +33,6 @@ from collecte.domain.vocabulary import Role
 from collecte.i18n import msg
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
-_RIDET = re.compile(r"^[0-9][0-9 .]{5,13}$")
 ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", "address", "city")
 
 
@@ -63,25 +62,11 @@ def organization_view(row: dict[str, Any]) -> dict[str, Any]:
 async def create_organization(principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
     """Create an organisation (coordinators only)."""
     require_coordinator(principal)
-    name = text.single_line("name", data.get("name"), 200)
-    if not name:
-        raise Invalid(msg("Le champ « name » est obligatoire."), "name")
-    try:
-        kind = Role(str(data.get("kind")))
-    except ValueError:
-        kinds = ", ".join(r.value for r in Role)
-        raise Invalid(
-            msg("Le champ « kind » doit valoir l’un de : {kinds}.", kinds=kinds), "kind"
-        ) from None
-    ridet = text.single_line("ridet", data.get("ridet"), 20)
-    if ridet and not _RIDET.match(ridet):
-        raise Invalid(msg("Le RIDET doit être composé de chiffres (ex. 1234567.001)."), "ridet")
-    email = text.single_line("email", data.get("email"), 254)
-    if email and not _EMAIL.match(email):
-        raise Invalid(msg("Adresse e-mail invalide."), "email")
-    language = data.get("language") or "fr"
-    if language not in ("fr", "en"):
-        raise Invalid(msg("Le champ « language » doit valoir fr ou en."), "language")
+    name = organization_input.name(data.get("name"))
+    kind = organization_input.kind(data.get("kind"))
+    ridet = organization_input.ridet(data.get("ridet"))
+    email = organization_input.email(data.get("email"))
+    language = organization_input.language(data.get("language"))
     async with write_transaction():
         if await Organization.exists().where(Organization.name == name):
             raise Conflict(msg("Une organisation s’appelle déjà « {name} ».", name=name), "name")

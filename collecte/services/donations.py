@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
+
+import asyncpg
 
 from collecte.db.tables import BlankTag, Device, DeviceEvent, Donation, Organization
 from collecte.db.transactions import write_transaction
@@ -172,14 +175,25 @@ async def _insert_devices(
 
 
 async def create_donation(
-    principal: Principal, data: dict[str, Any], max_devices: int
+    principal: Principal, data: dict[str, Any], max_devices: int, csv: bytes | None = None
 ) -> dict[str, Any]:
-    """Register a donation and its devices in one transaction."""
+    """Register a donation and its devices in one transaction.
+
+    `csv`, when given, adds the devices of a CSV file after those of `data`; any refusal (a row,
+    a line of the file, a tag) and nothing is created, not even the donation.
+    """
     donor_id = _donor_for(principal, data.get("donor_id"))
     await _check_donor(donor_id)
     pickup_address = text.address("pickup_address", data.get("pickup_address"))
     notes = text.notes("notes", data.get("notes"))
     devices = parse_device_list(data.get("devices"), max_devices)
+    if csv:
+        devices += parse_devices_csv(decode_csv(csv), max_devices)
+        if len(devices) > max_devices:
+            raise Invalid(
+                msg("Au plus {max_devices} appareils par requête.", max_devices=max_devices),
+                "devices",
+            )
     async with write_transaction():
         donation = Donation(
             number=await next_number("LOT"),
@@ -232,15 +246,52 @@ async def import_devices_csv(
 ) -> list[dict[str, Any]]:
     """Add every device of a CSV file to a donation; any bad row and nothing is added."""
     await _owned_donation(principal, donation_id)
+    devices = parse_devices_csv(decode_csv(body), max_devices)
+    return await add_devices(principal, donation_id, devices)
+
+
+def decode_csv(body: bytes) -> str:
+    """The text of an uploaded CSV file: UTF-8, or the Windows code page older Excel saves."""
     try:
-        text = body.decode("utf-8")
+        return body.decode("utf-8")
     except UnicodeDecodeError:
         try:
-            text = body.decode("cp1252")  # what older French Excel saves as "CSV"
+            return body.decode("cp1252")  # what older French Excel saves as "CSV"
         except UnicodeDecodeError:
             raise Invalid(msg("Le fichier CSV doit être encodé en UTF-8."), "csv") from None
-    devices = parse_devices_csv(text, max_devices)
-    return await add_devices(principal, donation_id, devices)
+
+
+async def delete_donation(principal: Principal, donation_id: int) -> None:
+    """Delete a donation that has no device (its donor, or a coordinator); 409 otherwise."""
+    if principal.role not in (Role.DONOR, Role.COORDINATOR):
+        raise Forbidden(msg("Seuls le donateur et la coordination suppriment un don."))
+    async with write_transaction():
+        donation = await _owned_donation(principal, donation_id)
+        count = await Device.count().where(Device.donation == donation_id)
+        if count:
+            raise Conflict(
+                msg(
+                    "Le don {number} compte {count} appareil(s) : seul un don vide peut être "
+                    "supprimé (retirez plutôt ses appareils du don).",
+                    number=donation["number"],
+                    count=count,
+                ),
+                "id",
+                code="donation_not_empty",
+            )
+        try:
+            await Donation.delete().where(Donation.id == donation_id)
+        except (asyncpg.ForeignKeyViolationError, sqlite3.IntegrityError):
+            # A device added at the same moment, or another record made for it (a pickup).
+            raise Conflict(
+                msg(
+                    "Le don {number} est utilisé par ailleurs (un appareil vient d’y être "
+                    "ajouté ?) : il ne peut pas être supprimé.",
+                    number=donation["number"],
+                ),
+                "id",
+                code="donation_not_empty",
+            ) from None
 
 
 def _donation_view(row: dict[str, Any], devices: list[dict[str, Any]]) -> dict[str, Any]:

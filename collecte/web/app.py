@@ -25,6 +25,7 @@ from collecte.web.auth import BearerTokenMiddleware
 from collecte.web.controllers import (
     auth,
     certificates,
+    corrections,
     devices,
     donations,
     erasure_reports,
@@ -68,6 +69,10 @@ ROUTES: list[Any] = [
     totals.get_totals,
     totals.devices_csv,
     totals.public_totals,
+    corrections.edit_device,
+    corrections.edit_organization,
+    corrections.organization_history,
+    corrections.delete_donation,
 ]
 
 

@@ -72,7 +72,7 @@ _DESCRIPTIONS = {
 
 def _statuses(handler: HTTPRouteHandler) -> set[int]:
     public = bool(handler.opt.get("exclude_from_auth"))
-    writes = bool(handler.http_methods & {"POST", "PUT", "PATCH"})
+    writes = bool(handler.http_methods & {"POST", "PUT", "PATCH", "DELETE"})
     paths = handler.paths
     if "/health" in paths:
         return {503}

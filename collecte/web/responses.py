@@ -19,6 +19,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from collecte.domain import tags
 from collecte.domain.erasure import Medium
 from collecte.domain.vocabulary import (
+    EDIT_EVENT,
     REGISTER_EVENT,
     Action,
     Category,
@@ -124,6 +125,7 @@ class EventAction(StrEnum):
     ALLOCATE = Action.ALLOCATE.value
     CONFIRM_RECEIPT = Action.CONFIRM_RECEIPT.value
     WITHDRAW = Action.WITHDRAW.value
+    EDIT = EDIT_EVENT
 
 
 class DonationRefOut(Answer):

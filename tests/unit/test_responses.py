@@ -6,7 +6,7 @@ from __future__ import annotations
 import msgspec
 import pytest
 
-from collecte.domain.vocabulary import REGISTER_EVENT, Action, Category, Status
+from collecte.domain.vocabulary import EDIT_EVENT, REGISTER_EVENT, Action, Category, Status
 from collecte.web.responses import Answer, DeviceDatesOut, EventAction, TokenOut
 from collecte.web.totals_responses import (
     CategoryCountsOut,
@@ -32,8 +32,10 @@ def test_one_field_per_enum_value_in_the_enums_order(
     assert list(struct.__struct_fields__) == values
 
 
-def test_an_event_is_a_registration_or_an_action() -> None:
-    assert [a.value for a in EventAction] == [REGISTER_EVENT, *(a.value for a in Action)]
+def test_an_event_is_a_registration_an_action_or_a_correction() -> None:
+    expected = {REGISTER_EVENT, EDIT_EVENT, *(a.value for a in Action)}
+    assert {a.value for a in EventAction} == expected
+    assert len(EventAction) == len(expected)
 
 
 def test_a_key_without_a_field_is_refused_not_dropped() -> None:

@@ -22,6 +22,7 @@ from collecte.web.auth import PUBLIC
 from collecte.web.pages import (
     association,
     coordinator,
+    corrections,
     documents,
     donor,
     public,
@@ -58,6 +59,7 @@ def routers() -> list[Any]:
         *documents.ROUTES,
         *association.ROUTES,
         *coordinator.ROUTES,
+        *corrections.ROUTES,
         *workshop.ROUTES,
         *public.ROUTES,
     ]

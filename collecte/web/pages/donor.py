@@ -69,7 +69,7 @@ async def new_donation_page(
 
 @post("/dons/nouveau", name="new_donation", status_code=200)
 async def new_donation(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Register the donation with its rows; a CSV file, if any, is imported into it next."""
+    """Register the donation with its rows and the devices of its CSV file, all or nothing."""
     principal = require_principal(request)
     form = await request.form()
     settings = request.app.state.settings
@@ -83,7 +83,10 @@ async def new_donation(request: Request[Any, Any, Any]) -> Response[Any]:
         data["donor_id"] = forms.integer(forms.text(form, "donor_id"))
     csv = await forms.upload_bytes(form, "csv")
     try:
-        created = await donations.create_donation(principal, data, settings.max_devices_per_request)
+        # Rows and file in one transaction: a refused row or line leaves no empty donation.
+        created = await donations.create_donation(
+            principal, data, settings.max_devices_per_request, csv=csv or None
+        )
     except PAGE_ERRORS as error:
         return await _new_donation_page(
             request,
@@ -93,16 +96,6 @@ async def new_donation(request: Request[Any, Any, Any]) -> Response[Any]:
             error=message_of(request, error),
             values=dict(form.items()),
         )
-    if csv:
-        try:
-            await donations.import_devices_csv(
-                principal, created["id"], csv, settings.max_devices_per_request
-            )
-        except PAGE_ERRORS as error:
-            return await _donation_page(
-                request, principal, created["id"], status_code=status_of(error),
-                error=message_of(request, error),
-            )  # fmt: skip
     return Redirect(f"/dons/{created['id']}", query_params={"cree": "1"}, status_code=303)
 
 

@@ -13,6 +13,7 @@ from babel.numbers import format_decimal
 from jinja2 import pass_context
 from jinja2.runtime import Context
 
+from collecte.domain.corrections import FIELD_LABELS
 from collecte.domain.vocabulary import (
     Action,
     Category,
@@ -99,6 +100,31 @@ class Words:
         ]
         serial = record.get("serial") or gettext(self.lang, N_("support"))
         return f"{serial} : " + ", ".join(parts)
+
+    def changes(self, changes: object) -> list[str]:
+        """A correction's changes, one line each: "marque Dell → HP"."""
+        if not isinstance(changes, list):
+            return []
+        lines = []
+        for change in changes:
+            if not isinstance(change, Mapping):
+                continue
+            field = str(change.get("field"))
+            name = gettext(self.lang, FIELD_LABELS.get(field, field))
+            old, new = self._value(field, change.get("from")), self._value(field, change.get("to"))
+            lines.append(f"{name} {old} → {new}")
+        return lines
+
+    def _value(self, field: object, value: object) -> str:
+        if value is None or value == "":
+            return "—"
+        if isinstance(value, bool):
+            return gettext(self.lang, N_("oui") if value else N_("non"))
+        if field == "category":
+            return self.category(value)
+        if isinstance(value, int | float):
+            return format_decimal(value, locale=self.lang)
+        return str(value)
 
     def facts(self, action: str, data: Mapping[str, Any]) -> list[str]:
         """What an event's data says, field by field, for the device's history."""

@@ -14,11 +14,12 @@ from msgspec import Struct
 from collecte.domain.access import Principal
 from collecte.domain.errors import NotFound
 from collecte.domain.lifecycle import LifecycleError
-from collecte.domain.vocabulary import Action, Role
+from collecte.domain.vocabulary import Action, Category, Role
 from collecte.i18n import msg, say
 from collecte.services import (
     accounts,
     certificates,
+    corrections,
     devices,
     erasure_reports,
     scanning,
@@ -83,6 +84,8 @@ async def _device_page(
         principal=principal,
         device=device,
         options=await action_options(principal, device["allowed_actions"]),
+        may_correct=corrections.may_edit_device(principal, device["donor"]["id"]),
+        categories=[category.value for category in Category],
         downloadable=await visible_certificates(
             request, principal, [*numbers, context.get("certificate")]
         ),
@@ -96,13 +99,23 @@ async def device_page(
     tag: FromPath[str],
     fait: FromQuery[str | None] = None,
     certificat: FromQuery[str | None] = None,
+    corrige: FromQuery[str | None] = None,
 ) -> Template:
     """The device, its history, and one button per action the user may perform now."""
     principal = require_principal(request)
     done = fait if fait in _ACTIONS else None
     return await _device_page(
-        request, principal, tag, done=done, certificate=certificat if done else None
+        request,
+        principal,
+        tag,
+        done=done,
+        certificate=certificat if done else None,
+        corrected=bool(corrige),
     )
+
+
+# The device page with a message, for the correction form's answers (`pages.corrections`).
+device_page_response = _device_page
 
 
 @post(["/d/{tag:str}", "/D/{tag:str}"], name="device_action", status_code=200)
