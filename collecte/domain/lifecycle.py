@@ -23,14 +23,22 @@ from collecte.domain.vocabulary import (
 from collecte.i18n import Message, msg
 
 # Named groups of statuses.
+# The ends of the normal path (only the exceptions, a `return` or a `revert`, leave them).
 TERMINAL_STATUSES = frozenset({Status.RECYCLED, Status.DELIVERED, Status.WITHDRAWN})
 OPEN_STATUSES = frozenset(Status) - TERMINAL_STATUSES
 # Before a wipe, the device may still carry the donor's data.
+# A returned device has been used since its wipe: it must be wiped again before reuse.
 MAY_HOLD_DATA_STATUSES = frozenset(
-    {Status.REGISTERED, Status.COLLECTED, Status.RECEIVED, Status.WITHDRAWN}
+    {Status.REGISTERED, Status.COLLECTED, Status.RECEIVED, Status.WITHDRAWN, Status.RETURNED}
 )
 # In the hands of a reconditioner (the one recorded on the device).
 WORKSHOP_STATUSES = frozenset({Status.RECEIVED, Status.WIPED, Status.REFURBISHED})
+# Between collection and delivery: what a holder may report missing.
+HELD_STATUSES = WORKSHOP_STATUSES | {Status.COLLECTED, Status.ALLOCATED}
+# The actions whose destination is the device's previous status, read from its history.
+BACKWARD_ACTIONS = frozenset({Action.FOUND, Action.REVERT})
+# The actions that take a device out of a certificate already issued (supersession).
+UNDOING_ACTIONS = frozenset({Action.REVERT, Action.REPORT_MISSING})
 
 
 # Categories that hold user data unless the donor says otherwise: computers, phones and tablets,
@@ -50,11 +58,12 @@ CERTIFICATE_PREFIX: Mapping[CertificateKind, str] = {
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the transition table."""
+    """One row of the transition table; `to_status` None means "the status the device had
+    before its last step" (`found`, `revert`: `DeviceState.previous_status`)."""
 
     action: Action
     from_statuses: frozenset[Status]
-    to_status: Status
+    to_status: Status | None
     roles: frozenset[Role]
     certificate: CertificateKind | None = None
     # Statuses allowed only when the device has no storage (nothing to wipe).
@@ -75,7 +84,7 @@ RULES: Mapping[Action, Rule] = {
         ),
         Rule(
             Action.RECEIVE,
-            frozenset({Status.COLLECTED}),
+            frozenset({Status.COLLECTED, Status.RETURNED}),
             Status.RECEIVED,
             _ANY_COORDINATOR | {Role.RECONDITIONER},
         ),
@@ -121,6 +130,46 @@ RULES: Mapping[Action, Rule] = {
             Status.WITHDRAWN,
             _ANY_COORDINATOR | {Role.DONOR},
         ),
+        # The exceptions (DESIGN.md, "Exceptions: compensating events, never edits").
+        Rule(
+            Action.DEALLOCATE,
+            frozenset({Status.ALLOCATED}),
+            Status.REFURBISHED,
+            _ANY_COORDINATOR,
+        ),
+        Rule(
+            Action.REFUSE,
+            frozenset({Status.ALLOCATED}),
+            Status.REFURBISHED,
+            _ANY_COORDINATOR | {Role.ASSOCIATION},
+        ),
+        # The holder of a device on its way or in a workshop is its reconditioner (an allocated
+        # device waits there for the association to fetch it).
+        Rule(
+            Action.REPORT_MISSING,
+            HELD_STATUSES,
+            Status.MISSING,
+            _ANY_COORDINATOR | {Role.RECONDITIONER},
+        ),
+        Rule(Action.FOUND, frozenset({Status.MISSING}), None, _ANY_COORDINATOR),
+        Rule(
+            Action.RETURN,
+            frozenset({Status.DELIVERED}),
+            Status.RETURNED,
+            _ANY_COORDINATOR | {Role.ASSOCIATION},
+        ),
+        Rule(
+            Action.TRANSFER,
+            WORKSHOP_STATUSES,
+            Status.COLLECTED,
+            _ANY_COORDINATOR | {Role.RECONDITIONER},
+        ),
+        Rule(
+            Action.REVERT,
+            frozenset(Status) - {Status.REGISTERED},
+            None,
+            _ANY_COORDINATOR,
+        ),
     )
 }
 
@@ -134,6 +183,9 @@ class DeviceState:
     donor_id: int
     reconditioner_id: int | None = None
     association_id: int | None = None
+    # The `from` of the device's last step (`found` and `revert` lead back there); None when
+    # unknown.
+    previous_status: Status | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +284,12 @@ class ErasureIncomplete(LifecycleError):
         self.gaps = tuple(gaps)
 
 
+class NothingToRevert(LifecycleError):
+    """A `found` or `revert` on a device whose previous status is not known."""
+
+    code = "nothing_to_revert"
+
+
 class InvalidData(LifecycleError):
     """The data given with the action is missing or malformed; `field` names it."""
 
@@ -296,7 +354,16 @@ def check_transition(device: DeviceState, actor: Actor, action: Action) -> Statu
             msg("Cet appareil n’a pas de support de stockage : il n’y a rien à effacer."),
             field="tag",
         )
-    return rule.to_status
+    if rule.to_status is not None:
+        return rule.to_status
+    previous = device.previous_status
+    if previous is None or (action is Action.FOUND and previous is Status.MISSING):
+        raise NothingToRevert(
+            msg("« {action} » impossible : le statut précédent de l’appareil n’est pas connu.",
+                action=action),
+            field="action",
+        )  # fmt: skip
+    return previous
 
 
 def check_erasure(
