@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from collecte.domain.erasure import Gap, MediumRecord, recycling_gaps, reuse_gaps
 from collecte.domain.vocabulary import (
@@ -35,6 +36,19 @@ MAY_HOLD_DATA_STATUSES = frozenset(
 WORKSHOP_STATUSES = frozenset({Status.RECEIVED, Status.WIPED, Status.REFURBISHED})
 # Between collection and delivery: what a holder may report missing.
 HELD_STATUSES = WORKSHOP_STATUSES | {Status.COLLECTED, Status.ALLOCATED}
+# The version 1 actions: the path when everything goes right.
+FORWARD_ACTIONS = frozenset(
+    {
+        Action.COLLECT,
+        Action.RECEIVE,
+        Action.WIPE,
+        Action.REFURBISH,
+        Action.RECYCLE,
+        Action.ALLOCATE,
+        Action.CONFIRM_RECEIPT,
+        Action.WITHDRAW,
+    }
+)
 # The actions whose destination is the device's previous status, read from its history.
 BACKWARD_ACTIONS = frozenset({Action.FOUND, Action.REVERT})
 # The actions that take a device out of a certificate already issued (supersession).
@@ -420,3 +434,54 @@ def check_may_record_erasure(device: DeviceState, actor: Actor) -> None:
             msg("Cet appareil n’a pas de support de stockage : il n’y a rien à effacer."),
             field="tag",
         )
+
+
+# --- the exceptions: reading a device's history ----------------------------------------------
+
+# Events that are not steps of the lifecycle (the registration, a correction of typed data).
+NOT_STEPS = frozenset({"register", "edit"})
+# The actions that keep the device's dates as they are: they move it back or sideways, they do
+# not make it enter a status again (the totals count each device once, at its dates).
+KEEPS_DATES = frozenset(
+    {Action.DEALLOCATE, Action.REFUSE, Action.TRANSFER, Action.FOUND, Action.REVERT}
+)
+
+
+def last_step(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The device's last lifecycle step (its events oldest first), or None."""
+    for event in reversed(events):
+        if event["action"] not in NOT_STEPS:
+            return event
+    return None
+
+
+def check_revert(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The step a `revert` undoes, or NothingToRevert: there is none, or it is itself a revert
+    (a revert is undone by doing the step again, which issues its certificates anew)."""
+    step = last_step(events)
+    if step is None or step["action"] == Action.REVERT.value:
+        raise NothingToRevert(
+            msg("« {action} » impossible : la dernière étape de l’appareil est déjà une "
+                "annulation ; refaites l’étape elle-même.", action=Action.REVERT),
+            field="action",
+        )  # fmt: skip
+    return step
+
+
+def counted_wipes(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The `wipe` events whose records count for the erasure gates: not undone by a `revert`,
+    and after the device's last `return` (a returned device must be wiped again)."""
+    undone = {
+        (event["data"] or {}).get("undone_event")
+        for event in events
+        if event["action"] == Action.REVERT.value
+    }
+    counted: list[Mapping[str, Any]] = []
+    for event in events:
+        if event.get("id") in undone:
+            continue
+        if event["action"] == Action.RETURN.value:
+            counted = []
+        elif event["action"] == Action.WIPE.value:
+            counted.append(event)
+    return counted
