@@ -352,7 +352,8 @@ class Return(ActionData, tag="return"):
     reconditioner_id: _workshop(N_("Atelier qui le reprend"))  # type: ignore[valid-type]
 
     def device_changes(self) -> dict[str, Any]:
-        return {"reconditioner": self.reconditioner_id, "association": None}
+        # No longer counted as delivered; a `revert` of the return restores the date.
+        return {"reconditioner": self.reconditioner_id, "association": None, "delivered_at": None}
 
 
 class Transfer(ActionData, tag="transfer"):

@@ -35,6 +35,7 @@ from collecte.domain.lifecycle import (
     UNDOING_ACTIONS,
     ErasureIncomplete,
     InvalidData,
+    NothingToRevert,
     NothingToWipe,
     NotYourDevice,
     RoleNotAllowed,
@@ -507,6 +508,8 @@ async def _accepted_or_rejected(
         try:
             check_transition(state_of(row), principal.actor, action)
         except WrongStatus as error:
+            failures.append(_failure(tag, 409, error.sentence, row["status"]))
+        except NothingToRevert as error:
             failures.append(_failure(tag, 409, error.sentence, row["status"]))
         except (RoleNotAllowed, NotYourDevice) as error:
             failures.append(_failure(tag, 403, error.sentence))
