@@ -3,12 +3,14 @@
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import httpx
 
 from tests.api.test_certificates_api import batch, certified, tags_of
 from tests.api.test_erasure_gate import MEDIUM
+from tests.api.test_pages import post_form, sign_in
 from tests.factory import WIPE, World, act, make_world, walk_to
 
 
@@ -274,3 +276,69 @@ async def test_the_exceptions_work_in_batch(client: httpx.AsyncClient) -> None:
         await walk_to(client, world, tag, "allocated")
     body = await ok(await batch(client, world.coordinator, "deallocate", tags, reason="Erreur"))
     assert [d["status"] for d in body["devices"]] == ["refurbished", "refurbished"]
+
+
+# --- pages -----------------------------------------------------------------------------------
+
+
+async def test_the_device_page_offers_each_exception_with_a_required_reason(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    [tag] = await tags_of(client, world.donor, 1)
+    await walk_to(client, world, tag, "allocated")
+    await sign_in(client, world.coordinator)
+
+    page = await client.get(f"/d/{tag}")
+
+    assert page.status_code == 200, page.text[:500]
+    for action in ("deallocate", "refuse", "report_missing", "revert"):
+        form = re.search(
+            rf'<form[^>]*class="card action action-{action}".*?</form>', page.text, re.S
+        )
+        assert form, action
+        assert re.search(r'<input type="text" name="reason"[^>]* required', form.group(0)), action
+    assert "Annuler l’attribution" in page.text and "Annuler la dernière étape" in page.text
+
+    done = await post_form(
+        client, f"/d/{tag}", f"/d/{tag}", {"action": "deallocate", "reason": "Mauvaise association"}
+    )
+    assert done.status_code == 303, done.text[:500]
+    after = await client.get(done.headers["location"])
+    assert "Attribution annulée" in after.text
+
+
+async def test_an_association_returns_a_device_from_its_page(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    [tag] = await tags_of(client, world.donor, 1)
+    await walk_to(client, world, tag, "delivered")
+    await sign_in(client, world.association)
+
+    page = await client.get(f"/d/{tag}")
+    form = re.search(r'<form[^>]*class="card action action-return".*?</form>', page.text, re.S)
+    assert form, page.text[:2000]
+    assert world.reconditioner.organization_name in form.group(0)  # the workshops to choose
+
+    done = await post_form(
+        client,
+        f"/d/{tag}",
+        f"/d/{tag}",
+        {
+            "action": "return",
+            "reason": "Ne démarre plus",
+            "reconditioner_id": str(world.reconditioner.organization_id),
+        },
+    )
+    assert done.status_code == 303, done.text[:500]
+    assert (await device_of(client, world, tag))["status"] == "returned"
+
+
+async def test_batch_mode_offers_the_exceptions(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    await sign_in(client, world.coordinator)
+    menu = await client.get("/scan")
+    for action in ("deallocate", "report_missing", "found", "transfer", "revert"):
+        assert f'href="/scan?action={action}"' in menu.text, action
+    page = await client.get("/scan?action=revert")
+    assert page.status_code == 200
+    assert re.search(r'<input type="text" name="reason"[^>]* required', page.text)
