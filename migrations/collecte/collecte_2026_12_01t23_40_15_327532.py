@@ -7,7 +7,7 @@ from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-01T23:40:15:327532"
 VERSION = "1.38.0"
-DESCRIPTION = ""
+DESCRIPTION = "exceptions: previous status, missing and returned dates, certificate states"
 
 
 async def forwards():
