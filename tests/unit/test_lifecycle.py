@@ -32,7 +32,10 @@ from collecte.domain.lifecycle import (
     WrongStatus,
     allowed_actions,
     certificate_for,
+    check_revert,
     check_transition,
+    counted_wipes,
+    last_step,
     parse_action,
 )
 from collecte.domain.vocabulary import Action, Category, CertificateKind, Role, Status
@@ -714,3 +717,31 @@ def test_a_returned_device_may_hold_data_again() -> None:
     assert check_transition(device(Status.RETURNED), actor(Role.RECONDITIONER), Action.RECEIVE) == (
         Status.RECEIVED
     )
+
+
+def _event(id_: int, action: str, **data: Any) -> dict[str, Any]:
+    return {"id": id_, "action": action, "data": data}
+
+
+def test_only_wipes_after_the_last_return_and_not_reverted_count() -> None:
+    events = [
+        _event(1, "register"),
+        _event(2, "wipe"),
+        _event(3, "return"),
+        _event(4, "wipe"),
+        _event(5, "wipe"),
+        _event(6, "revert", undone_event=5),
+    ]
+    assert [e["id"] for e in counted_wipes(events)] == [4]
+    # A reverted return gives the earlier wipes back.
+    undone_return = [*events[:3], _event(7, "revert", undone_event=3)]
+    assert [e["id"] for e in counted_wipes(undone_return)] == [2]
+
+
+def test_the_last_step_skips_registration_and_corrections() -> None:
+    events = [_event(1, "register"), _event(2, "collect"), _event(3, "edit")]
+    assert last_step(events) == events[1]
+    assert last_step(events[:1]) is None
+    assert check_revert(events)["id"] == 2
+    with pytest.raises(NothingToRevert):
+        check_revert([*events, _event(4, "revert", undone_event=2)])
