@@ -701,6 +701,8 @@ _STATUS_LABELS = {
     Status.ALLOCATED: "attribués à une association",
     Status.DELIVERED: "livrés",
     Status.WITHDRAWN: "retirés par le donateur",
+    Status.MISSING: "introuvables",
+    Status.RETURNED: "rendus par une association",
 }
 
 

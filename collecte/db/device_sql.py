@@ -238,7 +238,11 @@ def _postgres_statement(columns: tuple[str, ...], role: Role, action: Action) ->
     if allowed is None:
         return None
     predicate, _ = allowed
-    assignments = ", ".join(f"{column} = {{}}" for column in columns)
+    # The status it leaves is where `found` and `revert` lead back (the row's value before the
+    # update: SQL's right-hand sides read the old row).
+    assignments = ", ".join(
+        [*(f"{column} = {{}}" for column in columns), "previous_status = d.status"]
+    )
     values = ", ".join("before.status" if c == "from_status" else "{}" for c in _EVENT_COLUMNS[1:])
     # Every part sees the device as it was when the statement began (one snapshot); the update
     # also requires the status it saw, so a concurrent move makes it touch nothing. `before` is

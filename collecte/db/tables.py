@@ -23,6 +23,7 @@ from piccolo.table import Table
 from collecte.domain.vocabulary import (
     Category,
     CertificateKind,
+    CertificateStatus,
     ErasureReportFormat,
     Role,
     Status,
@@ -142,6 +143,15 @@ class Device(Table, tablename="device"):
     allocated_at = Timestamptz(null=True, default=None)
     delivered_at = Timestamptz(null=True, default=None, index=True)
     withdrawn_at = Timestamptz(null=True, default=None)
+    missing_at = Timestamptz(null=True, default=None)
+    returned_at = Timestamptz(null=True, default=None)
+    previous_status = Varchar(
+        length=20,
+        null=True,
+        default=None,
+        choices=Status,
+        help_text="The `from` of the last step: where `found` and `revert` lead back.",
+    )
     updated_at = Timestamptz()
 
 
@@ -187,6 +197,16 @@ class Certificate(Table, tablename="certificate"):
     sha256 = Varchar(length=64, unique=True, help_text="SHA-256 of the PDF bytes.")
     content_fingerprint = Varchar(length=64, help_text="SHA-256 of the canonical content.")
     pdf = Bytea(secret=True)
+    document = Text(
+        null=True,
+        default=None,
+        secret=True,
+        help_text="The issued content (JSON), from which a replacement is made.",
+    )
+    status = Varchar(length=20, default="valid", choices=CertificateStatus, index=True)
+    reason = Varchar(length=200, null=True, default=None, help_text="Why superseded or revoked.")
+    replaced_by = Varchar(length=20, null=True, default=None, help_text="The replacement's number.")
+    replaces = Varchar(length=20, null=True, default=None, help_text="The number it replaces.")
 
 
 class ErasureReport(Table, tablename="erasure_report"):

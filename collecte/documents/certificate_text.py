@@ -36,6 +36,7 @@ NBSP = "\u00a0"  # the narrow no-break space (U+202F) is missing from the PDF st
 # The certificates' fixed wording by key (French msgids; English comes from the catalog).
 TEXT: dict[str, str] = {
     "number": N_("N° {number}"),
+    "replaces": N_("Remplace le certificat n° {number}, qui n’est plus valide."),
     "issued_f": N_("Établie le {when} (heure de Nouméa)"),
     "issued_m": N_("Établi le {when} (heure de Nouméa)"),
     "ridet": N_("RIDET : {ridet}"),

@@ -296,10 +296,118 @@ class Withdraw(ActionData, tag="withdraw"):
     ]
 
 
-AnyAction = Collect | Receive | Wipe | Refurbish | Recycle | Allocate | ConfirmReceipt | Withdraw
+def _reason(label: str) -> Any:
+    """A required one-line reason, at most TEXT_MAX characters, under `label` in forms."""
+    return Annotated[str, Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(label))]
+
+
+def _workshop(label: str) -> Any:
+    """A required reconditioner id, under `label` in forms."""
+    return Annotated[
+        int, Meta(ge=1, le=MAX_ID, extra=_form(label, organization=Role.RECONDITIONER))
+    ]
+
+
+class Deallocate(ActionData, tag="deallocate"):
+    """The coordinator takes back an allocation (a wrong association, a change of plan)."""
+
+    reason: _reason(N_("Motif de l’annulation"))  # type: ignore[valid-type]
+
+    def device_changes(self) -> dict[str, Any]:
+        return {"association": None}
+
+
+class Refuse(ActionData, tag="refuse"):
+    """The allocated association declines the device; it goes back to the workshop's stock."""
+
+    reason: _reason(N_("Motif du refus"))  # type: ignore[valid-type]
+
+    def device_changes(self) -> dict[str, Any]:
+        return {"association": None}
+
+
+class ReportMissing(ActionData, tag="report_missing"):
+    """The holder cannot find the device."""
+
+    reason: _reason(N_("Circonstances"))  # type: ignore[valid-type]
+
+
+class Found(ActionData, tag="found"):
+    """A missing device turns up: it takes back the status it had."""
+
+    note: (
+        Annotated[
+            str,
+            Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Note (facultatif)"))),
+        ]
+        | None
+    ) = None
+
+
+class Return(ActionData, tag="return"):
+    """A delivered device comes back from the association to a workshop (broken, unused…);
+    it must be received and wiped again before it is reused."""
+
+    reason: _reason(N_("Motif du retour"))  # type: ignore[valid-type]
+    reconditioner_id: _workshop(N_("Atelier qui le reprend"))  # type: ignore[valid-type]
+
+    def device_changes(self) -> dict[str, Any]:
+        # No longer counted as delivered; a `revert` of the return restores the date.
+        return {"reconditioner": self.reconditioner_id, "association": None, "delivered_at": None}
+
+
+class Transfer(ActionData, tag="transfer"):
+    """A workshop hands a device over to another one, which then receives it."""
+
+    reconditioner_id: _workshop(N_("Atelier de destination"))  # type: ignore[valid-type]
+
+    def device_changes(self) -> dict[str, Any]:
+        return {"reconditioner": self.reconditioner_id}
+
+
+class Revert(ActionData, tag="revert"):
+    """The coordinator undoes the device's last step (a wrong scan): the device takes back the
+    status it had, and a certificate that step issued is superseded or revoked."""
+
+    reason: _reason(N_("Motif de l’annulation"))  # type: ignore[valid-type]
+
+
+AnyAction = (
+    Collect
+    | Receive
+    | Wipe
+    | Refurbish
+    | Recycle
+    | Allocate
+    | ConfirmReceipt
+    | Withdraw
+    | Deallocate
+    | Refuse
+    | ReportMissing
+    | Found
+    | Return
+    | Transfer
+    | Revert
+)
 STRUCTS: Mapping[Action, type[ActionData]] = {
     Action(str(cls.__struct_config__.tag)): cls
-    for cls in (Collect, Receive, Wipe, Refurbish, Recycle, Allocate, ConfirmReceipt, Withdraw)
+    for cls in (
+        Collect,
+        Receive,
+        Wipe,
+        Refurbish,
+        Recycle,
+        Allocate,
+        ConfirmReceipt,
+        Withdraw,
+        Deallocate,
+        Refuse,
+        ReportMissing,
+        Found,
+        Return,
+        Transfer,
+        Revert,
+    )
 }
 
 

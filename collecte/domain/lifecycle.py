@@ -10,9 +10,12 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from collecte.domain.erasure import Gap, MediumRecord, recycling_gaps, reuse_gaps
 from collecte.domain.vocabulary import (
+    EDIT_EVENT,
+    REGISTER_EVENT,
     Action,
     Category,
     CertificateKind,
@@ -23,14 +26,35 @@ from collecte.domain.vocabulary import (
 from collecte.i18n import Message, msg
 
 # Named groups of statuses.
+# The ends of the normal path (only the exceptions, a `return` or a `revert`, leave them).
 TERMINAL_STATUSES = frozenset({Status.RECYCLED, Status.DELIVERED, Status.WITHDRAWN})
 OPEN_STATUSES = frozenset(Status) - TERMINAL_STATUSES
 # Before a wipe, the device may still carry the donor's data.
+# A returned device has been used since its wipe: it must be wiped again before reuse.
 MAY_HOLD_DATA_STATUSES = frozenset(
-    {Status.REGISTERED, Status.COLLECTED, Status.RECEIVED, Status.WITHDRAWN}
+    {Status.REGISTERED, Status.COLLECTED, Status.RECEIVED, Status.WITHDRAWN, Status.RETURNED}
 )
 # In the hands of a reconditioner (the one recorded on the device).
 WORKSHOP_STATUSES = frozenset({Status.RECEIVED, Status.WIPED, Status.REFURBISHED})
+# Between collection and delivery: what a holder may report missing.
+HELD_STATUSES = WORKSHOP_STATUSES | {Status.COLLECTED, Status.ALLOCATED}
+# The version 1 actions: the path when everything goes right.
+FORWARD_ACTIONS = frozenset(
+    {
+        Action.COLLECT,
+        Action.RECEIVE,
+        Action.WIPE,
+        Action.REFURBISH,
+        Action.RECYCLE,
+        Action.ALLOCATE,
+        Action.CONFIRM_RECEIPT,
+        Action.WITHDRAW,
+    }
+)
+# The actions whose destination is the device's previous status, read from its history.
+BACKWARD_ACTIONS = frozenset({Action.FOUND, Action.REVERT})
+# The actions that take a device out of a certificate already issued (supersession).
+UNDOING_ACTIONS = frozenset({Action.REVERT, Action.REPORT_MISSING})
 
 
 # Categories that hold user data unless the donor says otherwise: computers, phones and tablets,
@@ -50,11 +74,12 @@ CERTIFICATE_PREFIX: Mapping[CertificateKind, str] = {
 
 @dataclass(frozen=True)
 class Rule:
-    """One row of the transition table."""
+    """One row of the transition table; `to_status` None means "the status the device had
+    before its last step" (`found`, `revert`: `DeviceState.previous_status`)."""
 
     action: Action
     from_statuses: frozenset[Status]
-    to_status: Status
+    to_status: Status | None
     roles: frozenset[Role]
     certificate: CertificateKind | None = None
     # Statuses allowed only when the device has no storage (nothing to wipe).
@@ -75,7 +100,7 @@ RULES: Mapping[Action, Rule] = {
         ),
         Rule(
             Action.RECEIVE,
-            frozenset({Status.COLLECTED}),
+            frozenset({Status.COLLECTED, Status.RETURNED}),
             Status.RECEIVED,
             _ANY_COORDINATOR | {Role.RECONDITIONER},
         ),
@@ -121,6 +146,46 @@ RULES: Mapping[Action, Rule] = {
             Status.WITHDRAWN,
             _ANY_COORDINATOR | {Role.DONOR},
         ),
+        # The exceptions (DESIGN.md, "Exceptions: compensating events, never edits").
+        Rule(
+            Action.DEALLOCATE,
+            frozenset({Status.ALLOCATED}),
+            Status.REFURBISHED,
+            _ANY_COORDINATOR,
+        ),
+        Rule(
+            Action.REFUSE,
+            frozenset({Status.ALLOCATED}),
+            Status.REFURBISHED,
+            _ANY_COORDINATOR | {Role.ASSOCIATION},
+        ),
+        # The holder of a device on its way or in a workshop is its reconditioner (an allocated
+        # device waits there for the association to fetch it).
+        Rule(
+            Action.REPORT_MISSING,
+            HELD_STATUSES,
+            Status.MISSING,
+            _ANY_COORDINATOR | {Role.RECONDITIONER},
+        ),
+        Rule(Action.FOUND, frozenset({Status.MISSING}), None, _ANY_COORDINATOR),
+        Rule(
+            Action.RETURN,
+            frozenset({Status.DELIVERED}),
+            Status.RETURNED,
+            _ANY_COORDINATOR | {Role.ASSOCIATION},
+        ),
+        Rule(
+            Action.TRANSFER,
+            WORKSHOP_STATUSES,
+            Status.COLLECTED,
+            _ANY_COORDINATOR | {Role.RECONDITIONER},
+        ),
+        Rule(
+            Action.REVERT,
+            frozenset(Status) - {Status.REGISTERED},
+            None,
+            _ANY_COORDINATOR,
+        ),
     )
 }
 
@@ -134,6 +199,9 @@ class DeviceState:
     donor_id: int
     reconditioner_id: int | None = None
     association_id: int | None = None
+    # The `from` of the device's last step (`found` and `revert` lead back there); None when
+    # unknown.
+    previous_status: Status | None = None
 
 
 @dataclass(frozen=True)
@@ -232,6 +300,12 @@ class ErasureIncomplete(LifecycleError):
         self.gaps = tuple(gaps)
 
 
+class NothingToRevert(LifecycleError):
+    """A `found` or `revert` on a device whose previous status is not known."""
+
+    code = "nothing_to_revert"
+
+
 class InvalidData(LifecycleError):
     """The data given with the action is missing or malformed; `field` names it."""
 
@@ -296,7 +370,16 @@ def check_transition(device: DeviceState, actor: Actor, action: Action) -> Statu
             msg("Cet appareil n’a pas de support de stockage : il n’y a rien à effacer."),
             field="tag",
         )
-    return rule.to_status
+    if rule.to_status is not None:
+        return rule.to_status
+    previous = device.previous_status
+    if previous is None or (action is Action.FOUND and previous is Status.MISSING):
+        raise NothingToRevert(
+            msg("« {action} » impossible : le statut précédent de l’appareil n’est pas connu.",
+                action=action),
+            field="action",
+        )  # fmt: skip
+    return previous
 
 
 def check_erasure(
@@ -353,3 +436,54 @@ def check_may_record_erasure(device: DeviceState, actor: Actor) -> None:
             msg("Cet appareil n’a pas de support de stockage : il n’y a rien à effacer."),
             field="tag",
         )
+
+
+# --- the exceptions: reading a device's history ----------------------------------------------
+
+# Events that are not steps of the lifecycle (the registration, a correction of typed data).
+NOT_STEPS = frozenset({REGISTER_EVENT, EDIT_EVENT})
+# The actions that keep the device's dates as they are: they move it back or sideways, they do
+# not make it enter a status again (the totals count each device once, at its dates).
+KEEPS_DATES = frozenset(
+    {Action.DEALLOCATE, Action.REFUSE, Action.TRANSFER, Action.FOUND, Action.REVERT}
+)
+
+
+def last_step(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any] | None:
+    """The device's last lifecycle step (its events oldest first), or None."""
+    for event in reversed(events):
+        if event["action"] not in NOT_STEPS:
+            return event
+    return None
+
+
+def check_revert(events: Sequence[Mapping[str, Any]]) -> Mapping[str, Any]:
+    """The step a `revert` undoes, or NothingToRevert: there is none, or it is itself a revert
+    (a revert is undone by doing the step again, which issues its certificates anew)."""
+    step = last_step(events)
+    if step is None or step["action"] == Action.REVERT.value:
+        raise NothingToRevert(
+            msg("« {action} » impossible : la dernière étape de l’appareil est déjà une "
+                "annulation ; refaites l’étape elle-même.", action=Action.REVERT),
+            field="action",
+        )  # fmt: skip
+    return step
+
+
+def counted_wipes(events: Sequence[Mapping[str, Any]]) -> list[Mapping[str, Any]]:
+    """The `wipe` events whose records count for the erasure gates: not undone by a `revert`,
+    and after the device's last `return` (a returned device must be wiped again)."""
+    undone = {
+        (event["data"] or {}).get("undone_event")
+        for event in events
+        if event["action"] == Action.REVERT.value
+    }
+    counted: list[Mapping[str, Any]] = []
+    for event in events:
+        if event.get("id") in undone:
+            continue
+        if event["action"] == Action.RETURN.value:
+            counted = []
+        elif event["action"] == Action.WIPE.value:
+            counted.append(event)
+    return counted

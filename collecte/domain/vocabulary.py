@@ -60,6 +60,8 @@ class Status(Labelled):
     ALLOCATED = "allocated", N_("Attribué à une association")
     DELIVERED = "delivered", N_("Remis à l’association")
     WITHDRAWN = "withdrawn", N_("Retiré du don")
+    MISSING = "missing", N_("Introuvable")
+    RETURNED = "returned", N_("Rendu par l’association")
 
 
 class Action(Labelled):
@@ -76,6 +78,14 @@ class Action(Labelled):
     ALLOCATE = "allocate", N_("Attribuer à une association"), N_("Attribué")
     CONFIRM_RECEIPT = "confirm_receipt", N_("Confirmer la réception"), N_("Reçu par l’association")
     WITHDRAW = "withdraw", N_("Retirer du don"), N_("Retiré du don")
+    # The exceptions: compensating events, never edits.
+    DEALLOCATE = "deallocate", N_("Annuler l’attribution"), N_("Attribution annulée")
+    REFUSE = "refuse", N_("Refuser l’appareil"), N_("Refusé par l’association")
+    REPORT_MISSING = "report_missing", N_("Signaler introuvable"), N_("Signalé introuvable")
+    FOUND = "found", N_("Signaler retrouvé"), N_("Retrouvé")
+    RETURN = "return", N_("Rendre à un atelier"), N_("Rendu par l’association")
+    TRANSFER = "transfer", N_("Transférer à un autre atelier"), N_("Transféré à un autre atelier")
+    REVERT = "revert", N_("Annuler la dernière étape"), N_("Dernière étape annulée")
 
 
 # The event recorded when a device is created; not an action a user can request.
@@ -119,6 +129,16 @@ class CertificateKind(Labelled):
     ERASURE = "erasure", N_("Certificat d’effacement des données")
     RECYCLING = "recycling", N_("Certificat de recyclage")
     RECEIPT = "receipt", N_("Attestation de réception")
+
+
+class CertificateStatus(Labelled):
+    """Whether an issued certificate still holds: a certificate is never changed, but a device
+    taken out of it (a `revert`, a `report_missing`) supersedes it with a replacement for the
+    remaining devices, or revokes it when none remain."""
+
+    VALID = "valid", N_("Valide")
+    SUPERSEDED = "superseded", N_("Remplacé")
+    REVOKED = "revoked", N_("Révoqué")
 
 
 class WipeMethod(Labelled):

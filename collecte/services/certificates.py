@@ -33,6 +33,7 @@ from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
 from collecte.services.certificate_sources import SOURCES, Source
 from collecte.services.numbering import next_number
+from collecte.services.supersession import encode_document
 from collecte.settings import Settings
 
 LANGUAGES = ("fr", "en")
@@ -201,6 +202,7 @@ async def issue_for_transition(
                 sha256=hashlib.sha256(pdf).hexdigest(),
                 content_fingerprint=document.content_fingerprint,
                 pdf=pdf,
+                document=encode_document(document),
             )
         )
         issued.append(Issued(number, kind, tuple(r["id"] for r in group)))
@@ -290,7 +292,9 @@ async def certificate_pdf(principal: Principal, number: str) -> tuple[str, bytes
 
 
 async def check_number(number: str) -> dict[str, Any]:
-    """Public: whether a certificate number was issued (`valid`), with no personal data."""
+    """Public: whether a certificate number was issued (`valid`), with no personal data; its
+    `status` says whether it still holds (valid, superseded by `replaced_by`, or revoked) and
+    the `reason`."""
     canonical = _canonical_number(number)
     row = (
         await Certificate.select(
@@ -299,6 +303,10 @@ async def check_number(number: str) -> dict[str, Any]:
             Certificate.issued_at,
             Certificate.device_count,
             Certificate.sha256,
+            Certificate.status,
+            Certificate.reason,
+            Certificate.replaced_by,
+            Certificate.replaces,
         )
         .where(Certificate.number == canonical)
         .first()

@@ -67,6 +67,7 @@ def state_of(row: dict[str, Any]) -> DeviceState:
         donor_id=row["donor"],
         reconditioner_id=row["reconditioner"],
         association_id=row["association"],
+        previous_status=Status(row["previous_status"]) if row.get("previous_status") else None,
     )
 
 

@@ -8,24 +8,33 @@ from typing import Any
 from collecte.db.tables import Device, DeviceEvent
 from collecte.domain.erasure import MediumRecord, records_in
 from collecte.domain.errors import Invalid
+from collecte.domain.lifecycle import counted_wipes
 from collecte.domain.vocabulary import Action
 from collecte.i18n import msg
 
 
 async def media_of(device_ids: Sequence[int]) -> dict[int, list[MediumRecord]]:
-    """Every erasure record of these devices, oldest first, from their `wipe` events."""
+    """The erasure records that count for these devices, oldest first, from their `wipe` events:
+    those after the device's last `return` and not undone by a `revert` (`counted_wipes`)."""
     media: dict[int, list[MediumRecord]] = {device_id: [] for device_id in device_ids}
     if not device_ids:
         return media
-    wipes = DeviceEvent.device.is_in(list(device_ids)) & (DeviceEvent.action == Action.WIPE.value)
+    kinds = [Action.WIPE.value, Action.RETURN.value, Action.REVERT.value]
+    wipes = DeviceEvent.device.is_in(list(device_ids)) & DeviceEvent.action.is_in(kinds)
     rows = (
-        await DeviceEvent.select(DeviceEvent.device, DeviceEvent.data)
+        await DeviceEvent.select(
+            DeviceEvent.id, DeviceEvent.device, DeviceEvent.action, DeviceEvent.data
+        )
         .where(wipes)
         .order_by(DeviceEvent.id)
         .output(load_json=True)
     )
+    events: dict[int, list[dict[str, Any]]] = {device_id: [] for device_id in device_ids}
     for row in rows:
-        media[row["device"]].extend(records_in(row["data"] or {}))
+        events[row["device"]].append(row)
+    for device_id, history in events.items():
+        for event in counted_wipes(history):
+            media[device_id].extend(records_in(event["data"] or {}))
     return media
 
 

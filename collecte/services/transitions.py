@@ -29,16 +29,22 @@ from collecte.domain.erasure import MediumRecord, records_in
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
 from collecte.domain.lifecycle import (
     ERASURE_GATED,
+    FORWARD_ACTIONS,
+    KEEPS_DATES,
     RULES,
+    UNDOING_ACTIONS,
     ErasureIncomplete,
     InvalidData,
+    NothingToRevert,
     NothingToWipe,
     NotYourDevice,
     RoleNotAllowed,
     WrongStatus,
     certificate_for,
     check_erasure,
+    check_revert,
     check_transition,
+    counted_wipes,
     parse_action,
 )
 from collecte.domain.vocabulary import Action, MethodClass, Status
@@ -54,6 +60,7 @@ from collecte.services.devices import (
     state_of,
 )
 from collecte.services.erasure_records import media_of
+from collecte.services.supersession import certificates_to_cut, donation_numbers, take_out
 from collecte.settings import Settings
 
 
@@ -75,14 +82,79 @@ async def _check_targets(data: ActionData) -> dict[str, str]:
     return names
 
 
-def _changes(to_status: Status, data: ActionData, at: datetime) -> dict[str, Any]:
-    """The device columns an action sets: its status, the dates, and what the data says."""
-    return {
-        "status": to_status.value,
-        "updated_at": at,
-        f"{to_status.value}_at": at,
-        **data.device_changes(),
-    }
+def _changes(
+    to_status: Status, data: ActionData, at: datetime, from_status: Status | None = None
+) -> dict[str, Any]:
+    """The device columns an action sets: its status, the date it enters it (unless the action
+    only moves it back or sideways), what the data says, and the status it leaves (where
+    `found` and `revert` lead back; the PostgreSQL hot path sets it in SQL)."""
+    changes: dict[str, Any] = {"status": to_status.value, "updated_at": at}
+    if data.action not in KEEPS_DATES:
+        changes[f"{to_status.value}_at"] = at
+    changes.update(data.device_changes())
+    if from_status is not None:
+        changes["previous_status"] = from_status.value
+    return changes
+
+
+# The columns an event does not record the previous value of (the log says them already).
+_NOT_RECORDED = frozenset({"status", "updated_at", "previous_status"})
+
+
+def _previous(row: Mapping[str, Any], changes: Mapping[str, Any]) -> dict[str, Any]:
+    """The values the action replaces, as JSON: what a `revert` of it restores."""
+    previous = {}
+    for column in changes:
+        if column in _NOT_RECORDED:
+            continue
+        value = row.get(column)
+        previous[column] = value.isoformat() if isinstance(value, datetime) else value
+    return previous
+
+
+def _restored(step: Mapping[str, Any]) -> dict[str, Any]:
+    """The device columns a `revert` of `step` (an event) puts back as they were: those its
+    event recorded; for an event of the hot path, which records none, the date it set and the
+    organisation it pointed at."""
+    recorded = (step["data"] or {}).get("previous")
+    if isinstance(recorded, Mapping):
+        return {
+            column: datetime.fromisoformat(value)
+            if column.endswith("_at") and isinstance(value, str)
+            else value
+            for column, value in recorded.items()
+            if column not in _NOT_RECORDED
+        }
+    restored: dict[str, Any] = {}
+    if step["to_status"] != step["from_status"] and step["to_status"] != Status.REGISTERED.value:
+        restored[f"{step['to_status']}_at"] = None
+    if step["action"] == Action.ALLOCATE.value:
+        restored["association"] = None
+    if step["action"] == Action.COLLECT.value:
+        restored["reconditioner"] = None
+    return restored
+
+
+async def _histories(ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
+    """The custody logs of these devices, oldest first."""
+    rows = (
+        await DeviceEvent.select(
+            DeviceEvent.id,
+            DeviceEvent.device,
+            DeviceEvent.action,
+            DeviceEvent.from_status,
+            DeviceEvent.to_status,
+            DeviceEvent.data,
+            DeviceEvent.certificate_number,
+        )
+        .where(DeviceEvent.device.is_in(list(ids)))
+        .order_by(DeviceEvent.id)
+        .output(load_json=True)
+    )
+    histories: dict[int, list[dict[str, Any]]] = {device_id: [] for device_id in ids}
+    for row in rows:
+        histories[row["device"]].append(row)
+    return histories
 
 
 def _event_fields(
@@ -107,13 +179,8 @@ def _event_fields(
 
 
 def media_in(events: Sequence[dict[str, Any]]) -> list[MediumRecord]:
-    """The erasure records of a device's history (its events, oldest first)."""
-    return [
-        record
-        for event in events
-        if event["action"] == Action.WIPE.value
-        for record in records_in(event["data"] or {})
-    ]
+    """The erasure records that count in a device's history (its events, oldest first)."""
+    return [record for event in counted_wipes(events) for record in records_in(event["data"] or {})]
 
 
 async def _lost_race(ids: Sequence[int]) -> Conflict:
@@ -145,33 +212,41 @@ async def _apply(
     rows: Sequence[dict[str, Any]],
     data: ActionData,
     context: Context,
-) -> tuple[list[int], list[Issued]]:
-    """Update the devices conditionally, issue certificates and append the events citing them.
+) -> tuple[list[int], list[Issued], list[dict[str, Any]]]:
+    """Update the devices conditionally, issue certificates (and supersede those the action takes
+    devices out of) and append the events citing them.
 
     Call inside a write transaction, after the rules accepted every device; raise Conflict on a
     lost race, which rolls everything back.
     """
     at = now()
     action = data.action
-    by_status: dict[Status, list[dict[str, Any]]] = {}
     targets: dict[int, Status] = {}
     for row in rows:
-        by_status.setdefault(Status(row["status"]), []).append(row)
         targets[row["id"]] = check_transition(state_of(row), principal.actor, action)
     if action in ERASURE_GATED:
         media = await media_of([row["id"] for row in rows])
         minimum = context.settings.programme.reuse_minimum
         for row in rows:
             check_erasure(action, bool(row["has_storage"]), media[row["id"]], minimum)
-    for from_status, group in by_status.items():
-        ids = [row["id"] for row in group]
-        to_status = targets[ids[0]]
-        changes = {
-            getattr(Device, name): value for name, value in _changes(to_status, data, at).items()
-        }
+    undone: dict[int, Mapping[str, Any]] = {}
+    if action is Action.REVERT:
+        histories = await _histories([row["id"] for row in rows])
+        undone = {row["id"]: check_revert(histories[row["id"]]) for row in rows}
+    changes_of: dict[int, dict[str, Any]] = {}
+    groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[int]] = {}
+    for row in rows:
+        changes = _changes(targets[row["id"]], data, at, Status(row["status"]))
+        if row["id"] in undone:
+            changes.update(_restored(undone[row["id"]]))
+        changes_of[row["id"]] = changes
+        key = (row["status"], tuple(sorted(changes.items(), key=lambda item: item[0])))
+        groups.setdefault(key, []).append(row["id"])
+    for (from_status, changed), ids in groups.items():
+        columns = {getattr(Device, name): value for name, value in changed}
         updated = await (
-            Device.update(changes)
-            .where(Device.id.is_in(ids) & (Device.status == from_status.value))
+            Device.update(columns)
+            .where(Device.id.is_in(ids) & (Device.status == from_status))
             .returning(Device.id)
         )
         if len(updated) != len(ids):
@@ -179,25 +254,58 @@ async def _apply(
     issued = await issue_for_transition(
         principal, rows, data, at, context.settings, context.language
     )
+    superseded = await _take_out(principal, rows, data, undone, at)
     number_of = {device_id: item.number for item in issued for device_id in item.device_ids}
-    await DeviceEvent.insert(
-        *[
-            DeviceEvent(
-                device=row["id"],
-                **_event_fields(
-                    principal,
-                    data,
-                    Status(row["status"]),
-                    targets[row["id"]],
-                    at,
-                    number_of.get(row["id"]),
-                    device=row,
-                ),
-            )
-            for row in rows
-        ]
-    )
-    return [row["id"] for row in rows], issued
+    events = []
+    for row in rows:
+        fields = _event_fields(
+            principal,
+            data,
+            Status(row["status"]),
+            targets[row["id"]],
+            at,
+            number_of.get(row["id"]),
+            device=row,
+        )
+        if action not in FORWARD_ACTIONS:
+            # What the exceptions replace, so that a revert of them restores it.
+            fields["data"] = {**fields["data"], "previous": _previous(row, changes_of[row["id"]])}
+        if row["id"] in undone:
+            step = undone[row["id"]]
+            fields["data"] = {
+                **fields["data"],
+                "undone_event": step["id"],
+                "undone_action": step["action"],
+                "undone_certificate": step["certificate_number"],
+            }
+        events.append(DeviceEvent(device=row["id"], **fields))
+    await DeviceEvent.insert(*events)
+    return [row["id"] for row in rows], issued, superseded
+
+
+async def _take_out(
+    principal: Principal,
+    rows: Sequence[dict[str, Any]],
+    data: ActionData,
+    undone: Mapping[int, Mapping[str, Any]],
+    at: datetime,
+) -> list[dict[str, Any]]:
+    """Supersede or revoke the certificates the action takes devices out of."""
+    if data.action not in UNDOING_ACTIONS:
+        return []
+    cuts: dict[str, set[str]] = {}
+    for row in rows:
+        numbers = certificates_to_cut(data.action, Status(row["status"]), undone.get(row["id"]))
+        if numbers is None:
+            numbers = await donation_numbers(row["id"])
+        for number in numbers:
+            cuts.setdefault(number, set()).add(row["tag"])
+    if not cuts:
+        return []
+    reason = msg(
+        "{action} : {reason}", action=data.action, reason=getattr(data, "reason", "") or ""
+    ).render("fr")
+    return await take_out(principal, cuts, reason, at)
 
 
 async def _checked_data(
@@ -252,7 +360,7 @@ async def _move_one_sqlite(principal: Principal, tag: str, data: ActionData) -> 
         to_status = check_transition(state_of(row), principal.actor, data.action)
         data, names = await _checked_data(principal, data)
         at = now()
-        changes = _changes(to_status, data, at)
+        changes = _changes(to_status, data, at, from_status)
         event = _event_fields(principal, data, from_status, to_status, at)
         event_id = await move_device(row["id"], from_status.value, changes, event)
         if event_id is None:
@@ -276,6 +384,7 @@ async def _move_one_postgres(principal: Principal, tag: str, data: ActionData) -
         raise
     at = now()
     to_status = RULES[action].to_status
+    assert to_status is not None  # the backward actions take the transaction's path
     changes = _changes(to_status, data, at)
     event = _event_fields(principal, data, Status.REGISTERED, to_status, at)
     found, event_id = await move_device_by_tag(tag, principal.actor, action, changes, event)
@@ -286,6 +395,7 @@ async def _move_one_postgres(principal: Principal, tag: str, data: ActionData) -
         check_transition(state_of(row), principal.actor, action)
         raise await _lost_race([row["id"]])  # allowed as we saw it: another scan came first
     event = {**event, "id": event_id, "device": row["id"], "from_status": row["status"]}
+    changes["previous_status"] = row["status"]  # set by the statement itself
     return _answer(principal, found, changes, names, event)
 
 
@@ -295,6 +405,26 @@ _MOVE_ONE: Mapping[str, Callable[[Principal, str, ActionData], Awaitable[dict[st
     "postgres": _move_one_postgres,
     "sqlite": _move_one_sqlite,
 }
+
+
+def _hot(action: Action) -> bool:
+    """Whether a one-device action takes the hot path: one of the forward path's, without
+    certificate or gate. The exceptions take the transaction's path: they read the history,
+    record what they replace, and may supersede certificates."""
+    return (
+        action in FORWARD_ACTIONS
+        and certificate_for(action) is None
+        and action not in ERASURE_GATED
+    )
+
+
+def _check_other_workshop(row: Mapping[str, Any], data: ActionData) -> None:
+    """A transfer goes to another workshop than the one holding the device."""
+    if isinstance(data, actions.Transfer) and data.reconditioner_id == row["reconditioner"]:
+        raise Invalid(
+            msg("Un transfert va vers un autre atelier que celui qui détient l’appareil."),
+            "reconditioner_id",
+        )
 
 
 async def transition_device(
@@ -309,13 +439,14 @@ async def _transition_device(
 ) -> dict[str, Any]:
     _check_language(context.language)
     tag = parse_code(code, "tag")
-    if certificate_for(data.action) is None and data.action not in ERASURE_GATED:
+    if _hot(data.action):
         return await _MOVE_ONE[backend()](principal, tag, data)
     async with write_transaction():
         row, _ = await _read_visible(principal, tag)
         check_transition(state_of(row), principal.actor, data.action)
         data, _ = await _checked_data(principal, data)
-        _, issued = await _apply(principal, [row], data, context)
+        _check_other_workshop(row, data)
+        _, issued, superseded = await _apply(principal, [row], data, context)
         # Not re-checked for visibility: a reconditioner collecting for another one no longer
         # sees the device, but sees the answer to what it just did.
         found = await read_device(tag)
@@ -324,6 +455,7 @@ async def _transition_device(
         return {
             **_view(row, events, principal),
             "certificate": issued[0].as_json() if issued else None,
+            "superseded": superseded,
         }
 
 
@@ -376,6 +508,8 @@ async def _accepted_or_rejected(
         try:
             check_transition(state_of(row), principal.actor, action)
         except WrongStatus as error:
+            failures.append(_failure(tag, 409, error.sentence, row["status"]))
+        except NothingToRevert as error:
             failures.append(_failure(tag, 409, error.sentence, row["status"]))
         except (RoleNotAllowed, NotYourDevice) as error:
             failures.append(_failure(tag, 403, error.sentence))
@@ -449,13 +583,16 @@ async def _transition_batch(
         minimum = context.settings.programme.reuse_minimum
         accepted = await _accepted_or_rejected(principal, codes, data.action, minimum)
         data, _ = await _checked_data(principal, data)
-        ids, issued = await _apply(principal, accepted, data, context)
+        for row in accepted:
+            _check_other_workshop(row, data)
+        ids, issued, superseded = await _apply(principal, accepted, data, context)
         updated = await device_select().where(Device.id.is_in(ids)).order_by(Device.id)
         return {
             "action": data.action.value,
             "devices": [device_summary(row, principal) for row in updated],
             "certificate": issued[0].as_json() if issued else None,
             "certificates": [item.as_json() for item in issued],
+            "superseded": superseded,
         }
 
 

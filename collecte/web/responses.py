@@ -24,6 +24,7 @@ from collecte.domain.vocabulary import (
     Action,
     Category,
     CertificateKind,
+    CertificateStatus,
     ErasureReportFormat,
     Grade,
     Role,
@@ -126,6 +127,13 @@ class EventAction(StrEnum):
     CONFIRM_RECEIPT = Action.CONFIRM_RECEIPT.value
     WITHDRAW = Action.WITHDRAW.value
     EDIT = EDIT_EVENT
+    DEALLOCATE = Action.DEALLOCATE.value
+    REFUSE = Action.REFUSE.value
+    REPORT_MISSING = Action.REPORT_MISSING.value
+    FOUND = Action.FOUND.value
+    RETURN = Action.RETURN.value
+    TRANSFER = Action.TRANSFER.value
+    REVERT = Action.REVERT.value
 
 
 class DonationRefOut(Answer):
@@ -162,6 +170,8 @@ class DeviceDatesOut(Answer):
     allocated: datetime | None
     delivered: datetime | None
     withdrawn: datetime | None
+    missing: datetime | None
+    returned: datetime | None
 
 
 class DeviceSummaryOut(Answer):
@@ -239,12 +249,26 @@ class CertificateRefOut(Answer):
     kind: CertificateKind
 
 
+class SupersededOut(Answer):
+    """A certificate a `revert` or `report_missing` took a device out of."""
+
+    number: str
+    status: Annotated[CertificateStatus, Meta(description="superseded, or revoked")]
+    replaced_by: Annotated[
+        str | None, Meta(description="The replacement listing the remaining devices")
+    ]
+
+
 class TransitionOut(DeviceOut):
     """The device after an action, and the certificate the action issued."""
 
     certificate: Annotated[
         CertificateRefOut | None, Meta(description="Null when the action issues none")
     ]
+    superseded: Annotated[
+        list[SupersededOut],
+        Meta(description="Certificates the action took the device out of (revert, report_missing)"),
+    ] = []
 
 
 class BatchOut(Answer):
@@ -260,6 +284,10 @@ class BatchOut(Answer):
         list[CertificateRefOut],
         Meta(description="Every certificate issued: one per recipient and workshop"),
     ]
+    superseded: Annotated[
+        list[SupersededOut],
+        Meta(description="Certificates the action took devices out of (revert, report_missing)"),
+    ] = []
 
 
 class DonationOut(Answer):
@@ -306,6 +334,17 @@ class VerifyOut(Answer):
     issued_at: datetime
     device_count: int
     sha256: Annotated[str, Meta(description="SHA-256 of the issued PDF's bytes")]
+    status: Annotated[
+        CertificateStatus,
+        Meta(description="valid; superseded (see replaced_by) or revoked when devices left it"),
+    ] = CertificateStatus.VALID
+    reason: Annotated[str | None, Meta(description="Why it was superseded or revoked")] = None
+    replaced_by: Annotated[
+        str | None, Meta(description="The certificate that replaces it, if superseded")
+    ] = None
+    replaces: Annotated[
+        str | None, Meta(description="The certificate this one replaces, if any")
+    ] = None
 
 
 class VerifyMissingOut(Answer):

@@ -41,6 +41,7 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (lifecycle.WrongStatus, HTTP_409_CONFLICT),
     (lifecycle.ErasureIncomplete, HTTP_409_CONFLICT),
     (lifecycle.NothingToWipe, HTTP_422_UNPROCESSABLE_ENTITY),
+    (lifecycle.NothingToRevert, HTTP_409_CONFLICT),
     (lifecycle.InvalidData, HTTP_422_UNPROCESSABLE_ENTITY),
     (lifecycle.UnknownAction, HTTP_422_UNPROCESSABLE_ENTITY),
 ]

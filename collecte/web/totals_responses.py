@@ -37,6 +37,8 @@ class StatusCountsOut(Answer):
     allocated: Devices
     delivered: Devices
     withdrawn: Devices
+    missing: Devices
+    returned: Devices
 
 
 class CategoryCountsOut(Answer):

@@ -644,8 +644,20 @@ async def test_verify_a_number_without_a_token_and_without_personal_data(
 
     assert response.status_code == 200, response.text
     body = response.json()
-    assert set(body) == {"valid", "number", "kind", "issued_at", "device_count", "sha256"}
+    assert set(body) == {
+        "valid",
+        "number",
+        "kind",
+        "issued_at",
+        "device_count",
+        "sha256",
+        "status",
+        "reason",
+        "replaced_by",
+        "replaces",
+    }
     assert body["valid"] is True
+    assert (body["status"], body["reason"], body["replaced_by"]) == ("valid", None, None)
     assert body["number"] == cert and body["kind"] == "donation" and body["device_count"] == 2
     for name in (world.donor.organization_name, world.reconditioner.organization_name):
         assert name not in response.text

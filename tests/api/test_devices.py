@@ -91,10 +91,10 @@ async def test_allowed_actions_follow_role_and_status(client: httpx.AsyncClient)
     assert await allowed(world.association) == 404
 
     await walk_to(client, world, tag, "received")
-    assert await allowed(world.reconditioner) == ["wipe"]
+    assert await allowed(world.reconditioner) == ["wipe", "report_missing", "transfer"]
     assert await allowed(world.other_reconditioner) == 404
     assert await allowed(world.donor) == []
-    assert await allowed(world.coordinator) == ["wipe"]
+    assert await allowed(world.coordinator) == ["wipe", "report_missing", "transfer", "revert"]
 
 
 async def test_device_without_storage_skips_the_wipe(client: httpx.AsyncClient) -> None:
@@ -107,7 +107,12 @@ async def test_device_without_storage_skips_the_wipe(client: httpx.AsyncClient) 
     seen = await client.get(f"/api/devices/{tag}", headers=world.reconditioner.headers)
     refurbished = await act(client, world.reconditioner, tag, "refurbish", grade="b")
 
-    assert seen.json()["allowed_actions"] == ["refurbish", "recycle"]
+    assert seen.json()["allowed_actions"] == [
+        "refurbish",
+        "recycle",
+        "report_missing",
+        "transfer",
+    ]
     assert refurbished.status_code == 200
     assert refurbished.json()["grade"] == "B"
 

@@ -121,11 +121,11 @@ async def test_api_errors_speak_the_reader_s_language(client: httpx.AsyncClient)
 
     assert french.json()["detail"] == (
         "Action « Réceptionner à l’atelier » impossible : l’appareil est au statut "
-        "« Enregistré » (registered ; attendu : collected)."
+        "« Enregistré » (registered ; attendu : collected, returned)."
     )
     assert wrong.json()["detail"] == (
         "“Receive at the workshop” is not possible: the device's status is “Registered” "
-        "(registered; expected: collected)."
+        "(registered; expected: collected, returned)."
     )
     assert wrong.json()["extra"]["current_status"] == "registered"
     assert bad.status_code == 422

@@ -39,6 +39,8 @@ STATUSES = [
     "allocated",
     "delivered",
     "withdrawn",
+    "missing",
+    "returned",
 ]
 CATEGORIES = [
     "laptop",

@@ -158,7 +158,7 @@ async def test_a_workshop_collects_for_itself_or_for_another(client: httpx.Async
 
     assert own.json()["reconditioner"]["id"] == world.reconditioner.organization_id
     assert other.json()["reconditioner"]["id"] == world.other_reconditioner.organization_id
-    assert own.json()["allowed_actions"] == ["receive"]
+    assert own.json()["allowed_actions"] == ["receive", "report_missing"]
 
 
 async def test_donor_withdraws_a_registered_device(client: httpx.AsyncClient) -> None:

@@ -24,6 +24,7 @@ from collecte.domain.lifecycle import (
     DeviceState,
     InvalidData,
     LifecycleError,
+    NothingToRevert,
     NothingToWipe,
     NotYourDevice,
     RoleNotAllowed,
@@ -31,7 +32,10 @@ from collecte.domain.lifecycle import (
     WrongStatus,
     allowed_actions,
     certificate_for,
+    check_revert,
     check_transition,
+    counted_wipes,
+    last_step,
     parse_action,
 )
 from collecte.domain.vocabulary import Action, Category, CertificateKind, Role, Status
@@ -39,6 +43,8 @@ from collecte.domain.vocabulary import Action, Category, CertificateKind, Role, 
 # --- the expected table (DESIGN.md, "The device lifecycle") ---------------------------------
 
 
+ALL_STATUSES_TEXT = """registered collected received wiped refurbished recycled allocated
+delivered withdrawn missing returned"""
 # Copied from the design document; "-" means no certificate.
 DESIGN_TABLE = """
 action           from          to            who may                     certificate
@@ -50,7 +56,20 @@ recycle          wiped         recycled      coordinator,reconditioner   recycli
 allocate         refurbished   allocated     coordinator                 -
 confirm_receipt  allocated     delivered     coordinator,association     receipt
 withdraw         registered    withdrawn     coordinator,donor           -
+deallocate       allocated     refurbished   coordinator                 -
+refuse           allocated     refurbished   coordinator,association     -
+report_missing   collected,received,wiped,refurbished,allocated missing coordinator,reconditioner -
+found            missing       previous      coordinator                 -
+return           delivered     returned      coordinator,association     -
+transfer         received,wiped,refurbished collected coordinator,reconditioner -
+revert           *             previous      coordinator                 -
 """
+# "revert: any but registered" (written `*`).
+ANY_BUT_REGISTERED = ",".join(s for s in ALL_STATUSES_TEXT.split() if s != "registered")
+# "receive: collected **or returned**" (version 2, "Exceptions").
+ALSO_FROM = {"receive": {"returned"}}
+# "previous": the status the device had before its last step (the `from` of its last event).
+PREVIOUS = "wiped"
 # "refurbish / recycle: from wiped, or received when the device has no storage".
 ALSO_WITHOUT_STORAGE = {"refurbish": {"received"}, "recycle": {"received"}}
 
@@ -76,8 +95,9 @@ def _read_design_table() -> dict[str, Expected]:
     rows = {}
     for line in DESIGN_TABLE.strip().splitlines()[1:]:
         action, from_, to, roles, certificate = line.split()
+        from_ = ANY_BUT_REGISTERED if from_ == "*" else from_
         rows[action] = Expected(
-            from_statuses=frozenset(from_.split(",")),
+            from_statuses=frozenset(from_.split(",")) | ALSO_FROM.get(action, set()),
             to_status=to,
             roles=frozenset(roles.split(",")),
             certificate=None if certificate == "-" else certificate,
@@ -97,7 +117,16 @@ LIFECYCLE_ORDER = [
     "allocate",
     "confirm_receipt",
     "withdraw",
+    "deallocate",
+    "refuse",
+    "report_missing",
+    "found",
+    "return",
+    "transfer",
+    "revert",
 ]
+# The version 1 actions: the forward path, without the exceptions.
+FORWARD = LIFECYCLE_ORDER[:8]
 ALL_STATUSES = [
     "registered",
     "collected",
@@ -108,6 +137,8 @@ ALL_STATUSES = [
     "allocated",
     "delivered",
     "withdrawn",
+    "missing",
+    "returned",
 ]
 ALL_ROLES = ["donor", "reconditioner", "association", "coordinator"]
 
@@ -141,6 +172,7 @@ def device(status: Status | str, has_storage: bool = True, **overrides: Any) -> 
         "donor_id": DONOR_ORG,
         "reconditioner_id": RECONDITIONER_ORG,
         "association_id": ASSOCIATION_ORG,
+        "previous_status": Status(PREVIOUS),
     }
     fields.update(overrides)
     return DeviceState(**fields)
@@ -157,7 +189,7 @@ def expected_outcome(
         return WrongStatus
     if action == "wipe" and not has_storage:
         return NothingToWipe  # version 2: nothing to erase, nothing to certify
-    return row.to_status
+    return PREVIOUS if row.to_status == "previous" else row.to_status
 
 
 def outcome(dev: DeviceState, who: Actor, action: Action) -> Status | type[LifecycleError]:
@@ -267,7 +299,11 @@ def _paths_from_registered(has_storage: bool) -> list[list[tuple[Action, Status]
     paths: list[list[tuple[Action, Status]]] = []
 
     def walk(status: Status, path: list[tuple[Action, Status]]) -> None:
-        steps = allowed_actions(device(status, has_storage), coordinator)
+        steps = [
+            action
+            for action in allowed_actions(device(status, has_storage), coordinator)
+            if action.value in FORWARD
+        ]
         if not steps:
             paths.append(path)
             return
@@ -314,7 +350,8 @@ def test_full_journey_of_a_laptop() -> None:
             dev = replace(dev, association_id=ASSOCIATION_ORG)
         assert check_transition(dev, actor(role), action) == to
         dev = replace(dev, status=to)
-    assert allowed_actions(dev, actor(Role.COORDINATOR)) == []
+    # Delivered: only the exceptions remain (a return, or undoing the last step).
+    assert allowed_actions(dev, actor(Role.COORDINATOR)) == [Action.RETURN, Action.REVERT]
 
 
 # --- organisations: who holds the device ---------------------------------------------------
@@ -355,6 +392,16 @@ OWNERSHIP: list[tuple[str, str, str, int | None, bool]] = [
     # A donor withdraws only its own devices.
     ("donor",         "withdraw",        "donor_id",         DONOR_ORG,                True),
     ("donor",         "withdraw",        "donor_id",         OTHER_DONOR_ORG,          False),
+    # The exceptions: the holder only.
+    ("association",   "refuse",          "association_id",   ASSOCIATION_ORG,          True),
+    ("association",   "refuse",          "association_id",   OTHER_ASSOCIATION_ORG,    False),
+    ("association",   "return",          "association_id",   ASSOCIATION_ORG,          True),
+    ("association",   "return",          "association_id",   OTHER_ASSOCIATION_ORG,    False),
+    ("association",   "return",          "association_id",   None,                     False),
+    ("reconditioner", "report_missing",  "reconditioner_id", RECONDITIONER_ORG,        True),
+    ("reconditioner", "report_missing",  "reconditioner_id", OTHER_RECONDITIONER_ORG,  False),
+    ("reconditioner", "transfer",        "reconditioner_id", RECONDITIONER_ORG,        True),
+    ("reconditioner", "transfer",        "reconditioner_id", OTHER_RECONDITIONER_ORG,  False),
 ]
 # fmt: on
 
@@ -393,16 +440,20 @@ def test_coordinator_may_act_on_any_organisations_device(action: Action) -> None
         reconditioner_id=OTHER_RECONDITIONER_ORG,
         association_id=OTHER_ASSOCIATION_ORG,
     )
+    expected = EXPECTED[action.value].to_status
+    dev = replace(dev, previous_status=Status(PREVIOUS))
     assert check_transition(dev, actor(Role.COORDINATOR), action) == Status(
-        EXPECTED[action.value].to_status
+        PREVIOUS if expected == "previous" else expected
     )
 
 
 @pytest.mark.parametrize("action", list(Action))
 def test_coordinator_may_act_on_unassigned_device(action: Action) -> None:
     dev = device(_start(action.value), reconditioner_id=None, association_id=None)
+    expected = EXPECTED[action.value].to_status
+    dev = replace(dev, previous_status=Status(PREVIOUS))
     assert check_transition(dev, actor(Role.COORDINATOR), action) == Status(
-        EXPECTED[action.value].to_status
+        PREVIOUS if expected == "previous" else expected
     )
 
 
@@ -490,16 +541,26 @@ ALLOWED_EXAMPLES = [
     (Status.REGISTERED,  True,  Role.RECONDITIONER, ["collect"]),
     (Status.REGISTERED,  True,  Role.DONOR,         ["withdraw"]),
     (Status.REGISTERED,  True,  Role.ASSOCIATION,   []),
-    (Status.RECEIVED,    True,  Role.RECONDITIONER, ["wipe"]),
-    (Status.RECEIVED,    False, Role.RECONDITIONER, ["refurbish", "recycle"]),
-    (Status.WIPED,       True,  Role.RECONDITIONER, ["wipe", "refurbish", "recycle"]),
-    (Status.WIPED,       False, Role.RECONDITIONER, ["refurbish", "recycle"]),
-    (Status.REFURBISHED, True,  Role.RECONDITIONER, []),
-    (Status.REFURBISHED, True,  Role.COORDINATOR,   ["allocate"]),
-    (Status.ALLOCATED,   True,  Role.ASSOCIATION,   ["confirm_receipt"]),
-    (Status.DELIVERED,   True,  Role.COORDINATOR,   []),
-    (Status.WITHDRAWN,   True,  Role.COORDINATOR,   []),
-    (Status.RECYCLED,    False, Role.COORDINATOR,   []),
+    (Status.RECEIVED,    True,  Role.RECONDITIONER, ["wipe", "report_missing", "transfer"]),
+    (Status.RECEIVED,    False, Role.RECONDITIONER, ["refurbish", "recycle", "report_missing",
+                                                     "transfer"]),
+    (Status.WIPED,       True,  Role.RECONDITIONER, ["wipe", "refurbish", "recycle",
+                                                     "report_missing", "transfer"]),
+    (Status.WIPED,       False, Role.RECONDITIONER, ["refurbish", "recycle", "report_missing",
+                                                     "transfer"]),
+    (Status.REFURBISHED, True,  Role.RECONDITIONER, ["report_missing", "transfer"]),
+    (Status.REFURBISHED, True,  Role.COORDINATOR,   ["allocate", "report_missing", "transfer",
+                                                     "revert"]),
+    (Status.ALLOCATED,   True,  Role.ASSOCIATION,   ["confirm_receipt", "refuse"]),
+    (Status.ALLOCATED,   True,  Role.COORDINATOR,   ["confirm_receipt", "deallocate", "refuse",
+                                                     "report_missing", "revert"]),
+    (Status.DELIVERED,   True,  Role.COORDINATOR,   ["return", "revert"]),
+    (Status.DELIVERED,   True,  Role.ASSOCIATION,   ["return"]),
+    (Status.MISSING,     True,  Role.COORDINATOR,   ["found", "revert"]),
+    (Status.MISSING,     True,  Role.RECONDITIONER, []),
+    (Status.RETURNED,    True,  Role.RECONDITIONER, ["receive"]),
+    (Status.WITHDRAWN,   True,  Role.COORDINATOR,   ["revert"]),
+    (Status.RECYCLED,    False, Role.COORDINATOR,   ["revert"]),
 ]
 # fmt: on
 
@@ -562,9 +623,11 @@ def test_parse_action_rejects_unknown_names(value: object) -> None:
 
 
 def test_terminal_statuses_are_those_no_action_leaves() -> None:
+    # The ends of the normal path: only the exceptions (a return, a revert) leave them.
     starting: set[str] = set()
-    for row in EXPECTED.values():
-        starting |= row.starts(has_storage=False)
+    for action in FORWARD:
+        starting |= EXPECTED[action].starts(has_storage=False)
+    starting |= EXPECTED["report_missing"].starts(has_storage=False) | {"missing", "returned"}
     ends = {s for s in ALL_STATUSES if s not in starting}
     assert ends == {"recycled", "delivered", "withdrawn"}
     assert {s.value for s in TERMINAL_STATUSES} == ends
@@ -580,6 +643,8 @@ def test_open_statuses_are_all_the_others() -> None:
         "wiped",
         "refurbished",
         "allocated",
+        "missing",
+        "returned",
     }
 
 
@@ -589,6 +654,7 @@ def test_may_hold_data_statuses_are_those_before_a_wipe() -> None:
         "collected",
         "received",
         "withdrawn",
+        "returned",  # used by the association since its wipe: wiped again before reuse
     }
 
 
@@ -619,3 +685,63 @@ def test_categories_with_storage_by_default() -> None:
         "network",
         "other",
     }
+
+
+# --- the exceptions: back to where the device was ------------------------------------------
+
+
+@pytest.mark.parametrize("action", [Action.FOUND, Action.REVERT])
+def test_found_and_revert_lead_back_to_the_previous_status(action: Action) -> None:
+    start = Status.MISSING
+    for previous in (Status.COLLECTED, Status.WIPED, Status.ALLOCATED):
+        dev = device(start, previous_status=previous)
+        assert check_transition(dev, actor(Role.COORDINATOR), action) == previous
+
+
+@pytest.mark.parametrize("action", [Action.FOUND, Action.REVERT])
+def test_found_and_revert_need_a_known_previous_status(action: Action) -> None:
+    with pytest.raises(NothingToRevert) as caught:
+        check_transition(device(Status.MISSING, previous_status=None), actor(Role.COORDINATOR),
+                         action)  # fmt: skip
+    assert caught.value.code == "nothing_to_revert"
+    assert "le statut précédent de l’appareil n’est pas connu" in caught.value.message
+
+
+def test_revert_never_starts_from_registered() -> None:
+    with pytest.raises(WrongStatus):
+        check_transition(device(Status.REGISTERED), actor(Role.COORDINATOR), Action.REVERT)
+
+
+def test_a_returned_device_may_hold_data_again() -> None:
+    assert Status.RETURNED in MAY_HOLD_DATA_STATUSES
+    assert check_transition(device(Status.RETURNED), actor(Role.RECONDITIONER), Action.RECEIVE) == (
+        Status.RECEIVED
+    )
+
+
+def _event(id_: int, action: str, **data: Any) -> dict[str, Any]:
+    return {"id": id_, "action": action, "data": data}
+
+
+def test_only_wipes_after_the_last_return_and_not_reverted_count() -> None:
+    events = [
+        _event(1, "register"),
+        _event(2, "wipe"),
+        _event(3, "return"),
+        _event(4, "wipe"),
+        _event(5, "wipe"),
+        _event(6, "revert", undone_event=5),
+    ]
+    assert [e["id"] for e in counted_wipes(events)] == [4]
+    # A reverted return gives the earlier wipes back.
+    undone_return = [*events[:3], _event(7, "revert", undone_event=3)]
+    assert [e["id"] for e in counted_wipes(undone_return)] == [2]
+
+
+def test_the_last_step_skips_registration_and_corrections() -> None:
+    events = [_event(1, "register"), _event(2, "collect"), _event(3, "edit")]
+    assert last_step(events) == events[1]
+    assert last_step(events[:1]) is None
+    assert check_revert(events)["id"] == 2
+    with pytest.raises(NothingToRevert):
+        check_revert([*events, _event(4, "revert", undone_event=2)])

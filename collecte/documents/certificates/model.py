@@ -125,6 +125,8 @@ class CertificateDocument:
     received_by: str | None = None
     place: str | None = None
     devices: tuple[CertificateDevice, ...] = ()
+    # A replacement (a device was taken out of an issued certificate) names the one it replaces.
+    replaces: str | None = None
     verify_url: str = ""
     content_fingerprint: str = ""
 
@@ -155,6 +157,8 @@ def canonical_content(doc: CertificateDocument) -> bytes:
     check(doc)
     data: dict[str, Any] = asdict(doc)
     del data["content_fingerprint"]
+    if data["replaces"] is None:
+        del data["replaces"]  # the fingerprints of certificates issued before replacements
     # One instant, one text: the same moment given in any time zone hashes the same.
     data["issued_at"] = doc.issued_at.astimezone(UTC).isoformat()
     data["handover_date"] = doc.handover_date.isoformat() if doc.handover_date else None

@@ -140,6 +140,11 @@ def _story(
         para(escape(t.title(spec.title, lang)), "title"),
         Spacer(1, 1 * mm),
         para(f"<b>{number}</b> · {issued}", "subtitle"),
+        *(
+            [para(escape(t.text(lang, "replaces", number=doc.replaces)), "subtitle")]
+            if doc.replaces
+            else []
+        ),
         Spacer(1, 4 * mm),
         para(_say(spec.intro, doc), "body"),
         Spacer(1, 4 * mm),

@@ -9,6 +9,7 @@ from litestar.params import FromPath
 from litestar.response import Template
 
 from collecte.documents.certificate_text import title
+from collecte.domain.vocabulary import CertificateStatus
 from collecte.services import certificates, totals
 from collecte.web.pages.rendering import language_of, render
 
@@ -28,7 +29,12 @@ async def verify_page(request: Request[Any, Any, Any], number: FromPath[str]) ->
         )
     kind_title = title(found["kind"], language_of(request))
     return render(
-        request, "public/verify.html", number=found["number"], found=found, kind_title=kind_title
+        request,
+        "public/verify.html",
+        number=found["number"],
+        found=found,
+        kind_title=kind_title,
+        certificate_status=CertificateStatus(found["status"]),
     )
 
 

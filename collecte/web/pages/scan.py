@@ -24,6 +24,7 @@ from collecte.services import (
     erasure_reports,
     scanning,
     transitions,
+    workshops,
 )
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
@@ -45,6 +46,9 @@ async def action_options(principal: Principal, actions: Iterable[str]) -> dict[s
             )
         if "allocate" in wanted:
             options["associations"] = await accounts.list_organizations(principal, "association")
+    # A return or a transfer names a workshop, whoever does it.
+    if wanted & {"return", "transfer"} and "reconditioners" not in options:
+        options["reconditioners"] = await workshops.workshops()
     return options
 
 
