@@ -349,7 +349,7 @@ def _answer(
     moved = {**row, **changes}
     for field, name in names.items():
         moved[f"{field.removesuffix('_id')}_name"] = name
-    return {**_view(moved, [*events, event], principal), "certificate": None}
+    return {**_view(moved, [*events, event], principal), "certificate": None, "superseded": []}
 
 
 async def _move_one_sqlite(principal: Principal, tag: str, data: ActionData) -> dict[str, Any]:

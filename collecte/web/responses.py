@@ -268,7 +268,7 @@ class TransitionOut(DeviceOut):
     superseded: Annotated[
         list[SupersededOut],
         Meta(description="Certificates the action took the device out of (revert, report_missing)"),
-    ] = []
+    ]
 
 
 class BatchOut(Answer):
@@ -287,7 +287,7 @@ class BatchOut(Answer):
     superseded: Annotated[
         list[SupersededOut],
         Meta(description="Certificates the action took devices out of (revert, report_missing)"),
-    ] = []
+    ]
 
 
 class DonationOut(Answer):

@@ -91,6 +91,17 @@ VALID_DATA: list[tuple[Action, Actor, dict[str, Any], dict[str, Any]]] = [
     (Action.CONFIRM_RECEIPT, ASSOC, {}, {"received_by": None}),
     (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": " Marie W. "}, {"received_by": "Marie W."}),
     (Action.WITHDRAW, DONOR, {"reason": "Finalement gardé"}, {"reason": "Finalement gardé"}),
+    # the exceptions: a reason for the people who read the history later
+    (Action.DEALLOCATE, COORD,
+        {"reason": " mauvaise association "}, {"reason": "mauvaise association"}),
+    (Action.REFUSE, ASSOC, {"reason": "écran cassé"}, {"reason": "écran cassé"}),
+    (Action.REPORT_MISSING, RECOND, {"reason": "introuvable"}, {"reason": "introuvable"}),
+    (Action.FOUND, COORD, {}, {"note": None}),
+    (Action.FOUND, COORD, {"note": "retrouvé au dépôt"}, {"note": "retrouvé au dépôt"}),
+    (Action.RETURN, ASSOC, {"reason": "ne démarre plus", "reconditioner_id": 21},
+        {"reason": "ne démarre plus", "reconditioner_id": 21}),
+    (Action.TRANSFER, RECOND, {"reconditioner_id": 21}, {"reconditioner_id": 21}),
+    (Action.REVERT, COORD, {"reason": "mauvais scan"}, {"reason": "mauvais scan"}),
 ]
 
 A_VALID = {action: data for action, _, data, _ in reversed(VALID_DATA)}
@@ -176,6 +187,16 @@ INVALID_DATA: list[tuple[Action, Actor, dict[str, Any], str]] = [
     (Action.ALLOCATE, COORD, {"association_id": False}, "association_id"),
     # withdraw
     (Action.WITHDRAW, DONOR, {}, "reason"),
+    (Action.DEALLOCATE, COORD, {}, "reason"),
+    (Action.DEALLOCATE, COORD, {"reason": "r" * 201}, "reason"),
+    (Action.REFUSE, ASSOC, {"reason": "  "}, "reason"),
+    (Action.REPORT_MISSING, RECOND, {"reason": "perdu\nau dépôt"}, "reason"),
+    (Action.FOUND, COORD, {"note": "n" * 201}, "note"),
+    (Action.RETURN, ASSOC, {"reason": "panne"}, "reconditioner_id"),
+    (Action.RETURN, ASSOC, {"reconditioner_id": 21}, "reason"),
+    (Action.TRANSFER, RECOND, {}, "reconditioner_id"),
+    (Action.TRANSFER, RECOND, {"reconditioner_id": 0}, "reconditioner_id"),
+    (Action.REVERT, COORD, {}, "reason"),
     (Action.WITHDRAW, DONOR, {"reason": ""}, "reason"),
     (Action.WITHDRAW, DONOR, {"reason": "  \t"}, "reason"),
     (Action.WITHDRAW, DONOR, {"reason": ["no"]}, "reason"),
