@@ -23,7 +23,7 @@ from collecte.db.tables import Device, DeviceEvent, Organization
 from collecte.db.transactions import retry_on_conflict, write_transaction
 from collecte.domain import actions, tags
 from collecte.domain.access import Principal, can_see_device
-from collecte.domain.actions import ActionData
+from collecte.domain.actions import ActionData, Collect
 from collecte.domain.clock import now
 from collecte.domain.erasure import MediumRecord, records_in
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
@@ -54,6 +54,7 @@ from collecte.services.devices import (
     state_of,
 )
 from collecte.services.erasure_records import media_of
+from collecte.services.pickups import fill_collect, pickups_for_collect
 from collecte.settings import Settings
 
 
@@ -158,6 +159,11 @@ async def _apply(
     for row in rows:
         by_status.setdefault(Status(row["status"]), []).append(row)
         targets[row["id"]] = check_transition(state_of(row), principal.actor, action)
+    # A collect joins a pickup (named, or its donation's open one for the workshop): resolved
+    # before any device moves, so a closed pickup refuses the whole move.
+    pickup_of: dict[int, tuple[int, str]] = {}
+    if isinstance(data, Collect):
+        pickup_of = await pickups_for_collect(principal, rows, data, at)
     if action in ERASURE_GATED:
         media = await media_of([row["id"] for row in rows])
         minimum = context.settings.programme.reuse_minimum
@@ -176,27 +182,31 @@ async def _apply(
         )
         if len(updated) != len(ids):
             raise await _lost_race(sorted(set(ids) - {r["id"] for r in updated}))
+    by_pickup: dict[int, list[int]] = {}
+    for device_id, (pickup_id, _) in pickup_of.items():
+        by_pickup.setdefault(pickup_id, []).append(device_id)
+    for pickup_id, ids in sorted(by_pickup.items()):
+        await Device.update({Device.pickup: pickup_id}).where(Device.id.is_in(ids))
     issued = await issue_for_transition(
         principal, rows, data, at, context.settings, context.language
     )
     number_of = {device_id: item.number for item in issued for device_id in item.device_ids}
-    await DeviceEvent.insert(
-        *[
-            DeviceEvent(
-                device=row["id"],
-                **_event_fields(
-                    principal,
-                    data,
-                    Status(row["status"]),
-                    targets[row["id"]],
-                    at,
-                    number_of.get(row["id"]),
-                    device=row,
-                ),
-            )
-            for row in rows
-        ]
-    )
+    events = []
+    for row in rows:
+        fields = _event_fields(
+            principal,
+            data,
+            Status(row["status"]),
+            targets[row["id"]],
+            at,
+            number_of.get(row["id"]),
+            device=row,
+        )
+        if row["id"] in pickup_of:
+            pickup_id, pickup_number = pickup_of[row["id"]]
+            fields["data"] = {**fields["data"], "pickup_id": pickup_id, "pickup": pickup_number}
+        events.append(DeviceEvent(device=row["id"], **fields))
+    await DeviceEvent.insert(*events)
     return [row["id"] for row in rows], issued
 
 
@@ -205,6 +215,8 @@ async def _checked_data(
 ) -> tuple[ActionData, dict[str, str]]:
     """The action's data completed for the actor (checked after the rules, so 403/409 come before
     422), and the names of the organisations it points at."""
+    if isinstance(data, Collect):
+        data = await fill_collect(data)
     data = actions.complete(data, principal.role, principal.organization_id)
     return data, await _check_targets(data)
 
@@ -309,7 +321,12 @@ async def _transition_device(
 ) -> dict[str, Any]:
     _check_language(context.language)
     tag = parse_code(code, "tag")
-    if certificate_for(data.action) is None and data.action not in ERASURE_GATED:
+    # A collect joins a pickup, whose row it locks: not the one-statement path.
+    if (
+        certificate_for(data.action) is None
+        and data.action not in ERASURE_GATED
+        and data.action is not Action.COLLECT
+    ):
         return await _MOVE_ONE[backend()](principal, tag, data)
     async with write_transaction():
         row, _ = await _read_visible(principal, tag)
