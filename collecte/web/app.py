@@ -31,6 +31,7 @@ from collecte.web.controllers import (
     health,
     labels,
     organizations,
+    pickups,
     totals,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
@@ -65,6 +66,10 @@ ROUTES: list[Any] = [
     labels.tag_labels,
     labels.device_label,
     labels.blank_tags,
+    pickups.open_pickup,
+    pickups.list_pickups,
+    pickups.get_pickup,
+    pickups.close_pickup,
     totals.get_totals,
     totals.devices_csv,
     totals.public_totals,

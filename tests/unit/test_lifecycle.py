@@ -39,10 +39,11 @@ from collecte.domain.vocabulary import Action, Category, CertificateKind, Role, 
 # --- the expected table (DESIGN.md, "The device lifecycle") ---------------------------------
 
 
-# Copied from the design document; "-" means no certificate.
+# Copied from the design document; "-" means no certificate. Version 2: `collect` issues none,
+# the pickup's close issues one donation attestation for all its devices.
 DESIGN_TABLE = """
 action           from          to            who may                     certificate
-collect          registered    collected     coordinator,reconditioner   donation
+collect          registered    collected     coordinator,reconditioner   -
 receive          collected     received      coordinator,reconditioner   -
 wipe             received,wiped wiped        coordinator,reconditioner   erasure
 refurbish        wiped         refurbished   coordinator,reconditioner   -
