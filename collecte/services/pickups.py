@@ -301,9 +301,14 @@ async def get_pickup(principal: Principal, pickup_id: int) -> dict[str, Any]:
 # --- collect ---------------------------------------------------------------------------------
 
 
-async def fill_collect(data: Collect) -> Collect:
-    """A collect into a named pickup goes to its workshop when no destination is given."""
-    if data.pickup_id is None or data.reconditioner_id is not None:
+async def fill_collect(principal: Principal, data: Collect) -> Collect:
+    """A coordinator's collect into a named pickup goes to its workshop when no destination is
+    given (a reconditioner's goes to itself, as always: another's pickup is then refused)."""
+    if (
+        data.pickup_id is None
+        or data.reconditioner_id is not None
+        or principal.role is not Role.COORDINATOR
+    ):
         return data
     row = await Pickup.select(Pickup.reconditioner).where(Pickup.id == data.pickup_id).first()
     if row is None:

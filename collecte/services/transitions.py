@@ -216,7 +216,7 @@ async def _checked_data(
     """The action's data completed for the actor (checked after the rules, so 403/409 come before
     422), and the names of the organisations it points at."""
     if isinstance(data, Collect):
-        data = await fill_collect(data)
+        data = await fill_collect(principal, data)
     data = actions.complete(data, principal.role, principal.organization_id)
     return data, await _check_targets(data)
 
