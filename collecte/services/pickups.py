@@ -321,7 +321,7 @@ def _closed(number: str) -> Conflict:
         msg("L’enlèvement {number} est clôturé : il n’accepte plus d’appareil.", number=number),
         "pickup_id",
         code="pickup_closed",
-        current_status=PickupStatus.CLOSED.value,
+        pickup_status=PickupStatus.CLOSED.value,
     )
 
 
@@ -489,7 +489,7 @@ async def _close(
             msg("L’enlèvement {number} est déjà clôturé.", number=pickup["number"]),
             "pickup_id",
             code="pickup_closed",
-            current_status=pickup["status"],
+            pickup_status=pickup["status"],
         )
     devices = await Device.select().where(Device.pickup == pickup_id).order_by(Device.id)
     if not devices:
@@ -536,7 +536,7 @@ async def close_pickup(
             msg("L’enlèvement {number} est déjà clôturé.", number=row["number"]),
             "pickup_id",
             code="pickup_closed",
-            current_status=row["status"],
+            pickup_status=row["status"],
         )
     if not isinstance(payload, Mapping):
         raise Invalid(msg("Le corps de la requête doit être un objet JSON."), "data")
