@@ -94,8 +94,21 @@ class Collect(ActionData, tag="collect"):
     ) = None
     # The pickup the device joins; without one, the open pickup of its donation for that
     # workshop (opened on the fly). Not offered in forms: the pages collect into the open one.
-    pickup_id: Annotated[int, Meta(ge=1, le=MAX_ID, extra=_form(N_("Enlèvement"), hidden=True))] | (
-        None
+    pickup_id: (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=MAX_ID,
+                extra=_form(
+                    N_("Enlèvement"),
+                    hidden=True,
+                    history_from="pickup",  # the event records the pickup's number
+                    said=N_("Enlèvement {value}"),
+                ),
+            ),
+        ]
+        | None
     ) = None
 
     def event_data(self, device: Mapping[str, Any] | None = None) -> dict[str, Any]:

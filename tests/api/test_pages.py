@@ -188,6 +188,7 @@ async def test_an_action_form_moves_the_device_and_links_its_certificate(
     assert done.status_code == 303
     assert done.headers["location"] == f"/d/{tag}?fait=collect"
     assert page.status_code == 200 and "Collecté" in page.text
+    assert re.search(r"Enlèvement ENL-\d{4}-\d{5}", page.text)  # the pickup it joined
     assert "Réceptionner" in page.text  # the next action
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
