@@ -303,6 +303,7 @@ async def test_the_batch_form_moves_every_device_or_none(client: httpx.AsyncClie
     assert "rien n’a été modifié" in refused.text
     assert done.status_code == 200 and "Lot enregistré" in done.text
     assert not re.search(r"/certificats/DON-\d{4}-\d{5}\.pdf", done.text)
+    assert 'href="/atelier#pickups-title"' in done.text  # where the pickup is closed
 
 
 async def test_a_donor_registers_a_donation_through_the_form(client: httpx.AsyncClient) -> None:
