@@ -12,7 +12,7 @@ import httpx
 
 from collecte.auth.passwords import hash_password
 from collecte.auth.tokens import issue_token
-from collecte.db.tables import Organization, User
+from collecte.db.tables import Device, Organization, User
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.vocabulary import Role
@@ -138,6 +138,45 @@ async def act(
 
 
 WIPE = {"method": "purge", "tool": "nwipe 0.35", "verified": True}
+SIGNER = "Jeanne Wamytan"
+
+
+async def pickup_of(tag: str) -> int:
+    """The id of the pickup a device was collected in."""
+    row = await Device.select(Device.pickup).where(Device.tag == tag).first()
+    assert row is not None and row["pickup"] is not None, tag
+    return int(row["pickup"])
+
+
+async def close_pickup(
+    client: httpx.AsyncClient,
+    account: Account,
+    tag: str,
+    name: str = SIGNER,
+    image: str | None = None,
+    lang: str | None = None,
+) -> httpx.Response:
+    """Close the pickup `tag` was collected in, signed for the donor by `name`."""
+    signature: dict[str, Any] = {"name": name, **({"image": image} if image else {})}
+    query = f"?lang={lang}" if lang else ""
+    return await client.post(
+        f"/api/pickups/{await pickup_of(tag)}/close{query}",
+        json={"signature": signature},
+        headers=account.headers,
+    )
+
+
+async def attest(client: httpx.AsyncClient, account: Account, tags: list[str], **data: Any) -> str:
+    """Collect `tags` (one donation) and close their pickup: the number of its one DON."""
+    collected = await client.post(
+        "/api/transitions",
+        json={"action": "collect", "tags": tags, **data},
+        headers=account.headers,
+    )
+    assert collected.status_code == 200, collected.text
+    closed = await close_pickup(client, account, tags[0])
+    assert closed.status_code == 200, closed.text
+    return str(closed.json()["certificate"]["number"])
 
 
 async def walk_to(client: httpx.AsyncClient, world: World, tag: str, target: str) -> dict[str, Any]:

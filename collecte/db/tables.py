@@ -25,6 +25,7 @@ from collecte.domain.vocabulary import (
     CertificateKind,
     CertificateStatus,
     ErasureReportFormat,
+    PickupStatus,
     Role,
     Status,
 )
@@ -71,6 +72,32 @@ class Donation(Table, tablename="donation"):
     notes = Text(null=True, default=None)
     created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
     created_at = Timestamptz(index=True)
+
+
+class Pickup(Table, tablename="pickup"):
+    """One collection run at a donor (an enlèvement): the devices a workshop took that day,
+    attested by one donation certificate when it closes."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    number = Varchar(length=20, unique=True, help_text="ENL-{YEAR}-{NNNNN}.")
+    donation = ForeignKey(Donation, on_delete=OnDelete.restrict, index=True)
+    # Copied from the donation so scoping needs no join.
+    donor = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
+    reconditioner = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
+    status = Varchar(length=10, choices=PickupStatus, index=True)
+    opened_at = Timestamptz()
+    opened_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    opened_by_name = Varchar(length=200, default="")
+    closed_at = Timestamptz(null=True, default=None)
+    closed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    closed_by_name = Varchar(length=200, default="")
+    closed_automatically = Boolean(default=False, help_text="Closed unsigned at the day's end.")
+    signature_name = Varchar(length=200, null=True, default=None)
+    signature_image = Bytea(null=True, default=None, secret=True, help_text="PNG, ≤ 100 KB.")
+    certificate_number = Varchar(length=20, null=True, default=None)
+    # At most one open pickup per donation and workshop: a partial unique index made by the
+    # pickups' migration (`pickup_one_open`), so two scans opening one on the fly make one.
 
 
 class DeviceTally(Table, tablename="device_tally"):
@@ -133,6 +160,14 @@ class Device(Table, tablename="device"):
         Organization, on_delete=OnDelete.restrict, null=True, default=None, index=True
     )
     grade = Varchar(length=1, null=True, default=None)
+    pickup = ForeignKey(
+        Pickup,
+        on_delete=OnDelete.restrict,
+        null=True,
+        default=None,
+        index=True,
+        help_text="The pickup it was collected in.",
+    )
     # When the device entered each status: totals filter on these, exports print them.
     registered_at = Timestamptz(index=True)
     collected_at = Timestamptz(null=True, default=None, index=True)
@@ -302,6 +337,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Organization,
     User,
     Donation,
+    Pickup,
     # Before Device: emptying tables in reverse order removes devices (whose triggers adjust
     # the tally) before the tally itself.
     DeviceTally,

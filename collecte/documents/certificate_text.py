@@ -143,6 +143,12 @@ TEXT: dict[str, str] = {
     "sign_for_reconditioner": N_("Pour le reconditionneur"),
     "sign_hint": N_("Date, signature et cachet"),
     "sign_name": N_("Nom et qualité : {name}"),
+    "signed_by": N_("Signé par : {name}"),
+    "signed_on_screen": N_("Signature recueillie à l'écran"),
+    "closed_unsigned": N_(
+        "Enlèvement clôturé sans signature à la fin de la journée (heure de Nouméa)."
+    ),
+    "pickup": N_("Enlèvement"),
     "made_at": N_("Fait à {place}, le {date}."),
     "made_on": N_("Fait le {date}."),
     # authenticity

@@ -92,6 +92,30 @@ class Collect(ActionData, tag="collect"):
         ]
         | None
     ) = None
+    # The pickup the device joins; without one, the open pickup of its donation for that
+    # workshop (opened on the fly). Not offered in forms: the pages collect into the open one.
+    pickup_id: (
+        Annotated[
+            int,
+            Meta(
+                ge=1,
+                le=MAX_ID,
+                extra=_form(
+                    N_("Enlèvement"),
+                    hidden=True,
+                    history_from="pickup",  # the event records the pickup's number
+                    said=N_("Enlèvement {value}"),
+                ),
+            ),
+        ]
+        | None
+    ) = None
+
+    def event_data(self, device: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        # The pickup is recorded by the service, with its number, once it is known.
+        data = super().event_data(device)
+        data.pop("pickup_id", None)
+        return data
 
     def device_changes(self) -> dict[str, Any]:
         return {"reconditioner": self.reconditioner_id}

@@ -96,7 +96,8 @@ RULES: Mapping[Action, Rule] = {
             frozenset({Status.REGISTERED}),
             Status.COLLECTED,
             _ANY_COORDINATOR | {Role.RECONDITIONER},
-            CertificateKind.DONATION,
+            # No certificate of its own: the pickup's close issues one donation attestation for
+            # every device collected in it (`collecte.services.pickups`).
         ),
         Rule(
             Action.RECEIVE,

@@ -244,3 +244,10 @@ def label_of(enum: type[Labelled], value: Any) -> str:
         return enum(value).label
     except ValueError:
         return str(value)
+
+
+class PickupStatus(Labelled):
+    """Where a pickup stands: open while devices are collected into it, closed once attested."""
+
+    OPEN = "open", N_("En cours")
+    CLOSED = "closed", N_("Clôturé")

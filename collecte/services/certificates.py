@@ -209,6 +209,53 @@ async def issue_for_transition(
     return issued
 
 
+def party_of(row: dict[str, Any]) -> Party:
+    """An organisation row as a certificate names it."""
+    party = _party(row)
+    assert party is not None
+    return party
+
+
+def programme_of(settings: Settings) -> ProgrammeInfo:
+    """The programme that issues the certificates, as the settings say."""
+    return _programme(settings)
+
+
+def language_for(recipient: dict[str, Any], language: str | None = None) -> str:
+    """The language a certificate is written in: the one asked, else its recipient's."""
+    if language is not None:
+        return language
+    return str(recipient["language"]) if recipient["language"] in LANGUAGES else "fr"
+
+
+async def store_certificate(
+    document: CertificateDocument,
+    recipient_id: int,
+    issuer_id: int | None,
+    issued_by: int | None,
+) -> Issued:
+    """Render a numbered document (its fingerprint filled) and store it once; call inside the
+    transaction that numbered it, so a failure gives the number back."""
+    pdf = await anyio.to_thread.run_sync(render_certificate, document)
+    await Certificate.insert(
+        Certificate(
+            number=document.number,
+            kind=document.kind,
+            issued_at=document.issued_at,
+            language=document.language,
+            recipient=recipient_id,
+            issuer=issuer_id,
+            issued_by=issued_by,
+            device_count=len(document.devices),
+            sha256=hashlib.sha256(pdf).hexdigest(),
+            content_fingerprint=document.content_fingerprint,
+            pdf=pdf,
+            document=encode_document(document),  # so a supersession can replace it
+        )
+    )
+    return Issued(document.number, CertificateKind(document.kind), ())
+
+
 _META_COLUMNS = (
     Certificate.number,
     Certificate.kind,

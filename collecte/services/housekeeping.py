@@ -9,12 +9,17 @@ for 30 days, and never less than the sign-in limit's window, which counts them.
 Each server process purges at start-up and then every hour (`collecte.web.app`); several
 processes doing so at once is harmless. `collecte purge` does the same from a cron job.
 Rows go in batches, each its own short transaction, so scanners never wait long behind it.
+
+Each server process also closes, unsigned, the pickups still open at the end of the Nouméa day
+(`close_pickups_at_day_end`), so no collected device is left without its donation attestation;
+several processes racing on one pickup close it once.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -22,7 +27,8 @@ from piccolo.table import Table
 
 from collecte.db.tables import IdempotencyRecord, LoginAttempt
 from collecte.db.transactions import write_transaction
-from collecte.domain.clock import now
+from collecte.domain.clock import Clock, next_noumea_midnight, now
+from collecte.services.pickups import close_overdue_pickups
 from collecte.settings import Settings
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
@@ -88,3 +94,27 @@ async def purge_periodically(settings: Settings) -> None:
                     purged.login_attempts,
                 )
         await asyncio.sleep(PURGE_EVERY.total_seconds())
+
+
+# A moment past midnight, so the clock reads the new day even if the sleep ends a bit early.
+AFTER_MIDNIGHT = timedelta(seconds=5)
+
+
+async def close_pickups_at_day_end(
+    settings: Settings,
+    clock: Clock = now,
+    sleep: Callable[[float], Awaitable[object]] = asyncio.sleep,
+) -> None:
+    """Close the pickups left open by earlier days now, then just after each Nouméa midnight,
+    for the life of the process. `clock` and `sleep` are injected so a test moves the time."""
+    while True:
+        try:
+            closed = await close_overdue_pickups(settings, clock)
+        except Exception:  # a database gone for a moment must not end the loop
+            log.exception("Closing the day's open pickups failed; next attempt in a minute")
+            await sleep(60)
+            continue
+        if closed:
+            log.info("Closed unsigned at the end of the day: %s", ", ".join(closed))
+        at = clock()
+        await sleep(max((next_noumea_midnight(at) + AFTER_MIDNIGHT - at).total_seconds(), 1))

@@ -23,7 +23,7 @@ from typing import Any
 import anyio
 import msgspec
 
-from collecte.db.tables import Certificate, DeviceEvent
+from collecte.db.tables import Certificate, Device, DeviceEvent, Pickup
 from collecte.documents.certificates.model import CertificateDocument, with_fingerprint
 from collecte.documents.certificates.render import render_certificate
 from collecte.domain.access import Principal
@@ -45,15 +45,25 @@ def _decode_document(text: str) -> CertificateDocument:
 
 
 async def donation_numbers(device_id: int) -> list[str]:
-    """The donation attestations that list a device (the events citing them)."""
+    """The donation attestations that list a device: its pickup's (version 2), or the one its
+    `collect` event cites (version 1, before pickups)."""
     rows = await DeviceEvent.select(DeviceEvent.certificate_number).where(
         (DeviceEvent.device == device_id) & DeviceEvent.certificate_number.is_not_null()
     )
-    numbers = sorted({row["certificate_number"] for row in rows})
+    numbers = {row["certificate_number"] for row in rows}
+    device = await Device.select(Device.pickup).where(Device.id == device_id).first()
+    if device is not None and device["pickup"] is not None:
+        pickup = (
+            await Pickup.select(Pickup.certificate_number)
+            .where(Pickup.id == device["pickup"])
+            .first()
+        )
+        if pickup is not None and pickup["certificate_number"]:
+            numbers.add(pickup["certificate_number"])
     if not numbers:
         return []
     found = await Certificate.select(Certificate.number).where(
-        Certificate.number.is_in(numbers) & (Certificate.kind == CertificateKind.DONATION.value)
+        Certificate.number.is_in(sorted(numbers)) & (Certificate.kind == CertificateKind.DONATION.value)
     )
     return sorted(row["number"] for row in found)
 

@@ -23,7 +23,7 @@ from collecte.db.tables import Device, DeviceEvent, Organization
 from collecte.db.transactions import retry_on_conflict, write_transaction
 from collecte.domain import actions, tags
 from collecte.domain.access import Principal, can_see_device
-from collecte.domain.actions import ActionData
+from collecte.domain.actions import ActionData, Collect
 from collecte.domain.clock import now
 from collecte.domain.erasure import MediumRecord, records_in
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
@@ -60,6 +60,7 @@ from collecte.services.devices import (
     state_of,
 )
 from collecte.services.erasure_records import media_of
+from collecte.services.pickups import fill_collect, pickups_for_collect
 from collecte.services.supersession import certificates_to_cut, donation_numbers, take_out
 from collecte.settings import Settings
 
@@ -224,6 +225,11 @@ async def _apply(
     targets: dict[int, Status] = {}
     for row in rows:
         targets[row["id"]] = check_transition(state_of(row), principal.actor, action)
+    # A collect joins a pickup (named, or its donation's open one for the workshop): resolved
+    # before any device moves, so a closed pickup refuses the whole move.
+    pickup_of: dict[int, tuple[int, str]] = {}
+    if isinstance(data, Collect):
+        pickup_of = await pickups_for_collect(principal, rows, data, at)
     if action in ERASURE_GATED:
         media = await media_of([row["id"] for row in rows])
         minimum = context.settings.programme.reuse_minimum
@@ -251,6 +257,11 @@ async def _apply(
         )
         if len(updated) != len(ids):
             raise await _lost_race(sorted(set(ids) - {r["id"] for r in updated}))
+    by_pickup: dict[int, list[int]] = {}
+    for device_id, (pickup_id, _) in pickup_of.items():
+        by_pickup.setdefault(pickup_id, []).append(device_id)
+    for pickup_id, ids in sorted(by_pickup.items()):
+        await Device.update({Device.pickup: pickup_id}).where(Device.id.is_in(ids))
     issued = await issue_for_transition(
         principal, rows, data, at, context.settings, context.language
     )
@@ -278,6 +289,9 @@ async def _apply(
                 "undone_action": step["action"],
                 "undone_certificate": step["certificate_number"],
             }
+        if row["id"] in pickup_of:
+            pickup_id, pickup_number = pickup_of[row["id"]]
+            fields["data"] = {**fields["data"], "pickup_id": pickup_id, "pickup": pickup_number}
         events.append(DeviceEvent(device=row["id"], **fields))
     await DeviceEvent.insert(*events)
     return [row["id"] for row in rows], issued, superseded
@@ -313,6 +327,8 @@ async def _checked_data(
 ) -> tuple[ActionData, dict[str, str]]:
     """The action's data completed for the actor (checked after the rules, so 403/409 come before
     422), and the names of the organisations it points at."""
+    if isinstance(data, Collect):
+        data = await fill_collect(principal, data)
     data = actions.complete(data, principal.role, principal.organization_id)
     return data, await _check_targets(data)
 
@@ -409,12 +425,13 @@ _MOVE_ONE: Mapping[str, Callable[[Principal, str, ActionData], Awaitable[dict[st
 
 def _hot(action: Action) -> bool:
     """Whether a one-device action takes the hot path: one of the forward path's, without
-    certificate or gate. The exceptions take the transaction's path: they read the history,
+    certificate, gate or pickup. The exceptions take the transaction's path: they read the history,
     record what they replace, and may supersede certificates."""
     return (
         action in FORWARD_ACTIONS
         and certificate_for(action) is None
         and action not in ERASURE_GATED
+        and action is not Action.COLLECT  # it joins a pickup, whose row it locks
     )
 
 

@@ -18,7 +18,7 @@ from litestar.serialization import encode_json
 from collecte import __version__
 from collecte.db.engine import close_pool, current_engine, engine_for, start_pool, use_engine
 from collecte.services.accounts import signing_secret
-from collecte.services.housekeeping import purge_periodically
+from collecte.services.housekeeping import close_pickups_at_day_end, purge_periodically
 from collecte.settings import Settings, load_settings
 from collecte.web import pages
 from collecte.web.auth import BearerTokenMiddleware
@@ -32,6 +32,7 @@ from collecte.web.controllers import (
     health,
     labels,
     organizations,
+    pickups,
     totals,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
@@ -66,6 +67,10 @@ ROUTES: list[Any] = [
     labels.tag_labels,
     labels.device_label,
     labels.blank_tags,
+    pickups.open_pickup,
+    pickups.list_pickups,
+    pickups.get_pickup,
+    pickups.close_pickup,
     totals.get_totals,
     totals.devices_csv,
     totals.public_totals,
@@ -116,17 +121,19 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             use_engine(engine)
             await start_pool(engine, settings.pool_min_size, settings.pool_max_size)
             app.state.housekeeping = asyncio.create_task(purge_periodically(settings))
+            app.state.pickup_closer = asyncio.create_task(close_pickups_at_day_end(settings))
         if app.state.secret_key is None:
             app.state.secret_key = await signing_secret()
             pages.use_signing_secret(csrf, app.state.secret_key)
 
     async def on_shutdown(app: Litestar) -> None:
         if manage_database:
-            housekeeping = app.state.get("housekeeping")
-            if housekeeping is not None:
-                housekeeping.cancel()
-                with contextlib.suppress(asyncio.CancelledError):
-                    await housekeeping
+            for name in ("housekeeping", "pickup_closer"):
+                task = app.state.get(name)
+                if task is not None:
+                    task.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await task
             await close_pool(current_engine())
 
     document_errors(ROUTES)

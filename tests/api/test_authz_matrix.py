@@ -29,7 +29,16 @@ from collecte.db.tables import Certificate, Device, DeviceEvent
 from collecte.domain import actions, tags
 from collecte.domain.clock import now
 from collecte.domain.vocabulary import REGISTER_EVENT, Status
-from tests.factory import PASSWORD, WIPE, Account, World, act, make_donation, make_world
+from tests.factory import (
+    PASSWORD,
+    WIPE,
+    Account,
+    World,
+    act,
+    close_pickup,
+    make_donation,
+    make_world,
+)
 
 CALLERS = (
     "coordinator",
@@ -231,7 +240,9 @@ async def _scene(client: httpx.AsyncClient) -> Scene:
     tag = donation["devices"][0]["tag"]
     collected = await act(client, world.reconditioner, tag, "collect")
     assert collected.status_code == 200, collected.text
-    number = collected.json()["certificate"]["number"]
+    closed = await close_pickup(client, world.reconditioner, tag)
+    assert closed.status_code == 200, closed.text
+    number = closed.json()["certificate"]["number"]
     row = await Certificate.select(Certificate.pdf).where(Certificate.number == number).first()
     assert row is not None
     scene = Scene(world, donation["id"], tag, number, bytes(row["pdf"]))

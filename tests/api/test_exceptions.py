@@ -11,7 +11,7 @@ import httpx
 from tests.api.test_certificates_api import batch, certified, tags_of
 from tests.api.test_erasure_gate import MEDIUM
 from tests.api.test_pages import post_form, sign_in
-from tests.factory import WIPE, World, act, make_world, walk_to
+from tests.factory import WIPE, World, act, close_pickup, make_world, walk_to
 
 
 async def device_of(client: httpx.AsyncClient, world: World, tag: str) -> dict[str, Any]:
@@ -239,8 +239,8 @@ async def test_a_device_missing_before_reception_supersedes_its_donation_attesta
 ) -> None:
     world = await make_world()
     tags = await tags_of(client, world.donor, 2)
-    collected = await batch(client, world.reconditioner, "collect", tags)
-    number = await certified(collected)
+    await ok(await batch(client, world.reconditioner, "collect", tags))
+    number = await certified(await close_pickup(client, world.reconditioner, tags[0]))
     missing = await ok(
         await act(client, world.reconditioner, tags[0], "report_missing", reason="Jamais arrivé")
     )

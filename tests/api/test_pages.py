@@ -168,17 +168,27 @@ async def test_an_action_form_moves_the_device_and_links_its_certificate(
 ) -> None:
     world = await make_world()
     tag = (await make_donation(client, world.donor, count=1))["devices"][0]["tag"]
+    screen = (
+        await make_donation(client, world.donor, count=1, category="monitor", has_storage=False)
+    )["devices"][0]["tag"]
+    await act(client, world.reconditioner, screen, "collect")
+    await act(client, world.reconditioner, screen, "receive")
     await sign_in(client, world.reconditioner)
 
     done = await post_form(client, f"/d/{tag}", f"/d/{tag}", {"action": "collect"})
     page = await client.get(done.headers["location"])
-    number = re.search(r"/certificats/(DON-\d{4}-\d{5})\.pdf", page.text)
-    assert number, page.text
+    # Collecting issues nothing (the pickup's close does); recycling issues its certificate.
+    recycled = await post_form(
+        client, f"/d/{screen}", f"/d/{screen}", {"action": "recycle", "channel": "Trecodec"}
+    )
+    number = re.search(r"certificat=(RCY-\d{4}-\d{5})", recycled.headers["location"])
+    assert number, recycled.text
     pdf = await client.get(f"/certificats/{number.group(1)}.pdf")
 
     assert done.status_code == 303
-    assert done.headers["location"].startswith(f"/d/{tag}?fait=collect&certificat=DON-")
+    assert done.headers["location"] == f"/d/{tag}?fait=collect"
     assert page.status_code == 200 and "Collecté" in page.text
+    assert re.search(r"Enlèvement ENL-\d{4}-\d{5}", page.text)  # the pickup it joined
     assert "Réceptionner" in page.text  # the next action
     assert pdf.status_code == 200
     assert pdf.headers["content-type"] == "application/pdf"
@@ -292,7 +302,8 @@ async def test_the_batch_form_moves_every_device_or_none(client: httpx.AsyncClie
     assert tags.display(codes[0]) not in refused.text or codes[2] in refused.text
     assert "rien n’a été modifié" in refused.text
     assert done.status_code == 200 and "Lot enregistré" in done.text
-    assert re.search(r"/certificats/DON-\d{4}-\d{5}\.pdf", done.text)
+    assert not re.search(r"/certificats/DON-\d{4}-\d{5}\.pdf", done.text)
+    assert 'href="/atelier#pickups-title"' in done.text  # where the pickup is closed
 
 
 async def test_a_donor_registers_a_donation_through_the_form(client: httpx.AsyncClient) -> None:

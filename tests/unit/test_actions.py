@@ -488,7 +488,10 @@ def test_every_action_describes_its_form() -> None:
         ("result", "choice", True),
         ("verification", "choice", True),
     ]
-    assert kinds[Action.COLLECT] == [("reconditioner_id", "organization", False)]
+    assert kinds[Action.COLLECT] == [
+        ("reconditioner_id", "organization", False),
+        ("pickup_id", "number", False),
+    ]
     assert kinds[Action.RECEIVE] == []
     for struct in STRUCTS.values():
         for field in fields_of(struct):

@@ -45,10 +45,11 @@ from collecte.domain.vocabulary import Action, Category, CertificateKind, Role, 
 
 ALL_STATUSES_TEXT = """registered collected received wiped refurbished recycled allocated
 delivered withdrawn missing returned"""
-# Copied from the design document; "-" means no certificate.
+# Copied from the design document; "-" means no certificate. Version 2: `collect` issues none,
+# the pickup's close issues one donation attestation for all its devices.
 DESIGN_TABLE = """
 action           from          to            who may                     certificate
-collect          registered    collected     coordinator,reconditioner   donation
+collect          registered    collected     coordinator,reconditioner   -
 receive          collected     received      coordinator,reconditioner   -
 wipe             received,wiped wiped        coordinator,reconditioner   erasure
 refurbish        wiped         refurbished   coordinator,reconditioner   -

@@ -89,6 +89,11 @@ def _handover_date(doc: CertificateDocument) -> Markup:
     return escape(t.format_date(handover, doc.language))
 
 
+def _pickup(doc: CertificateDocument) -> Markup | None:
+    """Return the number of the pickup the donation attests, when it comes from one."""
+    return escape(doc.pickup_number) if doc.pickup_number else None
+
+
 def _worded(key: str) -> Callable[[CertificateDocument], Markup]:
     """Return a fact's value that is fixed wording, in the document's language."""
 
@@ -285,7 +290,11 @@ DONATION = CertificateSpec(
         PartyBox("party_donor", _donor, ridet_required=True),
         PartyBox("party_beneficiary", _beneficiary),
     ),
-    facts=(Fact("handover_date", _handover_date), Fact("gift_nature", _worded("gift_nature_text"))),
+    facts=(
+        Fact("handover_date", _handover_date),
+        Fact("pickup", _pickup),
+        Fact("gift_nature", _worded("gift_nature_text")),
+    ),
     columns=(
         INDEX,
         TAG,
@@ -299,7 +308,7 @@ DONATION = CertificateSpec(
     summary_note=Wording("total_value_words", _value_in_words),
     legal_mention=True,
     signatures=(
-        Signature(Wording("sign_for_donor"), lambda doc: [_donor(doc).name, None]),
+        Signature(Wording("sign_for_donor"), lambda doc: [_donor(doc).name, None], on_screen=True),
         PROGRAMME_SIGNS,
     ),
 )

@@ -9,6 +9,7 @@ takes what it prints as arguments and knows nothing of certificate kinds.
 from __future__ import annotations
 
 import hashlib
+import io
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -23,7 +24,15 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, KeepTogether, Paragraph, Spacer, Table, TableStyle
+from reportlab.platypus import (
+    Flowable,
+    Image,
+    KeepTogether,
+    Paragraph,
+    Spacer,
+    Table,
+    TableStyle,
+)
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.bounds import wrap
@@ -403,12 +412,25 @@ def device_table(
     return table
 
 
-def signature_block(heading: str, lines: Sequence[str], lang: str) -> list[Flowable]:
-    """Return one signature block: who signs, then a box for date, signature and stamp."""
+def signature_block(
+    heading: str,
+    lines: Sequence[str],
+    lang: str,
+    image: bytes | None = None,
+    note: str | None = None,
+) -> list[Flowable]:
+    """Return one signature block: who signs, then a box for date, signature and stamp; a
+    signature drawn on screen (`image`, a PNG) is drawn in the box, a `note` says how it was
+    signed (or not)."""
+    content: list[Flowable] = [para(escape(note or t.text(lang, "sign_hint")), "note")]
+    if image is not None:
+        drawn = Image(io.BytesIO(image), width=60 * mm, height=12 * mm, kind="proportional")
+        drawn.hAlign = "LEFT"
+        content.append(drawn)
     box = Table(
-        [[para(escape(t.text(lang, "sign_hint")), "note")]],
+        [[content]],
         colWidths=[80 * mm],
-        rowHeights=[18 * mm],
+        rowHeights=[18 * mm if image is None else 20 * mm],
     )
     box.setStyle(
         TableStyle([("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")])

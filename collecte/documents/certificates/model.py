@@ -127,8 +127,22 @@ class CertificateDocument:
     devices: tuple[CertificateDevice, ...] = ()
     # A replacement (a device was taken out of an issued certificate) names the one it replaces.
     replaces: str | None = None
+    # Donation, from a pickup: its number, and the donor's representative who signed on the
+    # workshop's screen (the name typed, and the PNG drawn), or a close at the day's end unsigned.
+    pickup_number: str | None = None
+    signed_by: str | None = None
+    signature_image: bytes | None = None
+    closed_unsigned: bool = False
     verify_url: str = ""
     content_fingerprint: str = ""
+
+
+_PICKUP_FIELDS: Mapping[str, Any] = {
+    "pickup_number": None,
+    "signed_by": None,
+    "signature_image": None,
+    "closed_unsigned": False,
+}
 
 
 def check(doc: CertificateDocument) -> None:
@@ -159,6 +173,12 @@ def canonical_content(doc: CertificateDocument) -> bytes:
     del data["content_fingerprint"]
     if data["replaces"] is None:
         del data["replaces"]  # the fingerprints of certificates issued before replacements
+    # The pickup's fields, only where set: a certificate without them hashes as it always did.
+    for name, unset in _PICKUP_FIELDS.items():
+        if data[name] == unset:
+            del data[name]
+    if doc.signature_image is not None:
+        data["signature_image"] = hashlib.sha256(doc.signature_image).hexdigest()
     # One instant, one text: the same moment given in any time zone hashes the same.
     data["issued_at"] = doc.issued_at.astimezone(UTC).isoformat()
     data["handover_date"] = doc.handover_date.isoformat() if doc.handover_date else None

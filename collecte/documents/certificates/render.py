@@ -98,9 +98,18 @@ def _signature(signature: Signature | None, doc: CertificateDocument) -> list[Fl
     """Return one signature block, or nothing for an empty column."""
     if signature is None:
         return []
-    blank = t.text(doc.language, "sign_name", name="")  # a name and position to write by hand
+    lang = doc.language
+    blank = t.text(lang, "sign_name", name="")  # a name and position to write by hand
+    if signature.on_screen and doc.signed_by:
+        blank = t.text(lang, "signed_by", name=doc.signed_by)
     lines = [blank if line is None else line for line in signature.lines(doc)]
-    return signature_block(_say(signature.heading, doc), lines, doc.language)
+    heading = _say(signature.heading, doc)
+    if signature.on_screen and doc.signed_by:
+        note = t.text(lang, "signed_on_screen")
+        return signature_block(heading, lines, lang, image=doc.signature_image, note=note)
+    if signature.on_screen and doc.closed_unsigned:
+        return signature_block(heading, lines, lang, note=t.text(lang, "closed_unsigned"))
+    return signature_block(heading, lines, lang)
 
 
 def _signatures(spec: CertificateSpec, doc: CertificateDocument) -> list[Flowable]:
@@ -150,7 +159,13 @@ def _story(
         Spacer(1, 4 * mm),
         parties_table(_parties(spec, doc)),
         Spacer(1, 3 * mm),
-        key_values([(t.text(lang, fact.label), fact.value(doc)) for fact in spec.facts]),
+        key_values(
+            [
+                (t.text(lang, fact.label), value)
+                for fact in spec.facts
+                if (value := fact.value(doc)) is not None
+            ]
+        ),
         Spacer(1, 5 * mm),
         _table(spec, doc, figure),
         Spacer(1, 3 * mm),

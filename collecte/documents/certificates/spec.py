@@ -51,7 +51,7 @@ class Fact:
     """One labelled fact under the parties (a date, a place, the standard followed)."""
 
     label: str  # wording key
-    value: Callable[[CertificateDocument], Markup]
+    value: Callable[[CertificateDocument], Markup | None]  # None: the fact is left out
 
 
 @dataclass(frozen=True)
@@ -68,6 +68,9 @@ class Signature:
 
     heading: Wording
     lines: Callable[[CertificateDocument], Sequence[str | None]]
+    # Signed on the workshop's screen at a pickup's close: the document's `signed_by` (and its
+    # drawn image) fill the block, or it says the pickup closed unsigned.
+    on_screen: bool = False
 
 
 @dataclass(frozen=True, kw_only=True)

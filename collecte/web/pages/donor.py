@@ -10,7 +10,7 @@ from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Category, Role
-from collecte.services import accounts, donations, labels
+from collecte.services import accounts, donations, labels, pickups
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
 from collecte.web.pages.rendering import language_of, render
@@ -109,6 +109,7 @@ async def _donation_page(
 ) -> Template:
     donation = await donations.get_donation(principal, donation_id)
     stocks = labels.list_formats(request.app.state.settings)
+    context.setdefault("pickups", await pickups.list_pickups(principal, donation_id=donation_id))
     return render(
         request,
         "donor/donation.html",

@@ -130,7 +130,8 @@ class Words:
         """What an event's data says, field by field, for the device's history."""
         facts: list[str] = []
         for field in action_fields(action):
-            value = data.get(field.name)
+            # A field may be told from another key of the event (a pickup by its number).
+            value = data.get(field.extra.get("history_from", field.name))
             if value in (None, "", []) or field.kind == "organization":
                 continue
             if field.hidden and "media" in data:
@@ -147,7 +148,7 @@ class Words:
                 shown = gettext(self.lang, label_of(type(field.choices[0]), value))
             elif field.kind == "lines":
                 shown = ", ".join(str(item) for item in value)
-            elif field.kind == "number":
+            elif field.kind == "number" and not isinstance(value, str):
                 shown = format_decimal(value, locale=self.lang)
             else:
                 shown = str(value)
