@@ -63,7 +63,8 @@ async def donation_numbers(device_id: int) -> list[str]:
     if not numbers:
         return []
     found = await Certificate.select(Certificate.number).where(
-        Certificate.number.is_in(sorted(numbers)) & (Certificate.kind == CertificateKind.DONATION.value)
+        Certificate.number.is_in(sorted(numbers))
+        & (Certificate.kind == CertificateKind.DONATION.value)
     )
     return sorted(row["number"] for row in found)
 
