@@ -71,6 +71,7 @@ ROUTES: list[Any] = [
     pickups.list_pickups,
     pickups.get_pickup,
     pickups.close_pickup,
+    pickups.reconcile_pickup,
     totals.get_totals,
     totals.devices_csv,
     totals.public_totals,

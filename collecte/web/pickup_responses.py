@@ -92,3 +92,9 @@ class PickupClosedOut(Answer):
 
     pickup: PickupOut
     certificate: CertificateRefOut
+
+
+class ReconciledOut(Answer):
+    """A pickup reconciled: the devices it marked missing (none when everything arrived)."""
+
+    missing: Annotated[list[Tag], Meta(description="Tags now `missing`, in collection order")]

@@ -8,7 +8,8 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
-from collecte.services import pickups
+from collecte.services import pickups, reconciliation
+from collecte.services.transitions import Context
 from collecte.web.auth import principal_of
 from collecte.web.pickup_responses import (
     PickupClosedOut,
@@ -16,6 +17,7 @@ from collecte.web.pickup_responses import (
     PickupDetailOut,
     PickupIn,
     PickupOut,
+    ReconciledOut,
 )
 from collecte.web.schemas import MAX_ID
 
@@ -77,3 +79,17 @@ async def close_pickup(
         lang,
     )
     return msgspec.convert(closed, PickupClosedOut)
+
+
+@post(
+    "/api/pickups/{pickup_id:int}/reconcile",
+    tags=["pickups"],
+    status_code=200,
+    summary="Report missing every device of a pickup the workshop has not received",
+)
+async def reconcile_pickup(request: Request[Any, Any, Any], pickup_id: PickupId) -> ReconciledOut:
+    """The pickup's workshop or the coordinator: every device collected in it and not received
+    yet becomes `missing`, in one transaction; the answer lists their tags."""
+    context = Context(request.app.state.settings, None)
+    found = await reconciliation.reconcile_pickup(principal_of(request), pickup_id, context)
+    return msgspec.convert(found, ReconciledOut)
