@@ -58,6 +58,8 @@ class Settings:
     pool_max_size: int = 8
     # Devices to collect per calendar year (Nouméa); 900 was the 2025 result.
     yearly_target: int = 900
+    # A device in an open status with no event for longer is listed on the dashboard.
+    stale_days: int = 30
     # The operator's own label stocks (COLLECTE_LABELS_DIR): they add to the shipped stocks, and
     # replace a shipped one of the same id. None: the shipped stocks alone.
     labels_dir: Path | None = None
@@ -109,6 +111,9 @@ def load_settings() -> Settings:
     idempotency_days = _int("COLLECTE_IDEMPOTENCY_DAYS", defaults.idempotency_days)
     if idempotency_days < 1:
         raise SystemExit("COLLECTE_IDEMPOTENCY_DAYS doit valoir au moins 1.")
+    stale_days = _int("COLLECTE_STALE_DAYS", defaults.stale_days)
+    if stale_days < 1:
+        raise SystemExit("COLLECTE_STALE_DAYS doit valoir au moins 1.")
     return Settings(
         database_url=env.get("COLLECTE_DATABASE_URL") or defaults.database_url,
         public_url=(env.get("COLLECTE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
@@ -120,6 +125,7 @@ def load_settings() -> Settings:
         pool_min_size=_int("COLLECTE_POOL_MIN_SIZE", defaults.pool_min_size),
         pool_max_size=_int("COLLECTE_POOL_MAX_SIZE", defaults.pool_max_size),
         yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),
+        stale_days=stale_days,
         labels_dir=Path(env["COLLECTE_LABELS_DIR"]) if env.get("COLLECTE_LABELS_DIR") else None,
         programme=programme,
     )

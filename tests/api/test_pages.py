@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
 import httpx
 
+from collecte.db.tables import Device
 from collecte.domain import tags
+from collecte.domain.clock import now
+from collecte.domain.tags import display
 from tests.factory import PASSWORD, WIPE, Account, act, make_donation, make_world, walk_to
 
 _TOKEN = re.compile(r'name="_csrf_token" value="([^"]+)"')
@@ -375,6 +379,40 @@ async def test_the_coordinator_dashboard_counts_by_status(client: httpx.AsyncCli
 
     assert page.status_code == 200
     assert "Tableau de bord" in page.text and "Enregistré" in page.text
+
+
+def _section(html: str, section_id: str) -> str:
+    start = html.index(f'id="{section_id}"')
+    return html[start : html.index("</section>", start)]
+
+
+async def test_the_dashboard_lists_missing_and_stale_devices_by_holder(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    donation = await make_donation(client, world.donor, count=3)
+    lost, stale, recent = (device["tag"] for device in donation["devices"])
+    for tag in (lost, stale, recent):
+        await walk_to(client, world, tag, "received")
+    await act(client, world.reconditioner, lost, "report_missing", reason="introuvable")
+    moment = now()
+    await Device.update({Device.updated_at: moment - timedelta(days=30, minutes=1)}).where(
+        Device.tag == stale
+    )
+    await Device.update({Device.updated_at: moment - timedelta(days=29, hours=23)}).where(
+        Device.tag == recent
+    )
+    await sign_in(client, world.coordinator)
+
+    page = (await client.get("/coordination")).text
+
+    missing, waiting = _section(page, "missing-devices"), _section(page, "stale-devices")
+    workshop = world.reconditioner.organization_name
+    assert display(lost) in missing and workshop in missing  # held last by the workshop
+    assert "Sans mouvement depuis plus de 30 jours" in waiting
+    assert display(stale) in waiting
+    assert display(recent) not in waiting and display(recent) not in missing
+    assert waiting.index(workshop) < waiting.index(display(stale))
 
 
 async def test_english_on_request_and_kept(client: httpx.AsyncClient) -> None:

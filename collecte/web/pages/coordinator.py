@@ -66,6 +66,7 @@ async def dashboard(
         principal=principal,
         figures=figures,
         period=period,
+        attention=await worklists.needing_attention(settings.stale_days),
         monthly_chart=monthly_chart(figures["monthly"][-12:], Words(language_of(request)).text),
     )
 
