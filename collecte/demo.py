@@ -23,7 +23,7 @@ from collecte.domain.access import Principal
 from collecte.domain.errors import Conflict, Invalid
 from collecte.domain.lifecycle import STORAGE_BY_DEFAULT
 from collecte.domain.vocabulary import Category, Grade, Role, Status
-from collecte.services import transitions
+from collecte.services import pickups, transitions
 from collecte.services.accounts import (
     FIRST_ORGANIZATION,
     add_user,
@@ -660,6 +660,7 @@ class _Erasure:
         return {**record, "serial": serial} if serial else record  # none: the device's own
 
 
+_SIGNERS = ("Marie-Claude Wamytan", "Patrick Nouvel", "Sandrine Kaouma", "Jean-Luc Tein")
 _WIPE_TOOLS = {
     "atelier_noumea": _Erasure("Blancco Drive Eraser", "7.9", "ssd", "block_erase"),
     "atelier_kone": _Erasure("hdparm (ATA Sanitize)", "9.65", "hdd", "sanitize"),
@@ -808,6 +809,13 @@ async def _walk_donation(
         )
     else:
         await walker.batch(workshop, "collect", collected)  # the workshop collects for itself
+    if collected:
+        # The donor's representative signs on the workshop's phone: one attestation per pickup.
+        found = await Device.select(Device.pickup).where(Device.tag == collected[0].tag).first()
+        assert found is not None and found["pickup"] is not None
+        closer = coordinator if donation.coordinator_collects else workshop
+        signature = {"signature": {"name": rng.choice(_SIGNERS)}}
+        await pickups.close_pickup(closer, found["pickup"], signature, walker.context.settings)
 
     received = [d for d in devices if _beyond(d, Status.COLLECTED)]
     await walker.batch(workshop, "receive", received)
