@@ -9,7 +9,7 @@ from datetime import timedelta
 
 from piccolo.engine.base import Engine
 
-from collecte.db.tables import Device, DeviceEvent, Donation, User
+from collecte.db.tables import Certificate, Device, DeviceEvent, Donation, Pickup, User
 from collecte.demo import DEMO_PASSWORD, load_demo
 from collecte.domain.vocabulary import Role, Status
 from collecte.services.accounts import LoginPolicy, login
@@ -41,6 +41,13 @@ async def test_demo_covers_every_status_and_loads_only_once(db: Engine) -> None:
         assert actions[row["id"]][0] == "register", row
         if row["has_storage"] and row["status"] in ("refurbished", "recycled", "delivered"):
             assert "wipe" in actions[row["id"]], row
+
+    # Every pickup is closed, signed, with its one donation attestation.
+    pickups = await Pickup.select(Pickup.status, Pickup.signature_name, Pickup.certificate_number)
+    assert pickups and {p["status"] for p in pickups} == {"closed"}
+    assert all(p["signature_name"] and p["certificate_number"] for p in pickups)
+    donations = await Certificate.count().where(Certificate.kind == "donation")
+    assert donations == len(pickups)
 
     # The demo accounts sign in with the published password.
     principal = await login(
