@@ -12,7 +12,7 @@ import pytest
 
 from collecte.db.tables import Donation
 from tests.documents.reading import page_texts
-from tests.factory import Account, act, make_donation, make_world
+from tests.factory import Account, act, attest, make_donation, make_world
 
 
 async def one_device(client: httpx.AsyncClient, donor: Account, **fields: Any) -> str:
@@ -206,8 +206,7 @@ async def test_storage_can_be_removed_only_while_registered(client: httpx.AsyncC
 async def test_an_issued_certificate_keeps_what_it_printed(client: httpx.AsyncClient) -> None:
     world = await make_world()
     tag = await one_device(client, world.donor, brand="Dell", serial_number="SN-AVANT-42")
-    collected = await act(client, world.reconditioner, tag, "collect")
-    number = collected.json()["certificate"]["number"]
+    number = await attest(client, world.reconditioner, [tag])  # collected, pickup closed
     first = await client.get(f"/api/certificates/{number}/pdf", headers=world.donor.headers)
     meta = await client.get(f"/api/certificates/{number}", headers=world.donor.headers)
 
