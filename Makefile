@@ -49,8 +49,10 @@ run: install ## Serve on SQLite at http://localhost:8000 (migrates first; API do
 system-deps: ## Install the Debian packages the tests use (chromium, poppler-utils) when missing
 	@bash scripts/system-deps.sh
 
+# One worker per core (at most 4): each worker has its own SQLite file and PostgreSQL database.
+TEST_WORKERS ?= auto
 test: install system-deps ## Run every test (PostgreSQL too when COLLECTE_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4
 
 lint: install ## Ruff, mypy, and a check that no migration is missing
 	$(BIN)/ruff check .
