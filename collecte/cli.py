@@ -1,4 +1,4 @@
-"""The `collecte` command: serve, migrate, create-user, demo, labels, purge."""
+"""The `collecte` command: serve, migrate, create-user, demo, labels, purge, backup."""
 
 from __future__ import annotations
 
@@ -176,6 +176,21 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from collecte.db.backup import backup_postgres, backup_sqlite
+
+    dest = Path(args.dest)
+    if settings.is_postgres:
+        written = backup_postgres(settings.database_url, dest)
+        print(f"Sauvegarde PostgreSQL (pg_dump -Fc) : {written}")
+        print(f"Restauration : pg_restore --clean --if-exists --no-owner -d <base> {written}")
+    else:
+        written = backup_sqlite(settings.database_url, dest)
+        print(f"Sauvegarde SQLite : {written}")
+        print("Restauration : service arrêté, copier ce fichier à la place de la base.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     parser = argparse.ArgumentParser(prog="collecte", description="La Grande Collecte Numérique")
@@ -213,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "purge", help="supprimer les réponses rejouables et tentatives de connexion expirées"
     ).set_defaults(run=_purge)
+    backup = commands.add_parser(
+        "backup", help="copier la base de données, même pendant que le service tourne"
+    )
+    backup.add_argument("dest", metavar="DEST", help="fichier à créer, ou dossier (fichier daté)")
+    backup.set_defaults(run=_backup)
     return parser
 
 
