@@ -1,4 +1,4 @@
-"""The `collecte` command: serve, migrate, create-user, demo, labels, purge."""
+"""The `collecte` command: serve, migrate, create-user, demo, labels, purge, backup."""
 
 from __future__ import annotations
 
@@ -6,12 +6,16 @@ import argparse
 import asyncio
 import gc
 import sys
+import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
 from typing import Any
 
+from piccolo.engine.base import Engine
+
 from collecte.db.engine import close_pool, engine_for, start_pool
 from collecte.db.migrate import migrate
+from collecte.db.startup import check_database_url, explain
 from collecte.domain.errors import DomainError
 from collecte.domain.vocabulary import Role
 from collecte.settings import Settings, load_settings
@@ -21,13 +25,34 @@ async def _with_database(
     settings: Settings, work: Callable[[], Awaitable[Any]], *, migrate_first: bool = True
 ) -> Any:
     """Migrate the configured database, then run `work` against it."""
-    engine = engine_for(settings.database_url)
-    await migrate(engine)
-    await start_pool(engine, 1, 4)
+    engine = await open_database(settings)
     try:
         return await work()
     finally:
         await close_pool(engine)
+
+
+async def open_database(settings: Settings) -> Engine:
+    """The configured database, migrated and ready; a plain message and exit status 1 when it
+    cannot be opened for a reason the operator can fix."""
+    check_database_url(settings.database_url)
+    with warnings.catch_warnings():
+        # Piccolo warns when it cannot read the server's version: the error below says why.
+        warnings.filterwarnings("ignore", message=".*Unable to (fetch server version|connect)")
+        engine = engine_for(settings.database_url)
+    try:
+        await migrate(engine)
+        await start_pool(engine, 1, 4)
+    except Exception as error:
+        await close_pool(engine)
+        cause: BaseException | None = error
+        while cause is not None:
+            explained = explain(cause, settings.database_url)
+            if explained is not None:
+                raise explained from None
+            cause = cause.__cause__ or cause.__context__
+        raise
+    return engine
 
 
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
@@ -151,6 +176,21 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _backup(args: argparse.Namespace, settings: Settings) -> int:
+    from collecte.db.backup import backup_postgres, backup_sqlite
+
+    dest = Path(args.dest)
+    if settings.is_postgres:
+        written = backup_postgres(settings.database_url, dest)
+        print(f"Sauvegarde PostgreSQL (pg_dump -Fc) : {written}")
+        print(f"Restauration : pg_restore --clean --if-exists --no-owner -d <base> {written}")
+    else:
+        written = backup_sqlite(settings.database_url, dest)
+        print(f"Sauvegarde SQLite : {written}")
+        print("Restauration : service arrêté, copier ce fichier à la place de la base.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     parser = argparse.ArgumentParser(prog="collecte", description="La Grande Collecte Numérique")
@@ -188,6 +228,11 @@ def build_parser() -> argparse.ArgumentParser:
     commands.add_parser(
         "purge", help="supprimer les réponses rejouables et tentatives de connexion expirées"
     ).set_defaults(run=_purge)
+    backup = commands.add_parser(
+        "backup", help="copier la base de données, même pendant que le service tourne"
+    )
+    backup.add_argument("dest", metavar="DEST", help="fichier à créer, ou dossier (fichier daté)")
+    backup.set_defaults(run=_backup)
     return parser
 
 

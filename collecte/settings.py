@@ -114,6 +114,15 @@ def load_settings() -> Settings:
     stale_days = _int("COLLECTE_STALE_DAYS", defaults.stale_days)
     if stale_days < 1:
         raise SystemExit("COLLECTE_STALE_DAYS doit valoir au moins 1.")
+    pool_min_size = _int("COLLECTE_POOL_MIN_SIZE", defaults.pool_min_size)
+    pool_max_size = _int("COLLECTE_POOL_MAX_SIZE", defaults.pool_max_size)
+    if pool_max_size < 1 or not 0 <= pool_min_size <= pool_max_size:
+        raise SystemExit(
+            "COLLECTE_POOL_MIN_SIZE et COLLECTE_POOL_MAX_SIZE doivent vérifier "
+            f"0 ≤ min ≤ max et max ≥ 1 (reçu {pool_min_size} et {pool_max_size})."
+        )
+    if _int("COLLECTE_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes) < 1:
+        raise SystemExit("COLLECTE_TOKEN_TTL_MINUTES doit valoir au moins 1.")
     return Settings(
         database_url=env.get("COLLECTE_DATABASE_URL") or defaults.database_url,
         public_url=(env.get("COLLECTE_PUBLIC_URL") or DEFAULT_PUBLIC_URL).rstrip("/"),
@@ -122,8 +131,8 @@ def load_settings() -> Settings:
         login_max_failures=_int("COLLECTE_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_window_seconds=_int("COLLECTE_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),
         idempotency_days=idempotency_days,
-        pool_min_size=_int("COLLECTE_POOL_MIN_SIZE", defaults.pool_min_size),
-        pool_max_size=_int("COLLECTE_POOL_MAX_SIZE", defaults.pool_max_size),
+        pool_min_size=pool_min_size,
+        pool_max_size=pool_max_size,
         yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),
         stale_days=stale_days,
         labels_dir=Path(env["COLLECTE_LABELS_DIR"]) if env.get("COLLECTE_LABELS_DIR") else None,

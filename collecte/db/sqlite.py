@@ -29,6 +29,13 @@ logging.getLogger("aiosqlite").setLevel(logging.INFO)
 
 SQLITE_BUSY_TIMEOUT_S = 30
 
+# FULL: in WAL, every COMMIT waits for the log to reach the disk, so a transaction acknowledged
+# (and the certificate number it handed out) survives a power loss. NORMAL only syncs at
+# checkpoints: faster, but a power cut may roll back the last commits (bench/bench_sqlite_sync.py
+# measures the difference).
+SQLITE_SYNCHRONOUS = "FULL"
+_SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
 
 class _SQLiteTransaction(SQLiteTransaction):
     """A transaction on its own connection, or on the engine's long-lived writer connection.
@@ -84,16 +91,20 @@ class CollecteSQLiteEngine(SQLiteEngine):
     """SQLite with WAL-friendly pragmas, one long-lived writer connection per event loop, and
     transactions that never leak their connection."""
 
-    def __init__(self, path: str, **connection_kwargs: Any) -> None:
+    def __init__(
+        self, path: str, synchronous: str = SQLITE_SYNCHRONOUS, **connection_kwargs: Any
+    ) -> None:
+        if synchronous not in _SYNCHRONOUS_LEVELS:
+            raise ValueError(f"unknown synchronous level: {synchronous!r}")
         super().__init__(path=path, **connection_kwargs)
+        self.synchronous = synchronous
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
 
     async def get_connection(self) -> Any:
         connection = await super().get_connection()
-        # Durable at every checkpoint, and far fewer fsyncs per commit under WAL.
-        await connection.execute("PRAGMA synchronous = NORMAL")
+        await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
         return connection
 
     async def writer_connection(self) -> Any:
@@ -107,7 +118,7 @@ class CollecteSQLiteEngine(SQLiteEngine):
             await connection
             connection.row_factory = dict_factory  # type: ignore[assignment]
             await connection.execute("PRAGMA foreign_keys = 1")
-            await connection.execute("PRAGMA synchronous = NORMAL")
+            await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
             self._writers[loop] = connection
         return connection
 
