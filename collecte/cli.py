@@ -23,7 +23,7 @@ async def _with_database(
     """Migrate the configured database, then run `work` against it."""
     engine = engine_for(settings.database_url)
     await migrate(engine)
-    await start_pool(engine, 1, 4)
+    await start_pool(engine, 1, 4, settings.db_timeouts)
     try:
         return await work()
     finally:
