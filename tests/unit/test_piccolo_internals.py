@@ -203,7 +203,8 @@ INTERNALS = [
         "PostgresTransaction.__aenter__",
         PostgresTransaction.__aenter__,
         "60718be475b058d71c088969a1a53f67996058e325e34c341d5546ec13c36e33",
-        f"{POSTGRES}: _PostgresTransaction.__aenter__ is a copy of it that gives back its connection when BEGIN fails",
+        f"{POSTGRES}: _PostgresTransaction.__aenter__ copies it, giving the connection back "
+        "when BEGIN fails",
     ),
     Internal(
         "PostgresTransaction.get_connection",
@@ -233,7 +234,7 @@ INTERNALS = [
         "PostgresTransaction.__aexit__",
         PostgresTransaction.__aexit__,
         "d0402b41941d3b79d28650ed7a7eca0c2932e850c935abf6a4dbfff4ddd647b3",
-        f"{POSTGRES}: _PostgresTransaction.__aexit__ is a copy of it that never leaks its connection",
+        f"{POSTGRES}: _PostgresTransaction.__aexit__ copies it, never leaking the connection",
     ),
     Internal(
         "PostgresEngine.transaction",
