@@ -20,6 +20,8 @@ import asyncpg
 from piccolo.engine.postgres import PostgresEngine, PostgresTransaction
 
 DEFAULT_ACQUIRE_TIMEOUT_S = 5.0
+# Connections tried for BEGIN before giving up (each failed one is closed, the pool opens more).
+_BEGIN_ATTEMPTS = 3
 
 
 class CollectePostgresEngine(PostgresEngine):
@@ -40,7 +42,29 @@ class CollectePostgresEngine(PostgresEngine):
         if not self.pool:
             raise ValueError("A pool isn't currently running.")
         async with self.pool.acquire(timeout=self.acquire_timeout) as connection:
-            return await connection.fetch(query, *args)
+            try:
+                return await connection.fetch(query, *args)
+            except _LOST:
+                connection.terminate()  # the pool opens a new one on the next acquire
+                raise
+
+
+# Errors after which a connection cannot be trusted, even if not closed yet: PostgreSQL sends
+# the error of a terminated backend (57P01) before closing the socket, and a connection given
+# back in between would reach the next request with its protocol still waiting for an answer.
+_LOST = (
+    asyncpg.exceptions.PostgresConnectionError,
+    asyncpg.exceptions.OperatorInterventionError,
+    asyncpg.exceptions.InterfaceError,
+    asyncpg.exceptions.InternalClientError,
+    OSError,
+    TimeoutError,
+)
+
+
+def connection_lost(error: BaseException | None) -> bool:
+    """Whether `error`, raised by a statement, leaves its connection unusable."""
+    return isinstance(error, _LOST)
 
 
 def _is_broken(error: BaseException) -> bool:
@@ -74,13 +98,18 @@ class _PostgresTransaction(PostgresTransaction):
     async def __aenter__(self) -> PostgresTransaction:
         if self._parent is not None:
             return self._parent
-        self.connection = await self.get_connection()
-        self.transaction = self.connection.transaction()
-        try:
-            await self.begin()
-        except BaseException as error:
-            await self._give_back(broken=_is_broken(error))
-            raise
+        for attempt in range(_BEGIN_ATTEMPTS, 0, -1):
+            self.connection = await self.get_connection()
+            self.transaction = self.connection.transaction()
+            try:
+                await self.begin()
+                break
+            except BaseException as error:
+                await self._give_back(broken=_is_broken(error))
+                # A pooled connection killed while idle fails its BEGIN: nothing ran on it,
+                # so another connection may start the transaction.
+                if attempt == 1 or not connection_lost(error):
+                    raise
         self.context = self.engine.current_transaction.set(self)
         return self
 
@@ -92,9 +121,9 @@ class _PostgresTransaction(PostgresTransaction):
     ) -> bool:
         if self._parent:
             return exception is None
-        broken = False
+        broken = connection_lost(exception)
         try:
-            if exception:
+            if exception and not broken:
                 if not self._rolled_back:
                     try:
                         await self.rollback()
