@@ -64,3 +64,18 @@ def report_recovery() -> None:
 def in_outage() -> bool:
     """Whether an incident is open (tests)."""
     return _incident_since is not None
+
+
+class _PoolFloorFailures(logging.Filter):
+    """asyncpg's pool logs every failed reconnection with a traceback (after 1, 2, 4… s): those
+    count as the incident's failures, logged once by `report_outage`, not each time."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if not str(record.msg).startswith("Failed to restore the pool connection floor"):
+            return True
+        error = record.exc_info[1] if record.exc_info else None
+        report_outage(error or ConnectionError("cannot reconnect"))
+        return False
+
+
+logging.getLogger("asyncpg.pool").addFilter(_PoolFloorFailures())
