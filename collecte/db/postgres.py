@@ -123,8 +123,9 @@ class _PostgresTransaction(PostgresTransaction):
             return exception is None
         broken = connection_lost(exception)
         try:
-            if exception and not broken:
-                if not self._rolled_back:
+            if exception:
+                # A connection lost is not rolled back: PostgreSQL already did.
+                if not broken and not self._rolled_back:
                     try:
                         await self.rollback()
                     except BaseException as failure:
