@@ -24,9 +24,12 @@ import pytest
 
 from collecte.db.engine import close_pool, engine_for, start_pool
 from collecte.db.postgres import CollectePostgresEngine
+from collecte.domain.access import Principal
+from collecte.domain.vocabulary import Role
+from collecte.services.donations import create_donation
 from collecte.settings import DatabaseTimeouts
-from tests.crash.test_crash import _headers, _seed
-from tests.factory import SECRET
+from tests.crash.test_crash import _headers
+from tests.factory import SECRET, Account, make_account
 from tests.live import HOST, LiveServer, dedicated_database
 
 POSTGRES_URL = os.environ.get("COLLECTE_TEST_POSTGRES_URL")
@@ -46,6 +49,26 @@ FAST = {
     "COLLECTE_POOL_MIN_SIZE": "2",
     "COLLECTE_POOL_MAX_SIZE": "4",
 }
+
+
+async def _seed(count: int = 20) -> tuple[Account, list[str]]:
+    """A reconditioner, and `count` devices registered (not collected: it may not receive them)."""
+    coordinator = await make_account(Role.COORDINATOR)
+    reconditioner = await make_account(Role.RECONDITIONER)
+    donor = await make_account(Role.DONOR)
+    principal = Principal(
+        coordinator.user_id,
+        coordinator.email,
+        "",
+        coordinator.organization_id,
+        coordinator.organization_name,
+        Role.COORDINATOR,
+    )
+    devices = [{"category": "laptop", "serial_number": f"SN-{i}"} for i in range(count)]
+    donation = await create_donation(
+        principal, {"donor_id": donor.organization_id, "devices": devices}, count
+    )
+    return reconditioner, [d["tag"] for d in donation["devices"]]
 
 
 async def _kill_backends(admin: asyncpg.Connection, database: str) -> int:
@@ -164,9 +187,8 @@ def _stop_within(server: LiveServer, seconds: float) -> float:
 async def test_a_live_server_survives_its_backends_killed_under_load(tmp_path: Path) -> None:
     async with dedicated_database("postgres", tmp_path, POSTGRES_URL) as url:
         database = urlparse(url).path.lstrip("/")
-        reconditioner, devices = await _seed()
+        reconditioner, tags = await _seed()
         headers = _headers(reconditioner)
-        tags = [tag for tag, _ in devices[:20]]
         server = LiveServer(url, tmp_path / "server.log", SECRET, extra_env=FAST)
         server.start()
         admin = await asyncpg.connect(POSTGRES_URL)
@@ -199,7 +221,7 @@ async def test_a_live_server_survives_its_backends_killed_under_load(tmp_path: P
                 # A domain refusal (the device is not at this workshop yet), from a transaction.
                 assert {a.status_code for a in answers} <= {403, 409}, answers[0].text
             assert seen.count(500) == 0, server.log()
-            assert len(seen) > 50
+            assert len(seen) >= 8, "the load should have run during the kills"
             assert _stop_within(server, 10) < 10, server.log()
             assert "Pool.close() is taking" not in server.log()
         finally:
@@ -302,7 +324,7 @@ async def test_a_stalled_then_cut_database_answers_503_and_recovers(tmp_path: Pa
                 assert "base de données ne répond pas" in totals.json()["detail"]
 
                 proxy.cut()
-                answers = [await _timed(http, "/api/public/totals") for _ in range(20)]
+                answers = [await _timed(http, "/api/public/totals") for _ in range(10)]
                 assert {r.status_code for r, _ in answers} == {503}, answers[0][0].text
                 assert all(r.headers.get("Retry-After") == "5" for r, _ in answers)
                 assert max(took for _, took in answers) < 5
