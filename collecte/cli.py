@@ -42,7 +42,7 @@ async def open_database(settings: Settings) -> Engine:
         engine = engine_for(settings.database_url)
     try:
         await migrate(engine)
-        await start_pool(engine, 1, 4)
+        await start_pool(engine, 1, 4, settings.db_timeouts)
     except Exception as error:
         await close_pool(engine)
         cause: BaseException | None = error

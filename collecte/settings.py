@@ -39,6 +39,18 @@ class ProgrammeSettings:
 
 
 @dataclass(frozen=True)
+class DatabaseTimeouts:
+    """How long PostgreSQL may keep the service waiting, in seconds."""
+
+    # Opening a connection (the pool replaces broken ones with new ones).
+    connect: float = 5.0
+    # Waiting for a pooled connection when all are in use.
+    acquire: float = 5.0
+    # One statement (reports and exports included).
+    statement: float = 30.0
+
+
+@dataclass(frozen=True)
 class Settings:
     """Settings of one running service."""
 
@@ -56,6 +68,7 @@ class Settings:
     max_devices_per_request: int = 5000
     pool_min_size: int = 2
     pool_max_size: int = 8
+    db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
     # Devices to collect per calendar year (Nouméa); 900 was the 2025 result.
     yearly_target: int = 900
     # A device in an open status with no event for longer is listed on the dashboard.
@@ -83,6 +96,28 @@ def _int(name: str, default: int) -> int:
         return int(raw)
     except ValueError:
         raise SystemExit(f"{name} doit être un nombre entier (reçu « {raw} »).") from None
+
+
+def _seconds(name: str, default: float) -> float:
+    raw = os.environ.get(name)
+    if raw is None or not raw.strip():
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < 24 * 3600:
+        raise SystemExit(f"{name} doit être un nombre de secondes positif (reçu « {raw} »).")
+    return value
+
+
+def _db_timeouts() -> DatabaseTimeouts:
+    defaults = DatabaseTimeouts()
+    return DatabaseTimeouts(
+        connect=_seconds("COLLECTE_DB_CONNECT_TIMEOUT", defaults.connect),
+        acquire=_seconds("COLLECTE_DB_ACQUIRE_TIMEOUT", defaults.acquire),
+        statement=_seconds("COLLECTE_DB_STATEMENT_TIMEOUT", defaults.statement),
+    )
 
 
 def load_settings() -> Settings:
@@ -133,6 +168,7 @@ def load_settings() -> Settings:
         idempotency_days=idempotency_days,
         pool_min_size=pool_min_size,
         pool_max_size=pool_max_size,
+        db_timeouts=_db_timeouts(),
         yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),
         stale_days=stale_days,
         labels_dir=Path(env["COLLECTE_LABELS_DIR"]) if env.get("COLLECTE_LABELS_DIR") else None,

@@ -7,6 +7,7 @@ SQLite's own engine (one writer connection, transactions that never leak) is in
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 from urllib.parse import unquote, urlparse
 
@@ -16,16 +17,17 @@ from piccolo.engine.base import Engine
 from piccolo.engine.postgres import PostgresEngine
 from piccolo.table import Table
 
+from collecte.db.postgres import CollectePostgresEngine
 from collecte.db.sqlite import SQLITE_BUSY_TIMEOUT_S, CollecteSQLiteEngine
 from collecte.db.tables import ALL_TABLES, Device
-from collecte.settings import load_settings
+from collecte.settings import DatabaseTimeouts, load_settings
 
 
 def engine_for(url: str) -> Engine:
     """Return the Piccolo engine for a `sqlite:///path` or `postgresql://…` URL."""
     parsed = urlparse(url)
     if parsed.scheme in ("postgres", "postgresql"):
-        return PostgresEngine(config={"dsn": url}, log_queries=False)
+        return CollectePostgresEngine(config={"dsn": url}, log_queries=False)
     if parsed.scheme == "sqlite" and url.startswith("sqlite:///"):
         # sqlite:///relative/file.db or sqlite:////absolute/file.db, as SQLAlchemy writes them.
         path = unquote(url[len("sqlite:///") :]) or "collecte.sqlite3"
@@ -86,11 +88,26 @@ async def _release_as_is(connection: asyncpg.Connection) -> None:
     """
 
 
-async def start_pool(engine: Engine, min_size: int, max_size: int) -> None:
-    """Start PostgreSQL's connection pool (nothing to do on SQLite)."""
+async def start_pool(
+    engine: Engine, min_size: int, max_size: int, timeouts: DatabaseTimeouts | None = None
+) -> None:
+    """Start PostgreSQL's connection pool (nothing to do on SQLite).
+
+    Every wait on PostgreSQL is bounded by `timeouts`: connecting, acquiring a pooled
+    connection, and each statement (asyncpg's `command_timeout` on the client, which also holds
+    when PostgreSQL stalls, and `statement_timeout` on the server, so it stops working too).
+    """
     if isinstance(engine, PostgresEngine) and engine.pool is None:
+        timeouts = timeouts or DatabaseTimeouts()
+        if isinstance(engine, CollectePostgresEngine):
+            engine.acquire_timeout = timeouts.acquire
         await engine.start_connection_pool(
-            min_size=min_size, max_size=max_size, reset=_release_as_is
+            min_size=min_size,
+            max_size=max_size,
+            reset=_release_as_is,
+            timeout=timeouts.connect,
+            command_timeout=timeouts.statement,
+            server_settings={"statement_timeout": str(int(timeouts.statement * 1000))},
         )
 
 
@@ -111,9 +128,18 @@ async def fetch(sql: str, *args: Any) -> list[asyncpg.Record]:
     return await engine._run_in_new_connection(sql, args)
 
 
-async def close_pool(engine: Engine) -> None:
-    """Close PostgreSQL's connection pool if one runs, or SQLite's writer connection."""
+async def close_pool(engine: Engine, timeout: float = 5) -> None:
+    """Close PostgreSQL's connection pool if one runs, or SQLite's writer connection.
+
+    A connection still in use after `timeout` seconds (a request stuck on a stalled database)
+    is closed at once, so stopping the service never hangs.
+    """
     if isinstance(engine, PostgresEngine) and engine.pool is not None:
-        await engine.close_connection_pool()
+        pool = engine.pool
+        try:
+            await asyncio.wait_for(pool.close(), timeout)
+        except (TimeoutError, OSError, asyncpg.exceptions.PostgresError):
+            pool.terminate()
+        engine.pool = None
     if isinstance(engine, CollecteSQLiteEngine):
         await engine.close_writer()

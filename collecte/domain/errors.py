@@ -110,3 +110,13 @@ class BatchRejected(DomainError):
         super().__init__(sentence, field="tags")
         self.status_code = status_code
         self.errors = errors
+
+
+class Unavailable(DomainError):
+    """A part the service needs (the database) does not answer; retry after `retry_after` s."""
+
+    code = "unavailable"
+
+    def __init__(self, sentence: Message | str, retry_after: int) -> None:
+        super().__init__(sentence, retry_after=retry_after)
+        self.retry_after = retry_after

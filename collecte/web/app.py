@@ -120,7 +120,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         if manage_database:
             engine = engine_for(settings.database_url)
             use_engine(engine)
-            await start_pool(engine, settings.pool_min_size, settings.pool_max_size)
+            await start_pool(
+                engine, settings.pool_min_size, settings.pool_max_size, settings.db_timeouts
+            )
             app.state.housekeeping = asyncio.create_task(purge_periodically(settings))
             app.state.pickup_closer = asyncio.create_task(close_pickups_at_day_end(settings))
         if app.state.secret_key is None:

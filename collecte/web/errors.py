@@ -18,8 +18,9 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
+from collecte.db.outage import RETRY_AFTER_S, UNAVAILABLE_ERRORS, report_outage
 from collecte.domain import lifecycle
-from collecte.domain.errors import BatchRejected, DomainError, TooManyAttempts
+from collecte.domain.errors import BatchRejected, DomainError, TooManyAttempts, Unavailable
 from collecte.domain.tags import TagError
 from collecte.domain.validation import describe
 from collecte.i18n import msg, say
@@ -64,7 +65,7 @@ def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> R
             {"serial": gap.serial, "detail": say(language, gap.sentence)} for gap in error.gaps
         ]
     headers = {}
-    if isinstance(error, TooManyAttempts):
+    if isinstance(error, TooManyAttempts | Unavailable):
         headers["Retry-After"] = str(error.retry_after)
     detail = say(language, getattr(error, "sentence", None) or str(error))
     return Response(_body(status, detail, extra), status_code=status, headers=headers)
@@ -140,6 +141,24 @@ def _too_large(request: Request[Any, Any, Any]) -> str:
     )
 
 
+def database_unavailable_handler(
+    request: Request[Any, Any, Any], error: Exception
+) -> Response[Any]:
+    """The database does not answer (down, stalled, dropping connections): 503, retry later.
+
+    Logged once per incident (collecte.db.outage), not once per request.
+    """
+    report_outage(error)
+    unavailable = Unavailable(
+        msg(
+            "Service momentanément indisponible : la base de données ne répond pas. "
+            "Réessayez dans quelques secondes."
+        ),
+        retry_after=RETRY_AFTER_S,
+    )
+    return domain_error_handler(request, unavailable)
+
+
 def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Log and answer a bug without leaking its details."""
     logger.exception("Unexpected error on %s %s", request.method, request.url.path, exc_info=error)
@@ -156,5 +175,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     asyncpg.exceptions.DataError: database_value_handler,
     OverflowError: database_value_handler,
     HTTPException: http_error_handler,
+    **dict.fromkeys(UNAVAILABLE_ERRORS, database_unavailable_handler),
     Exception: unexpected_error_handler,
 }

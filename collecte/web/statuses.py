@@ -11,6 +11,7 @@ from litestar.status_codes import (
     HTTP_415_UNSUPPORTED_MEDIA_TYPE,
     HTTP_422_UNPROCESSABLE_ENTITY,
     HTTP_429_TOO_MANY_REQUESTS,
+    HTTP_503_SERVICE_UNAVAILABLE,
 )
 
 from collecte.domain import lifecycle
@@ -23,6 +24,7 @@ from collecte.domain.errors import (
     TooLarge,
     TooManyAttempts,
     Unauthenticated,
+    Unavailable,
     UnsupportedFormat,
 )
 from collecte.domain.tags import TagError
@@ -36,6 +38,7 @@ _STATUS: list[tuple[type[Exception], int]] = [
     (TooLarge, HTTP_413_REQUEST_ENTITY_TOO_LARGE),
     (UnsupportedFormat, HTTP_415_UNSUPPORTED_MEDIA_TYPE),
     (TooManyAttempts, HTTP_429_TOO_MANY_REQUESTS),
+    (Unavailable, HTTP_503_SERVICE_UNAVAILABLE),
     (lifecycle.RoleNotAllowed, HTTP_403_FORBIDDEN),
     (lifecycle.NotYourDevice, HTTP_403_FORBIDDEN),
     (lifecycle.WrongStatus, HTTP_409_CONFLICT),

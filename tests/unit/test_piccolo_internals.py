@@ -31,11 +31,13 @@ from piccolo.engine.sqlite import SQLiteEngine, SQLiteTransaction, TransactionTy
 from piccolo.querystring import QueryString
 from piccolo.table import TableMeta
 
+from collecte.db.postgres import CollectePostgresEngine, _PostgresTransaction
 from collecte.db.sqlite import CollecteSQLiteEngine, _SQLiteTransaction
 
 ROOT = Path(__file__).resolve().parent.parent.parent
 SQLITE = "collecte/db/sqlite.py"
 ENGINE = "collecte/db/engine.py"
+POSTGRES = "collecte/db/postgres.py"
 
 
 @dataclass(frozen=True)
@@ -162,7 +164,8 @@ INTERNALS = [
         "PostgresEngine._run_in_pool",
         PostgresEngine._run_in_pool,
         "f14a5a8f651202d5d350c3d7780840522716a2f1827fc1a381f6980f3ae66898",
-        f"{ENGINE}: fetch() calls it",
+        f"{ENGINE}: fetch() calls it; {POSTGRES}: CollectePostgresEngine._run_in_pool copies it "
+        "with the acquire timeout",
     ),
     Internal(
         "PostgresEngine._run_in_new_connection",
@@ -180,13 +183,64 @@ INTERNALS = [
         "PostgresEngine.close_connection_pool",
         PostgresEngine.close_connection_pool,
         "e656cef0cf3ef7efd15e86d8be15cd04d11815141dd776c62cc234f230519d44",
-        f"{ENGINE}: close_pool() relies on it setting pool back to None",
+        f"{ENGINE}: close_pool() closes the pool itself, bounded, and sets pool back to None",
     ),
     Internal(
         "PostgresEngine.get_new_connection",
         PostgresEngine.get_new_connection,
         "3ba07deca00e7730a4dea935559953e0681c04098b9510db63f210fa37e20038",
         "collecte/db/migrate.py: migrate() holds its advisory lock on such a connection",
+    ),
+    # The PostgreSQL transaction: collecte's subclass keeps Piccolo's flow and replaces
+    # __aenter__ and __aexit__ with copies that give the connection back on every path.
+    Internal(
+        "PostgresTransaction.__init__",
+        PostgresTransaction.__init__,
+        "158de27c56a8e3ef1216fbce2c90e8cee0ccfb79943860beb5f58893d1f50077",
+        f"{POSTGRES}: _PostgresTransaction reads _parent, _committed and _rolled_back",
+    ),
+    Internal(
+        "PostgresTransaction.__aenter__",
+        PostgresTransaction.__aenter__,
+        "60718be475b058d71c088969a1a53f67996058e325e34c341d5546ec13c36e33",
+        f"{POSTGRES}: _PostgresTransaction.__aenter__ copies it, giving the connection back "
+        "when BEGIN fails",
+    ),
+    Internal(
+        "PostgresTransaction.get_connection",
+        PostgresTransaction.get_connection,
+        "3aefba0a60207c0d5a4ecd8930c7f1751f1c68574f49c93c9033fe97a502b3f8",
+        f"{POSTGRES}: _PostgresTransaction.get_connection overrides it (with the acquire timeout)",
+    ),
+    Internal(
+        "PostgresTransaction.begin",
+        PostgresTransaction.begin,
+        "66104413ce2a9c4cad0d353323e50c087cac46921ede94dab360cf833a9628d9",
+        f"{POSTGRES}: _PostgresTransaction.__aenter__ calls it",
+    ),
+    Internal(
+        "PostgresTransaction.commit",
+        PostgresTransaction.commit,
+        "64ef1004b1a83c38569564cac96f2867f6d148b5ddefaa1397348a8d6e6765a4",
+        f"{POSTGRES}: _PostgresTransaction.__aexit__ calls it and reads _committed",
+    ),
+    Internal(
+        "PostgresTransaction.rollback",
+        PostgresTransaction.rollback,
+        "f0e4214b352f07461a1a226c425b78908fdc3901e42335fea8a96e6c8a4d6ecc",
+        f"{POSTGRES}: _PostgresTransaction.__aexit__ calls it and reads _rolled_back",
+    ),
+    Internal(
+        "PostgresTransaction.__aexit__",
+        PostgresTransaction.__aexit__,
+        "d0402b41941d3b79d28650ed7a7eca0c2932e850c935abf6a4dbfff4ddd647b3",
+        f"{POSTGRES}: _PostgresTransaction.__aexit__ copies it, never leaking the connection",
+    ),
+    Internal(
+        "PostgresEngine.transaction",
+        PostgresEngine.transaction,
+        "a1b739ed5b51d5537ce58bfa0e171511bf73346cbdac15ba49669da70c682b33",
+        f"{POSTGRES}: CollectePostgresEngine.transaction replaces it",
     ),
     # Query strings, tables, configuration and migrations.
     Internal(
@@ -272,6 +326,10 @@ def test_an_internal_relied_on_is_unchanged(internal: Internal) -> None:
             SQLiteEngine._run_in_existing_connection,
         ),
         (CollecteSQLiteEngine.transaction, SQLiteEngine.transaction),
+        (_PostgresTransaction.get_connection, PostgresTransaction.get_connection),
+        (_PostgresTransaction.__aexit__, PostgresTransaction.__aexit__),
+        (CollectePostgresEngine.transaction, PostgresEngine.transaction),
+        (CollectePostgresEngine._run_in_pool, PostgresEngine._run_in_pool),
     ],
     ids=lambda method: method.__qualname__,
 )
