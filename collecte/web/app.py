@@ -21,6 +21,7 @@ from collecte.services.accounts import signing_secret
 from collecte.services.housekeeping import close_pickups_at_day_end, purge_periodically
 from collecte.settings import Settings, load_settings
 from collecte.web import pages
+from collecte.web.allow import complete_allow
 from collecte.web.auth import BearerTokenMiddleware
 from collecte.web.controllers import (
     auth,
@@ -36,7 +37,7 @@ from collecte.web.controllers import (
     totals,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
-from collecte.web.openapi_errors import document_errors
+from collecte.web.openapi_errors import document_errors, document_security
 
 ROUTES: list[Any] = [
     health.health,
@@ -103,7 +104,8 @@ def _openapi() -> OpenAPIConfig:
                 )
             }
         ),
-        security=[{"BearerToken": []}],
+        # No document-wide requirement: each protected route declares it (document_security),
+        # so the public ones (health, ping, sign-in, verify, public totals) need no token.
     )
 
 
@@ -140,12 +142,14 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             await close_pool(current_engine())
 
     document_errors(ROUTES)
+    document_security(ROUTES)
     config = AppConfig(
         route_handlers=[*ROUTES, *pages.routers()],
         template_config=pages.template_config(),
         csrf_config=csrf,
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_send=[complete_allow],
         openapi_config=_openapi(),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

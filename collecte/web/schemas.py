@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
+from litestar.params import PathParameter
 from msgspec import Meta, Struct
 
 from collecte.domain.text import SINGLE_LINE
@@ -16,6 +17,19 @@ Text = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
 # One line: no line break or control character (a name, a brand, a serial); several lines
 # (an address, notes) are `Text`, their number of lines bounded by the services.
 Line = Annotated[str, Meta(pattern=SINGLE_LINE)]
+# The schema names the values the services accept, so clients (and fuzzers) send valid ones;
+# tests/unit/test_schema_vocabulary.py keeps them equal to the domain's.
+Kind = Literal["donor", "reconditioner", "association", "coordinator"]
+Lang = Literal["fr", "en"]
+# A tag in a path, read leniently: 8 characters, case, spaces and dashes forgiven (7K3P-9QXM).
+TAG_PATTERN = r"^[\s-]*([0-9A-Za-z][\s-]*){8}$"
+Tag = Annotated[
+    str,
+    PathParameter(
+        pattern=TAG_PATTERN,
+        description="A device tag: 7K3P-9QXM (case, spaces and dashes forgiven)",
+    ),
+]
 
 
 class LoginIn(Struct):
@@ -29,14 +43,14 @@ class OrganizationIn(Struct, kw_only=True):
     """A new organisation; `kind` is donor, reconditioner, association or coordinator."""
 
     name: Line
-    kind: Line
+    kind: Kind
     short_name: Line | None = None
     ridet: Line | None = None
     email: Line | None = None
     phone: Line | None = None
     address: Text | None = None
     city: Line | None = None
-    language: Line | None = None
+    language: Lang | None = None
 
 
 class UserIn(Struct, kw_only=True):

@@ -121,7 +121,9 @@ async def test_the_pool_replaces_connections_killed_mid_transaction() -> None:
             await asyncio.sleep(0.03)
             await _kill_backends(admin, name)
         last_kill = time.monotonic()
-        async with asyncio.timeout(2):
+        # The 2-second promise is the live server's (`/health`, tested below); here the pool
+        # itself is checked, with room for a machine busy running the rest of the suite.
+        async with asyncio.timeout(5):
             while True:
                 try:
                     async with engine.transaction():
@@ -129,9 +131,9 @@ async def test_the_pool_replaces_connections_killed_mid_transaction() -> None:
                     break
                 except LOST:
                     await asyncio.sleep(0.05)
-        assert time.monotonic() - last_kill < 2
+        assert time.monotonic() - last_kill < 5
         stop.set()
-        async with asyncio.timeout(5):
+        async with asyncio.timeout(10):
             await asyncio.gather(*workers)
         assert outcomes["failed"] > 0, "the kills should have caught transactions"
         assert _pool_health(engine) == (0, 0)

@@ -4,12 +4,17 @@ The server is the real one (`collecte serve` in a subprocess, tests/live.py) on 
 own, seeded with every role and a few devices at several statuses; path parameters are often
 swapped for ones that exist (a tag, a donation, a certificate number) so the requests get past
 the 404. Each generated request is sent signed in as each role (coordinator, donor,
-reconditioner, association), as valid data and as invalid data, and checked: no 5xx, a status
-code the schema documents, the documented content type, and a body matching the schema.
+reconditioner, association), as valid data and as invalid data. The coordinator's and the
+donor's answers go, with COLLECTE_FUZZ_ALL_CHECKS=1, through every check schemathesis has (valid
+data accepted, invalid data refused, authentication not ignored…); by default every role's
+through the basic ones (no 5xx, a documented status, content type and body). Then the stateful
+phase chains operations through the links schemathesis infers (a created donation read back,
+deleted, then not found), as the coordinator and as the donor.
 
-Bounded: COLLECTE_FUZZ_EXAMPLES examples per operation and generation mode (default 10), no
-shrinking; every failure is collected and reported at the end with a curl line to replay it.
-The examples are the same on every run; COLLECTE_FUZZ_EXPLORE=1 draws new ones (to hunt).
+Bounded for `make test`: COLLECTE_FUZZ_EXAMPLES examples per operation and generation mode
+(default 2) and COLLECTE_FUZZ_STEPS stateful scenarios per role (default 4), no shrinking;
+`bench/` or a hunt raises them. Every failure is collected and reported at the end with a curl
+line to replay it. The examples are the same on every run; COLLECTE_FUZZ_EXPLORE=1 draws new ones.
 """
 
 from __future__ import annotations
@@ -26,8 +31,14 @@ import pytest
 import schemathesis
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
+from hypothesis.errors import Unsatisfiable
+from hypothesis.stateful import run_state_machine_as_test
+from schemathesis.checks import (
+    CHECKS as REGISTRY,
+)
 from schemathesis.checks import (
     content_type_conformance,
+    load_all_checks,
     not_a_server_error,
     response_schema_conformance,
     status_code_conformance,
@@ -39,16 +50,31 @@ from tests.factory import SECRET, WIPE, Account, act, make_donation, make_world
 from tests.live import LiveServer, dedicated_database
 
 POSTGRES_URL = os.environ.get("COLLECTE_TEST_POSTGRES_URL")
-EXAMPLES = int(os.environ.get("COLLECTE_FUZZ_EXAMPLES", "10"))
+EXAMPLES = int(os.environ.get("COLLECTE_FUZZ_EXAMPLES", "2"))
+STEPS = int(os.environ.get("COLLECTE_FUZZ_STEPS", "4"))
 # The same examples on every run (CI stays deterministic) unless exploring for new ones.
 EXPLORE = os.environ.get("COLLECTE_FUZZ_EXPLORE") == "1"
 ROLES = ("coordinator", "donor", "reconditioner", "association")
-CHECKS = [
+BASIC_CHECKS = [
     not_a_server_error,
     status_code_conformance,
     content_type_conformance,
     response_schema_conformance,
 ]
+load_all_checks()
+ALL_CHECKS = list(REGISTRY.get_all())
+# The roles the stateful phase plays, and whose answers COLLECTE_FUZZ_ALL_CHECKS=1 puts through
+# every check. Not yet the default: valid-data acceptance still finds required strings that may
+# be empty in the schema but not in the services, and invalid-data rejection unknown query
+# parameters that are ignored (see the issue's schemathesis bullet).
+STRICT = ("coordinator", "donor")
+ALL = os.environ.get("COLLECTE_FUZZ_ALL_CHECKS") == "1"
+
+
+def _checks(role: str) -> list[Any]:
+    return ALL_CHECKS if ALL and role in STRICT else BASIC_CHECKS
+
+
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 
 
@@ -156,16 +182,69 @@ def _fuzz(
         _swap_in_known(case, pick, target.known)
         for role in ROLES:
             try:
-                response = case.call(headers=target.headers[role], timeout=30)
-                case.validate_response(response, checks=CHECKS)
+                headers = target.headers[role]
+                response = case.call(headers=headers, timeout=30)
+                case.validate_response(response, checks=_checks(role), headers=headers)
             except (Exception, BaseExceptionGroup) as error:  # reported at the end
-                for problem in getattr(error, "exceptions", None) or [error]:
-                    key = f"{operation.label}: {_summary(problem)}"
-                    if key not in failures:
-                        replay = case.as_curl_command(headers=target.headers[role])
-                        failures[key] = f"[{mode.value}, {role}] {replay[:500]}"
+                _collect(failures, operation.label, error, f"[{mode.value}, {role}]", case, headers)
 
-    run()
+    try:
+        run()
+    except Unsatisfiable:  # no invalid request exists for this operation (e.g. no input at all)
+        assert mode is schemathesis.GenerationMode.NEGATIVE, operation.label
+
+
+def _collect(
+    failures: dict[str, str],
+    label: str,
+    error: BaseException,
+    where: str,
+    case: Any,
+    headers: dict[str, str],
+) -> None:
+    """Keep one example of each kind of failure, with a curl line to replay it."""
+    for problem in getattr(error, "exceptions", None) or [error]:
+        key = f"{label}: {_summary(problem)}"
+        if key not in failures:
+            failures[key] = f"{where} {case.as_curl_command(headers=headers)[:500]}"
+
+
+def _stateful(schema: Any, role: str, target: Target, failures: dict[str, str]) -> None:
+    """STEPS scenarios chaining operations by their links, every answer checked."""
+    headers = target.headers[role]
+
+    class Scenario(schema.as_state_machine()):  # type: ignore[misc]
+        def get_call_kwargs(self, case: Any) -> dict[str, Any]:
+            return {"headers": headers, "timeout": 30}
+
+        def validate_response(
+            self, response: Any, case: Any, additional_checks: Any = None, **kwargs: Any
+        ) -> None:
+            try:
+                case.validate_response(
+                    response,
+                    checks=_checks(role),
+                    headers=headers,
+                    transport_kwargs=kwargs or None,
+                    recorder=self.recorder,
+                )
+            except (Exception, BaseExceptionGroup) as error:  # reported at the end
+                _collect(
+                    failures, case.operation.label, error, f"[stateful, {role}]", case, headers
+                )
+
+    run_state_machine_as_test(
+        Scenario,
+        settings=settings(
+            max_examples=STEPS,
+            stateful_step_count=5,
+            deadline=None,
+            database=None,
+            derandomize=not EXPLORE,
+            phases=[Phase.explicit, Phase.generate],
+            suppress_health_check=list(HealthCheck),
+        ),
+    )
 
 
 def test_fuzzing_finds_no_server_error_and_no_schema_mismatch(target: Target) -> None:
@@ -174,5 +253,7 @@ def test_fuzzing_finds_no_server_error_and_no_schema_mismatch(target: Target) ->
     for operation in _operations(schema):
         for mode in MODES:
             _fuzz(operation, mode, target, failures)
+    for role in STRICT:
+        _stateful(schema, role, target, failures)
     report = "\n".join(f"- {key}\n    {example}" for key, example in failures.items())
     assert not failures, f"{len(failures)} kinds of failure:\n{report}\n{target.server.log()}"

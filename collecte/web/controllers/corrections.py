@@ -6,20 +6,20 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, delete, get, patch
-from litestar.params import FromPath, JSONBody, PathParameter
+from litestar.params import JSONBody, PathParameter
 
 from collecte.services import corrections, donations
 from collecte.web.auth import principal_of
 from collecte.web.correction_responses import OrganizationEditOut
 from collecte.web.responses import DeviceOut, OrganizationOut
-from collecte.web.schemas import MAX_ID
+from collecte.web.schemas import MAX_ID, Tag
 
 PositiveId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 @patch("/api/devices/{tag:str}", tags=["devices"], summary="Correct a device's fields")
 async def edit_device(
-    request: Request[Any, Any, Any], tag: FromPath[str], data: JSONBody[dict[str, Any]]
+    request: Request[Any, Any, Any], tag: Tag, data: JSONBody[dict[str, Any]]
 ) -> DeviceOut:
     """Its donor or a coordinator. The body holds only the fields to correct (the device
     fields but `tag`; null clears an optional one). Appends an `edit` event recording each

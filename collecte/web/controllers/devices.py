@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, get, post
-from litestar.params import FromPath, HeaderParameter, JSONBody, QueryParameter
+from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
 from collecte.services import devices, transitions
 from collecte.services.idempotency import run_idempotent
@@ -19,10 +19,10 @@ from collecte.web.actions import (
 )
 from collecte.web.auth import principal_of
 from collecte.web.responses import BatchOut, DeviceOut, TransitionOut
-from collecte.web.schemas import ScanIn
+from collecte.web.schemas import Lang, ScanIn, Tag
 
 Language = Annotated[
-    str | None,
+    Lang | None,
     QueryParameter(required=False, description="Certificate language: fr (default) or en"),
 ]
 IdempotencyKey = Annotated[
@@ -31,7 +31,7 @@ IdempotencyKey = Annotated[
 
 
 @get("/api/devices/{tag:str}", tags=["devices"], summary="One device with its history")
-async def get_device(request: Request[Any, Any, Any], tag: FromPath[str]) -> DeviceOut:
+async def get_device(request: Request[Any, Any, Any], tag: Tag) -> DeviceOut:
     """Status, fields, events (oldest first) and the caller's `allowed_actions`."""
     found = await devices.get_device(principal_of(request), tag)
     return msgspec.convert(found, DeviceOut)
@@ -53,7 +53,7 @@ async def scan(request: Request[Any, Any, Any], data: JSONBody[ScanIn]) -> Devic
 )
 async def transition_device(
     request: Request[Any, Any, Any],
-    tag: FromPath[str],
+    tag: Tag,
     data: JSONBody[TransitionBody],
     idempotency_key: IdempotencyKey = None,
     lang: Language = None,

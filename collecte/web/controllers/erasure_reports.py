@@ -11,7 +11,7 @@ from litestar import Request, Response, get, post
 from litestar.datastructures import UploadFile
 from litestar.enums import RequestEncodingType
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.params import Body, FromPath, PathParameter
+from litestar.params import Body, PathParameter
 
 from collecte.documents.erasure_reports import MAX_REPORT_BYTES
 from collecte.i18n import say
@@ -20,7 +20,7 @@ from collecte.web.auth import principal_of
 from collecte.web.language import api_language
 from collecte.web.openapi_errors import ErrorBody
 from collecte.web.responses import ErasureReportOut
-from collecte.web.schemas import MAX_ID
+from collecte.web.schemas import MAX_ID, Tag
 
 # The file, plus the multipart framing around it; a larger file is refused by the service
 # with the same 413, naming the limit.
@@ -56,7 +56,7 @@ def _out(found: dict[str, Any], language: str) -> ErasureReportOut:
 )
 async def upload_erasure_report(
     request: Request[Any, Any, Any],
-    tag: FromPath[str],
+    tag: Tag,
     data: Annotated[ReportUpload, Body(media_type=RequestEncodingType.MULTI_PART)],
 ) -> ErasureReportOut:
     """nwipe's JSON or PDF report, or Blancco's XML report (multipart field `file`, 10 MB at
@@ -70,9 +70,7 @@ async def upload_erasure_report(
 
 
 @get("/api/devices/{tag:str}/erasure-reports", tags=["devices"], summary="A device's reports")
-async def list_erasure_reports(
-    request: Request[Any, Any, Any], tag: FromPath[str]
-) -> list[ErasureReportOut]:
+async def list_erasure_reports(request: Request[Any, Any, Any], tag: Tag) -> list[ErasureReportOut]:
     """Oldest first, for whoever may see the device."""
     found = await erasure_reports.list_reports(principal_of(request), tag)
     language = api_language(request)
@@ -86,7 +84,7 @@ async def list_erasure_reports(
     media_type="application/octet-stream",
 )
 async def download_erasure_report(
-    request: Request[Any, Any, Any], tag: FromPath[str], report_id: ReportId
+    request: Request[Any, Any, Any], tag: Tag, report_id: ReportId
 ) -> Response[bytes]:
     """Byte for byte the file filed, with its content type (JSON, PDF or XML)."""
     stored = await erasure_reports.report_file(principal_of(request), tag, report_id)

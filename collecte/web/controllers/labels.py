@@ -7,13 +7,14 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, Response, get, post
 from litestar.params import FromPath, JSONBody, QueryParameter
-from msgspec import Struct
+from msgspec import Meta, Struct
 
 from collecte.services import labels
 from collecte.services.labels import LabelsPdf
 from collecte.web.auth import principal_of
 from collecte.web.language import api_language
 from collecte.web.responses import LabelFormatsOut
+from collecte.web.schemas import Tag
 
 PDF = "application/pdf"
 
@@ -28,6 +29,7 @@ Skip = Annotated[
     int,
     QueryParameter(
         required=False,
+        ge=0,
         description="Positions left empty at the start of the first sheet (a part-used sheet)",
     ),
 ]
@@ -36,17 +38,17 @@ Skip = Annotated[
 class LabelsIn(Struct, kw_only=True):
     """Labels for these tags (or label URLs), in this order."""
 
-    tags: list[str]
+    tags: Annotated[list[str], Meta(min_length=1, max_length=labels.MAX_TAGS_PER_REQUEST)]
     format: str | None = None
-    skip: int = 0
+    skip: Annotated[int, Meta(ge=0)] = 0
 
 
 class BlankTagsIn(Struct, kw_only=True):
     """How many blank tags to reserve and print (1 to 1000)."""
 
-    count: int
+    count: Annotated[int, Meta(ge=1, le=labels.MAX_BLANK_TAGS)]
     format: str | None = None
-    skip: int = 0
+    skip: Annotated[int, Meta(ge=0)] = 0
 
 
 def _pdf(result: LabelsPdf, status_code: int = 200) -> Response[bytes]:
@@ -116,7 +118,7 @@ async def tag_labels(request: Request[Any, Any, Any], data: JSONBody[LabelsIn]) 
 )
 async def device_label(
     request: Request[Any, Any, Any],
-    tag: FromPath[str],
+    tag: Tag,
     format: Annotated[
         str | None,
         QueryParameter(

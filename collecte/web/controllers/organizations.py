@@ -11,7 +11,7 @@ from litestar.params import JSONBody, QueryParameter
 from collecte.services import accounts
 from collecte.web.auth import principal_of
 from collecte.web.responses import OrganizationOut, UserOut
-from collecte.web.schemas import OrganizationIn, UserIn
+from collecte.web.schemas import Kind, OrganizationIn, UserIn
 
 
 @post("/api/organizations", tags=["organizations"], summary="Create an organisation")
@@ -28,7 +28,7 @@ async def create_organization(
 @get("/api/organizations", tags=["organizations"], summary="List organisations")
 async def list_organizations(
     request: Request[Any, Any, Any],
-    kind: Annotated[str | None, QueryParameter(required=False)] = None,
+    kind: Annotated[Kind | None, QueryParameter(required=False)] = None,
 ) -> list[OrganizationOut]:
     """Coordinators only; `?kind=` filters."""
     found = await accounts.list_organizations(principal_of(request), kind)

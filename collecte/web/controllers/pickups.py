@@ -19,7 +19,7 @@ from collecte.web.pickup_responses import (
     PickupOut,
     ReconciledOut,
 )
-from collecte.web.schemas import MAX_ID
+from collecte.web.schemas import MAX_ID, Lang
 
 PickupId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
@@ -65,7 +65,7 @@ async def close_pickup(
     pickup_id: PickupId,
     data: JSONBody[PickupCloseIn],
     lang: Annotated[
-        str | None,
+        Lang | None,
         QueryParameter(required=False, description="Certificate language: fr (default) or en"),
     ] = None,
 ) -> PickupClosedOut:

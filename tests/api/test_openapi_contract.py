@@ -1,0 +1,121 @@
+"""The OpenAPI document tells the truth: who needs a token, what OPTIONS allows, and the
+constraints the validation applies (so generated clients and fuzzers send what is accepted)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+import pytest
+
+PUBLIC = {
+    ("/health", "get"),
+    ("/api/ping", "get"),
+    ("/api/public/totals", "get"),
+    ("/api/verify", "post"),
+    ("/api/verify/{number}", "get"),
+    ("/api/auth/login", "post"),
+}
+
+
+@pytest.fixture
+async def openapi(client: httpx.AsyncClient) -> dict[str, Any]:
+    response = await client.get("/schema/openapi.json")
+    assert response.status_code == 200
+    return dict(response.json())
+
+
+def _operations(doc: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
+    return [
+        (path, method, operation)
+        for path, item in doc["paths"].items()
+        for method, operation in item.items()
+        if method in {"get", "post", "put", "patch", "delete"}
+    ]
+
+
+def _schema(doc: dict[str, Any], schema: dict[str, Any]) -> dict[str, Any]:
+    while "$ref" in schema:
+        schema = doc["components"]["schemas"][schema["$ref"].rsplit("/", 1)[-1]]
+    return schema
+
+
+def _parameter(operation: dict[str, Any], name: str) -> dict[str, Any]:
+    (found,) = [p for p in operation.get("parameters", []) if p["name"] == name]
+    return dict(found["schema"])
+
+
+def _body(doc: dict[str, Any], operation: dict[str, Any]) -> dict[str, Any]:
+    content = operation["requestBody"]["content"]["application/json"]["schema"]
+    return _schema(doc, content)
+
+
+def _variants(schema: dict[str, Any]) -> list[dict[str, Any]]:
+    return list(schema.get("oneOf") or schema.get("anyOf") or [schema])
+
+
+def _enum_of(schema: dict[str, Any]) -> set[str]:
+    """The values an enum allows (None, for an optional one, left aside)."""
+    values = {value for variant in _variants(schema) for value in variant.get("enum", [])}
+    return values - {None}
+
+
+async def test_public_endpoints_need_no_token_and_the_others_do(openapi: dict[str, Any]) -> None:
+    assert "security" not in openapi
+    found_public = set()
+    for path, method, operation in _operations(openapi):
+        if (path, method) in PUBLIC:
+            found_public.add((path, method))
+            assert not operation.get("security"), (path, method)
+            assert "401" not in operation["responses"] or path == "/api/auth/login"
+        else:
+            assert operation.get("security") == [{"BearerToken": []}], (path, method)
+    assert found_public == PUBLIC
+
+
+async def test_public_endpoints_answer_without_a_token(client: httpx.AsyncClient) -> None:
+    assert (await client.get("/api/ping")).status_code == 200
+    assert (await client.get("/health")).status_code == 200
+    assert (await client.get("/api/public/totals")).status_code == 200
+    assert (await client.get("/api/donations")).status_code == 401
+
+
+async def test_options_allows_every_method_of_the_path(client: httpx.AsyncClient) -> None:
+    response = await client.options("/api/donations")
+    assert response.status_code == 204
+    assert set(response.headers["allow"].split(", ")) == {"GET", "POST", "OPTIONS"}
+
+
+async def test_the_labels_pdf_documents_its_409(openapi: dict[str, Any]) -> None:
+    operation = openapi["paths"]["/api/donations/{donation_id}/labels.pdf"]["get"]
+    assert "409" in operation["responses"]
+
+
+async def test_enums_are_in_the_schema(openapi: dict[str, Any]) -> None:
+    organization = _body(openapi, openapi["paths"]["/api/organizations"]["post"])
+    kinds = {"donor", "reconditioner", "association", "coordinator"}
+    assert _enum_of(organization["properties"]["kind"]) == kinds
+    assert _enum_of(organization["properties"]["language"]) == {"fr", "en"}
+    listing = openapi["paths"]["/api/organizations"]["get"]
+    assert _enum_of(_parameter(listing, "kind")) == kinds
+    transition = openapi["paths"]["/api/devices/{tag}/transitions"]["post"]
+    assert _enum_of(_parameter(transition, "lang")) == {"fr", "en"}
+    close = openapi["paths"]["/api/pickups/{pickup_id}/close"]["post"]
+    assert _enum_of(_parameter(close, "lang")) == {"fr", "en"}
+
+
+async def test_bounds_and_non_empty_lists_are_in_the_schema(openapi: dict[str, Any]) -> None:
+    blank = _body(openapi, openapi["paths"]["/api/tags/blank"]["post"])
+    assert blank["properties"]["count"]["minimum"] == 1
+    assert blank["properties"]["count"]["maximum"] == 1000
+    assert blank["properties"]["skip"]["minimum"] == 0
+    labels = _body(openapi, openapi["paths"]["/api/labels.pdf"]["post"])
+    assert labels["properties"]["tags"]["minItems"] == 1
+    assert labels["properties"]["skip"]["minimum"] == 0
+    donation = openapi["paths"]["/api/donations/{donation_id}/labels.pdf"]["get"]
+    assert _parameter(donation, "skip")["minimum"] == 0
+
+
+async def test_the_tag_format_is_in_the_schema(openapi: dict[str, Any]) -> None:
+    device = openapi["paths"]["/api/devices/{tag}"]["get"]
+    assert "pattern" in _parameter(device, "tag")
