@@ -25,7 +25,6 @@ from collecte.domain import actions, tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.actions import ActionData, Collect
 from collecte.domain.clock import now
-from collecte.domain.erasure import MediumRecord, records_in
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
 from collecte.domain.lifecycle import (
     ERASURE_GATED,
@@ -44,7 +43,6 @@ from collecte.domain.lifecycle import (
     check_erasure,
     check_revert,
     check_transition,
-    counted_wipes,
     parse_action,
 )
 from collecte.domain.vocabulary import Action, MethodClass, Status
@@ -177,11 +175,6 @@ def _event_fields(
         at,
         certificate_number,
     )
-
-
-def media_in(events: Sequence[dict[str, Any]]) -> list[MediumRecord]:
-    """The erasure records that count in a device's history (its events, oldest first)."""
-    return [record for event in counted_wipes(events) for record in records_in(event["data"] or {})]
 
 
 async def _lost_race(ids: Sequence[int]) -> Conflict:

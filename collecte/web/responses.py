@@ -42,7 +42,7 @@ TagLabel = Annotated[
     str,
     Meta(
         pattern=f"^[{tags.ALPHABET}]{{4}}-[{tags.ALPHABET}]{{4}}$",
-        description="The tag as printed and read aloud (XXXX-XXXX)",
+        description="The tag as printed and read aloud: four characters, a dash, four (7K3P-9QXM)",
     ),
 ]
 Kilograms = Annotated[float, Meta(description="Kilograms")]
