@@ -304,6 +304,38 @@ async def test_totals_match_the_custody_log(client: httpx.AsyncClient) -> None:
     assert all_time["period"] == {"from": None, "to": None, "timezone": "Pacific/Noumea"}
 
 
+async def test_devices_gone_missing_or_returned_are_in_the_flow(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    tags = [d["tag"] for d in (await make_donation(client, world.donor, count=3))["devices"]]
+    await walk(client, world, tags[0], "wiped")
+    await walk(client, world, tags[1], "wiped")
+    await walk(client, world, tags[2], "delivered")
+    for tag in tags[:2]:
+        lost = await act(client, world.reconditioner, tag, "report_missing", reason="Égaré")
+        assert lost.status_code == 200, lost.text
+    found = await act(client, world.coordinator, tags[1], "found", note="Dans le camion")
+    assert found.status_code == 200, found.text
+    back = await act(
+        client,
+        world.association,
+        tags[2],
+        "return",
+        reason="Ne démarre plus",
+        reconditioner_id=world.reconditioner.organization_id,
+    )
+    assert back.status_code == 200, back.text
+    today = noumea_today().isoformat()
+
+    body = await get_totals(client, world.coordinator, start=today, end=today)
+
+    # Entered in the period: both went missing (one found since), one came back.
+    assert (body["flow"]["missing"], body["flow"]["returned"]) == (2, 1)
+    assert body["devices"]["by_status"]["missing"] == 1
+    assert body["devices"]["by_status"]["returned"] == 1
+    assert body["flow"]["delivered"] == 0  # a returned device no longer counts as delivered
+    assert await tally_drift() == 0
+
+
 async def test_every_status_and_category_is_present_with_zeros(client: httpx.AsyncClient) -> None:
     world = await make_world()
 
