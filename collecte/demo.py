@@ -449,6 +449,7 @@ class DemoDevice:
     target: Status = Status.REGISTERED
     grade: Grade | None = None
     tag: str = ""
+    association: str = ""  # the key of the association it was allocated to
 
     @property
     def has_storage(self) -> bool:
@@ -922,6 +923,8 @@ async def _allocate_and_deliver(
     for key, devices in chosen.items():
         association_id = people[key].organization_id
         # First round: what has since been delivered; second round: still waiting.
+        for device in devices:
+            device.association = key
         for status in (Status.DELIVERED, Status.ALLOCATED):
             group = [d for d in devices if d.target is status]
             await walker.batch(coordinator, "allocate", group, association_id=association_id)
@@ -931,6 +934,52 @@ async def _allocate_and_deliver(
         for index in range(parts):
             group = delivered[index::parts]
             await walker.batch(people[key], "confirm_receipt", group, received_by=receivers[index])
+
+
+_MISSING_REASONS = (
+    "Introuvable à l’inventaire de fin de mois.",
+    "Pas retrouvé après le déménagement de l’atelier.",
+)
+_RETURN_REASONS = (
+    "Ne démarre plus après deux semaines.",
+    "Écran défectueux constaté à la première utilisation.",
+)
+
+
+async def _go_wrong(
+    rng: random.Random,
+    walker: _Walker,
+    donations: list[DemoDonation],
+    people: dict[str, Principal],
+) -> None:
+    """Some days do not go as planned: a wiped device goes missing at its workshop, a delivered
+    one comes back from its association (about one in fifteen of each, at least one)."""
+    for target, share in ((Status.WIPED, 15), (Status.DELIVERED, 15)):
+        candidates = [
+            (donation, device)
+            for donation in donations
+            for device in donation.devices
+            if device.target is target
+        ]
+        # Keep at least one device at the status the path left it at.
+        for donation, device in rng.sample(candidates, max(1, len(candidates) // share))[
+            : len(candidates) - 1
+        ]:
+            workshop = people[donation.workshop.key]
+            if target is Status.WIPED:
+                await walker.one(
+                    workshop, "report_missing", device, reason=rng.choice(_MISSING_REASONS)
+                )
+                device.target = Status.MISSING
+            else:
+                await walker.one(
+                    people[device.association],
+                    "return",
+                    device,
+                    reason=rng.choice(_RETURN_REASONS),
+                    reconditioner_id=workshop.organization_id,
+                )
+                device.target = Status.RETURNED
 
 
 _CERTIFICATE_LABELS = {
@@ -1041,6 +1090,7 @@ async def load_demo(devices: int = 300, settings: Settings | None = None) -> str
         await _walk_donation(rng, walker, donation, people)
     await _refurbish(walker, donations, people)
     await _allocate_and_deliver(rng, walker, donations, people)
+    await _go_wrong(rng, walker, donations, people)
 
     elapsed = time.perf_counter() - started
     return await _summary(
