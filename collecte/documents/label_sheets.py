@@ -42,6 +42,9 @@ LABEL_ERROR_CORRECTION = ERROR_CORRECT_M
 
 # Standard PDF fonts: nothing to embed, and their WinAnsi encoding covers French.
 _TAG_FONT = "Courier-Bold"  # monospace, so 0/O-like confusions stay visible
+_SERIAL_FONT = "Courier"  # the manufacturer's serial, compared character by character
+# The marking manufacturers print on the devices themselves, read the same in both languages.
+SERIAL_PREFIX = "S/N "
 _TAG_ADVANCE = 0.6  # Courier's advance width, in font sizes
 _TAG_TOP = 0.65  # tag glyphs (digits and capitals) reach this high, in font sizes
 _BOLD = "Helvetica-Bold"
@@ -61,6 +64,7 @@ class LabelContent:
     payload: str  # the QR text; upper case keeps the code in its compact alphanumeric mode
     category: str | None = None  # in the reader's language
     brand_model: str | None = None
+    serial_number: str | None = None  # printed "S/N ...": matches identical laptops to labels
     donor: str | None = None
     blank: bool = False  # a blank tag: `category` and `brand_model` say so
 
@@ -87,6 +91,7 @@ class _Layout:
     tag: _Line
     category: _Line
     detail: _Line
+    serial: _Line
     donor: _Line
     programme: _Line
 
@@ -172,6 +177,7 @@ def _draw_label(
         (format_tag(_printable(label.tag)), layout.tag),
         (label.category, layout.category),
         (label.brand_model, layout.detail),
+        (SERIAL_PREFIX + label.serial_number if label.serial_number else None, layout.serial),
         (label.donor, layout.donor),
     )
     for text, line in texts:
@@ -259,12 +265,13 @@ def _layout(fmt: LabelFormat) -> _Layout:
         min(0.22 * room, 24.0, text_width / (9 * _TAG_ADVANCE)),  # tag: nine characters
         min(0.11 * room, 11.0),  # category
         min(0.10 * room, 10.0),  # brand and model
+        min(0.10 * room, 9.0),  # serial number
         min(0.10 * room, 10.0),  # donor
         min(0.075 * room, 7.5),  # programme
     ]
-    tops = [_TAG_TOP] + [_TEXT_TOP] * 4
-    bottoms = [0.0] + [_TEXT_BOTTOM] * 4
-    gaps = [0.3, 0.15, 0.15, 0.15]  # between consecutive lines, in the upper line's size
+    tops = [_TAG_TOP] + [_TEXT_TOP] * 5
+    bottoms = [0.0] + [_TEXT_BOTTOM] * 5
+    gaps = [0.3, 0.15, 0.15, 0.15, 0.15]  # between consecutive lines, in the upper line's size
     needed = sum(s * (t + b) for s, t, b in zip(sizes, tops, bottoms, strict=True))
     needed += sum(s * g for s, g in zip(sizes, gaps, strict=False))
     if needed > room > 0:
@@ -278,8 +285,8 @@ def _layout(fmt: LabelFormat) -> _Layout:
         baselines.append(baseline)
         if index < len(gaps):
             y = baseline - bottoms[index] * size - gaps[index] * size - spare
-    fonts = [_TAG_FONT, _BOLD, _REGULAR, _REGULAR, _REGULAR]
-    minimums = [0.0, _MIN_TEXT_SIZE, _MIN_TEXT_SIZE, _MIN_TEXT_SIZE, _MIN_PROGRAMME_SIZE]
+    fonts = [_TAG_FONT, _BOLD, _REGULAR, _SERIAL_FONT, _REGULAR, _REGULAR]
+    minimums = [0.0, *[_MIN_TEXT_SIZE] * 4, _MIN_PROGRAMME_SIZE]
     lines = [
         _Line(font, size, min(minimum, size), text_x, baseline, text_width)
         for font, size, minimum, baseline in zip(fonts, sizes, minimums, baselines, strict=True)

@@ -169,6 +169,7 @@ def device_content(settings: Settings, row: dict[str, Any], language: str = "fr"
         payload=payload(settings, row["tag"]),
         category=gettext(language, label_of(Category, row["category"])),
         brand_model=brand_model or None,
+        serial_number=row["serial_number"] or None,
         donor=row["donor_short_name"] or row["donor_name"],
     )
 

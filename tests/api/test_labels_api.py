@@ -454,7 +454,9 @@ async def test_bad_lists_of_tags_are_refused(client: httpx.AsyncClient) -> None:
 
 async def test_one_device_label_defaults_to_the_thermal_roll(client: httpx.AsyncClient) -> None:
     world = await make_world()
-    tag = tags_of(await make_donation(client, world.donor, count=2))[1]
+    donation = await make_donation(client, world.donor, count=2)
+    tag = tags_of(donation)[1]
+    serial = donation["devices"][1]["serial_number"]
 
     roll = await client.get(f"/api/devices/{tag.lower()}/label.pdf", headers=world.donor.headers)
     sheet = await client.get(
@@ -468,6 +470,8 @@ async def test_one_device_label_defaults_to_the_thermal_roll(client: httpx.Async
     )
     assert_labels(pdf_of(roll), FORMATS["thermal-62x29"], [tag])
     assert_labels(pdf_of(sheet), FORMATS["avery-l7163"], [tag], skip=9)
+    # The serial number tells ten identical laptops apart when the labels go on.
+    assert f"S/N {serial}" in page_texts(pdf_of(roll))[0]
 
 
 async def test_one_device_label_is_scoped(client: httpx.AsyncClient) -> None:

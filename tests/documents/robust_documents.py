@@ -138,6 +138,7 @@ def label(draw: st.DrawFn) -> LabelContent:
         payload=f"HTTP://LOCALHOST:8000/D/{tag}",
         category=draw(one_line()),
         brand_model=draw(one_line()) + " " + draw(one_line()),
+        serial_number=draw(one_line()),
         donor=draw(one_line()),
     )
 

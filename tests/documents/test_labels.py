@@ -289,7 +289,7 @@ def test_no_labels_give_one_empty_page(formats: dict[str, LabelFormat]) -> None:
 # --- texts ------------------------------------------------------------------------------------
 
 
-def test_a_label_shows_the_tag_category_model_donor_and_programme(
+def test_a_label_shows_the_tag_category_model_serial_donor_and_programme(
     formats: dict[str, LabelFormat],
 ) -> None:
     label = LabelContent(
@@ -297,12 +297,23 @@ def test_a_label_shows_the_tag_category_model_donor_and_programme(
         payload="HTTP://LOCALHOST:8000/D/7K3P9QXM",
         category="Ordinateur portable",
         brand_model="Dell Latitude 5490",
+        serial_number="5CG8213XQ7",
         donor="OPT-NC",
     )
     for fmt in formats.values():
         (text,) = page_texts(render_labels([label], fmt))
-        for expected in ("7K3P-9QXM", "Ordinateur portable", "Dell Latitude 5490", "OPT-NC"):
+        expected_texts = (
+            "7K3P-9QXM",
+            "Ordinateur portable",
+            "Dell Latitude 5490",
+            "S/N 5CG8213XQ7",
+            "OPT-NC",
+        )
+        for expected in expected_texts:
             assert expected in text, (fmt.id, expected)
+        # Whole on every stock, at a size a workshop reads (5 pt at the smallest).
+        (serial,) = [run for run in text_runs(render_labels([label], fmt)) if "S/N" in run.text]
+        assert serial.text == "S/N 5CG8213XQ7" and serial.size >= 5, (fmt.id, serial)
         assert "La Grande Collecte Numérique" in text
 
 
@@ -343,6 +354,7 @@ def test_very_long_texts_are_shrunk_then_cut_and_stay_inside_the_label(
             payload=f"HTTP://LOCALHOST:8000/D/{tag}",
             category="Équipement réseau " * 8,
             brand_model=LONG,
+            serial_number="SN-" + "0123456789" * 8,
             donor="Société Le Nickel — Direction des systèmes d’information " * 4,
         )
         for tag in tags(min(fmt.per_page, 6))
@@ -366,7 +378,7 @@ def test_very_long_texts_are_shrunk_then_cut_and_stay_inside_the_label(
     assert dark_pixels_outside(image, boxes, page_height, dpi) is None
     # The page edge would hide a text running off a one-label page: measure every text too.
     runs = [run for run in text_runs(pdf) if run.page == 0]
-    assert len(runs) == 5 * len(labels)
+    assert len(runs) == 6 * len(labels)
     for run in runs:
         right = run.x + stringWidth(run.text, run.font, run.size)
         assert any(
