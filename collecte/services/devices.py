@@ -7,7 +7,7 @@ from typing import Any
 from piccolo.query import Select
 
 from collecte.db.device_sql import read_device
-from collecte.db.tables import Device, DeviceEvent
+from collecte.db.tables import BlankTag, Device, DeviceEvent
 from collecte.domain import tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.errors import Invalid, NotFound
@@ -32,6 +32,24 @@ def not_visible(tag: str) -> NotFound:
     """The 404 for a device that does not exist or that the caller may not see (no leak)."""
     return NotFound(
         msg("Aucun appareil visible avec l’étiquette {tag}.", tag=tags.display(tag)), "tag"
+    )
+
+
+async def is_unbound_blank(tag: str) -> bool:
+    """Whether `tag` is a blank label printed ahead of time and not bound to a device yet."""
+    return bool(await BlankTag.exists().where((BlankTag.tag == tag) & BlankTag.device.is_null()))
+
+
+def blank_label(tag: str) -> NotFound:
+    """The 404 for a blank label: no device yet, and who can change that."""
+    return NotFound(
+        msg(
+            "L’étiquette {tag} est une étiquette vierge, associée à aucun appareil pour "
+            "l’instant : le donateur ou la coordination l’associe en la scannant.",
+            tag=tags.display(tag),
+        ),
+        "tag",
+        code="blank_tag",
     )
 
 
@@ -157,6 +175,8 @@ async def get_device(principal: Principal, code: object, field: str = "tag") -> 
     """A device by tag or label URL, with its history and the caller's allowed actions."""
     tag = parse_code(code, field)
     found = await read_device(tag)  # one statement: the scan that precedes every action
+    if found is None and await is_unbound_blank(tag):
+        raise blank_label(tag)
     if found is None or not can_see_device(principal, state_of(found[0])):
         raise not_visible(tag)
     row, events = found

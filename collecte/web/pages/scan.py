@@ -14,14 +14,17 @@ from msgspec import Struct
 from collecte.domain.access import Principal
 from collecte.domain.errors import NotFound
 from collecte.domain.lifecycle import LifecycleError
+from collecte.domain.tags import display
 from collecte.domain.vocabulary import Action, Category, Role
 from collecte.i18n import msg, say
 from collecte.services import (
     accounts,
+    blank_tags,
     certificates,
     corrections,
     devices,
     erasure_reports,
+    labels,
     scanning,
     transitions,
     workshops,
@@ -90,6 +93,7 @@ async def _device_page(
         options=await action_options(principal, device["allowed_actions"]),
         may_correct=corrections.may_edit_device(principal, device["donor"]["id"]),
         categories=[category.value for category in Category],
+        stocks=labels.list_formats(request.app.state.settings),
         downloadable=await visible_certificates(
             request, principal, [*numbers, context.get("certificate")]
         ),
@@ -104,17 +108,101 @@ async def device_page(
     fait: FromQuery[str | None] = None,
     certificat: FromQuery[str | None] = None,
     corrige: FromQuery[str | None] = None,
+    associe: FromQuery[str | None] = None,
 ) -> Template:
     """The device, its history, and one button per action the user may perform now."""
     principal = require_principal(request)
     done = fait if fait in _ACTIONS else None
-    return await _device_page(
+    try:
+        return await _device_page(
+            request,
+            principal,
+            tag,
+            done=done,
+            certificate=certificat if done else None,
+            corrected=bool(corrige),
+            bound=bool(associe),
+        )
+    except NotFound as error:
+        # A blank label stuck on a device not registered yet: those who register devices
+        # bind it here; everyone else reads who can.
+        if error.code != "blank_tag" or principal.role not in blank_tags.BINDERS:
+            raise
+        return await _bind_page(request, principal, devices.parse_code(tag, "tag"))
+
+
+async def _bind_page(
+    request: Request[Any, Any, Any],
+    principal: Principal,
+    tag: str,
+    *,
+    status_code: int = 200,
+    **context: Any,
+) -> Template:
+    """The form binding a blank label to a new device of one of the user's donations."""
+    return render(
         request,
-        principal,
-        tag,
-        done=done,
-        certificate=certificat if done else None,
-        corrected=bool(corrige),
+        "scan/bind.html",
+        status_code=status_code,
+        principal=principal,
+        tag=tag,
+        label=display(tag),
+        donations=await blank_tags.recent_donations(principal),
+        categories=[category.value for category in Category],
+        values=context.pop("values", {}),
+        **context,
+    )
+
+
+@post(["/d/{tag:str}/associer", "/D/{tag:str}/associer"], name="bind_blank", status_code=200)
+async def bind_blank(request: Request[Any, Any, Any], tag: FromPath[str]) -> Response[Any]:
+    """Register the device wearing a blank label; then its page, ready for the next step."""
+    principal = require_principal(request)
+    form = await request.form()
+    values = {key: str(form.get(key) or "").strip() for key in _BIND_FIELDS}
+    device = {key: values[key] for key in _BIND_FIELDS[1:] if values[key]}
+    donation_id = values["donation_id"]
+    try:
+        bound = await blank_tags.bind(
+            principal,
+            tag,
+            int(donation_id) if donation_id.isdigit() else None,
+            device,
+        )
+    except PAGE_ERRORS as error:
+        canonical = await blank_tags.unbound(tag)
+        if canonical is None or principal.role not in blank_tags.BINDERS:
+            raise
+        return await _bind_page(
+            request,
+            principal,
+            canonical,
+            status_code=status_of(error),
+            error=message_of(request, error),
+            values=values,
+        )
+    return Redirect(f"/d/{bound['tag']}", query_params={"associe": "1"}, status_code=303)
+
+
+# The binding form's fields: the donation, then the device's own.
+_BIND_FIELDS = ("donation_id", "category", "brand", "model", "serial_number")
+
+
+@get(["/d/{tag:str}/etiquette", "/D/{tag:str}/etiquette"], name="device_label_pdf")
+async def device_label_pdf(
+    request: Request[Any, Any, Any],
+    tag: FromPath[str],
+    format: FromQuery[str | None] = None,
+) -> Response[Any]:
+    """The device's label as a PDF on the chosen stock (the thermal roll by default)."""
+    principal = require_principal(request)
+    pdf = await labels.device_label(
+        principal, request.app.state.settings, tag, format, 0, language=language_of(request)
+    )
+    return Response(
+        pdf.content,
+        media_type="application/pdf",
+        headers={"Content-Disposition": f'inline; filename="{pdf.filename}"'},
     )
 
 
@@ -276,4 +364,12 @@ async def batch_finish(request: Request[Any, Any, Any]) -> Template:
     )
 
 
-ROUTES = [device_page, device_action, batch_page, batch_check, batch_finish]
+ROUTES = [
+    device_page,
+    device_action,
+    bind_blank,
+    device_label_pdf,
+    batch_page,
+    batch_check,
+    batch_finish,
+]
