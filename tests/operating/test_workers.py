@@ -3,8 +3,9 @@
 - `collecte serve --workers 2` starts two worker processes, each serving, and stops on SIGTERM
   within 10 s;
 - two separate servers on one database (as behind a load balancer) share what must be shared:
-  the signing key (a token from one is accepted by the other), the sign-in failure count, the
-  answers to an Idempotency-Key, and the certificate numbering;
+  the signing key (a token from one is accepted by the other, a form from one posts to the
+  other), the sign-in failure count, the answers to an Idempotency-Key, the certificate
+  numbering, and the day-end closing of pickups every process runs;
 - on SQLite, several workers are refused with a plain message.
 
 The PostgreSQL cases are skipped without COLLECTE_TEST_POSTGRES_URL.
@@ -20,6 +21,7 @@ import sys
 import time
 from collections.abc import Iterator
 from contextlib import ExitStack, contextmanager
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -27,10 +29,13 @@ import httpx
 import pytest
 
 from collecte.cli import sqlite_workers_refusal
-from collecte.db.tables import AppSecret, Certificate, DeviceEvent
+from collecte.db.tables import AppSecret, Certificate, DeviceEvent, Pickup
 from collecte.domain.access import Principal
+from collecte.domain.clock import next_noumea_midnight, now
 from collecte.domain.vocabulary import Role
 from collecte.services.donations import create_donation
+from collecte.services.pickups import close_overdue_pickups
+from collecte.settings import Settings
 from tests.factory import PASSWORD, WIPE, Account, make_account
 from tests.live import ROOT, LiveServer, dedicated_database
 
@@ -40,6 +45,7 @@ needs_postgres = pytest.mark.skipif(not POSTGRES_URL, reason="COLLECTE_TEST_POST
 # COLLECTE_SECRET_KEY does: the test shows every process ends up with the same one.
 KEY_FROM_DATABASE = {"COLLECTE_SECRET_KEY": ""}
 STOP_WITHIN_S = 10.0
+_CSRF = re.compile(r'name="_csrf_token" value="([^"]+)"')
 
 
 def _children(pid: int) -> list[int]:
@@ -187,6 +193,9 @@ async def test_two_servers_share_tokens_sign_in_limits_idempotency_and_numbers(
                 await _batch(http, two.url, headers, "receive", wiped)
                 await _same_key_on_both_applies_once(http, one, two, headers, replayed)
                 await _numbers_stay_gapless_across_both(http, one, two, headers, wiped)
+            async with httpx.AsyncClient(timeout=15) as browser:
+                await _page_sign_in_crosses_over(browser, one, two, reconditioner)
+            await _day_end_closes_each_pickup_once()
         assert await AppSecret.count().where(AppSecret.name == "token") == 1
 
 
@@ -275,6 +284,41 @@ async def _numbers_stay_gapless_across_both(
     assert len(numbers) == len(set(numbers)) == len(tags)
     sequences = sorted(int(number.rsplit("-", 1)[1]) for number in numbers)
     assert sequences == list(range(1, len(tags) + 1))
+
+
+async def _page_sign_in_crosses_over(
+    browser: httpx.AsyncClient, one: LiveServer, two: LiveServer, account: Account
+) -> None:
+    """A form from one server posts to the other (one CSRF key), and the session cookie it sets
+    opens pages on the first."""
+    page = await browser.get(f"{one.url}/connexion")
+    token = _CSRF.search(page.text)
+    assert token, page.text[:500]
+    signed_in = await browser.post(
+        f"{two.url}/connexion",
+        data={"email": account.email, "password": PASSWORD, "next": "", "_csrf_token": token[1]},
+    )
+    assert signed_in.status_code == 303, signed_in.text[:500]
+    landing = signed_in.headers["location"]
+    assert landing != "/connexion"
+    opened = await browser.get(f"{one.url}{landing}")
+    assert opened.status_code == 200, opened.text[:500]
+
+
+async def _day_end_closes_each_pickup_once() -> None:
+    """What every process does after the Nouméa midnight, twice at once (as two processes
+    would): each pickup left open is closed once, with one attestation."""
+    open_ = {
+        row["number"] for row in await Pickup.select(Pickup.number).where(Pickup.status == "open")
+    }
+    assert open_
+    tomorrow = next_noumea_midnight(now()) + timedelta(seconds=1)
+    closed = await asyncio.gather(
+        *(close_overdue_pickups(Settings(), clock=lambda: tomorrow) for _ in range(2))
+    )
+    everything = [number for numbers in closed for number in numbers]
+    assert sorted(everything) == sorted(open_), closed
+    assert await Certificate.count().where(Certificate.kind == "donation") == len(open_)
 
 
 # --- (c) SQLite refuses several workers ---------------------------------------------------------
