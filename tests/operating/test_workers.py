@@ -71,6 +71,46 @@ def _alive(pid: int) -> bool:
     return state != "Z"
 
 
+def _connections_held(pid: int, port: int) -> int:
+    """Established TCP connections to local `port` whose socket `pid` holds (Linux /proc)."""
+    inodes = set()
+    for fd in (Path("/proc") / str(pid) / "fd").iterdir():
+        try:
+            target = os.readlink(fd)
+        except OSError:
+            continue
+        if target.startswith("socket:["):
+            inodes.add(target[len("socket:[") : -1])
+    held = 0
+    for line in (Path("/proc") / str(pid) / "net" / "tcp").read_text().splitlines()[1:]:
+        fields = line.split()
+        local_port = int(fields[1].rsplit(":", 1)[1], 16)
+        if local_port == port and fields[3] == "01" and fields[9] in inodes:  # 01: established
+            held += 1
+    return held
+
+
+async def _workers_answering(server: LiveServer, workers: set[int]) -> set[int]:
+    """The worker processes seen answering: waves of new connections, each answered and kept
+    open, until every worker holds one of them (the kernel hands a new connection to whichever
+    worker accepts first), within 10 s."""
+    answered: set[int] = set()
+    clients: list[httpx.AsyncClient] = []
+    deadline = time.monotonic() + 10
+    try:
+        while answered != workers and time.monotonic() < deadline:
+            wave = [httpx.AsyncClient(base_url=server.url, timeout=5) for _ in range(4)]
+            clients += wave
+            answers = await asyncio.gather(*(client.get("/api/ping") for client in wave))
+            assert {answer.status_code for answer in answers} == {200}
+            answered = {pid for pid in workers if _connections_held(pid, server.port)}
+            await asyncio.sleep(0.05)
+    finally:
+        for client in clients:
+            await client.aclose()
+    return answered
+
+
 @contextmanager
 def _servers(*servers: LiveServer) -> Iterator[tuple[LiveServer, ...]]:
     with ExitStack() as stack:
@@ -153,11 +193,8 @@ async def test_serve_with_two_workers_runs_two_processes_and_stops_on_sigterm(
             assert supervisor not in started
             assert started <= set(_children(supervisor)), (started, _children(supervisor))
             assert "2 processus" in server.log()
-            async with httpx.AsyncClient(timeout=5) as http:
-                answers = await asyncio.gather(
-                    *(http.get(f"{server.url}/health") for _ in range(20))
-                )
-            assert {answer.status_code for answer in answers} == {200}
+            answered = await _workers_answering(server, started)
+            assert answered == started, (answered, started)
             # One key for all: created once, before the workers started.
             assert await AppSecret.count().where(AppSecret.name == "token") == 1
 
