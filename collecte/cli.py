@@ -9,7 +9,7 @@ import sys
 import warnings
 from collections.abc import Awaitable, Callable, Sequence
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from piccolo.engine.base import Engine
 
@@ -19,6 +19,9 @@ from collecte.db.startup import check_database_url, explain
 from collecte.domain.errors import DomainError
 from collecte.domain.vocabulary import Role
 from collecte.settings import Settings, load_settings
+
+if TYPE_CHECKING:
+    from litestar import Litestar
 
 
 async def _with_database(
@@ -55,13 +58,61 @@ async def open_database(settings: Settings) -> Engine:
     return engine
 
 
+# The app factory each worker process imports when `serve` runs several (uvicorn starts them
+# fresh, so they build their own app from the same environment as this process).
+WORKER_APP = "collecte.cli:worker_app"
+# Seconds the requests in flight get to finish after SIGTERM, so a stop takes at most this plus
+# the pool's closing, well within the 10 s a supervisor (systemd, Docker) waits before SIGKILL.
+GRACEFUL_SHUTDOWN_S = 5
+
+
+def _freeze_heap() -> None:
+    # Everything loaded so far lives as long as the process: out of the collector's sight, a
+    # full collection no longer walks it, which paused every request in flight for 20–40 ms.
+    gc.collect()
+    gc.freeze()
+
+
+def worker_app() -> Litestar:
+    """The application one worker process serves, its settings read from the environment."""
+    from collecte.web.app import create_app
+
+    app = create_app(load_settings())
+    _freeze_heap()
+    return app
+
+
+def sqlite_workers_refusal(workers: int) -> str:
+    """Why `serve` refuses several processes on SQLite, and what to do instead."""
+    return (
+        f"Plusieurs processus (--workers {workers}) demandent PostgreSQL : avec SQLite, un seul "
+        "processus peut écrire à la fois.\n"
+        "Passez à PostgreSQL (COLLECTE_DATABASE_URL=postgresql://…) ou servez avec un seul "
+        "processus (--workers 1 ou COLLECTE_WORKERS=1)."
+    )
+
+
+async def _prepare_first_start() -> tuple[str, str] | None:
+    """What must happen once, before any worker serves: the first coordinator and the signing
+    key (each worker reads the key from the database, so all accept each other's tokens)."""
+    from collecte.services.accounts import ensure_first_coordinator, signing_secret
+
+    created = await ensure_first_coordinator()
+    await signing_secret()
+    return created
+
+
 def _serve(args: argparse.Namespace, settings: Settings) -> int:
     import uvicorn
 
-    from collecte.services.accounts import ensure_first_coordinator
-    from collecte.web.app import create_app
-
-    created = asyncio.run(_with_database(settings, ensure_first_coordinator))
+    workers = args.workers if args.workers is not None else settings.workers
+    # SQLite serialises writers inside one process (collecte.db.transactions); several
+    # processes would fight over the file's lock and answer "database is locked".
+    if workers > 1 and not settings.is_postgres:
+        print(sqlite_workers_refusal(workers), file=sys.stderr)
+        return 2
+    # Migrations, the first account and the signing key: once, here, before any worker starts.
+    created = asyncio.run(_with_database(settings, _prepare_first_start))
     if created:
         email, password = created
         print(
@@ -70,13 +121,33 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             f"  mot de passe : {password}\n",
             flush=True,
         )
-    print(f"collecte : http://{args.host}:{args.port}  (documentation de l’API : /schema)")
+    processes = f", {workers} processus" if workers > 1 else ""
+    print(
+        f"collecte : http://{args.host}:{args.port}  (documentation de l’API : /schema){processes}",
+        flush=True,
+    )
+    if workers > 1:
+        uvicorn.run(
+            WORKER_APP,
+            factory=True,
+            workers=workers,
+            host=args.host,
+            port=args.port,
+            log_level="info",
+            timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+        )
+        return 0
+    from collecte.web.app import create_app
+
     app = create_app(settings)
-    # Everything loaded so far lives as long as the process: out of the collector's sight, a
-    # full collection no longer walks it, which paused every request in flight for 20–40 ms.
-    gc.collect()
-    gc.freeze()
-    uvicorn.run(app, host=args.host, port=args.port, log_level="info")
+    _freeze_heap()
+    uvicorn.run(
+        app,
+        host=args.host,
+        port=args.port,
+        log_level="info",
+        timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
+    )
     return 0
 
 
@@ -191,6 +262,18 @@ def _backup(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _worker_count(raw: str) -> int:
+    try:
+        count = int(raw)
+    except ValueError:
+        count = 0
+    if count < 1:
+        raise argparse.ArgumentTypeError(
+            f"un nombre entier d’au moins 1 est attendu (reçu « {raw} »)"
+        )
+    return count
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The command line's grammar."""
     parser = argparse.ArgumentParser(prog="collecte", description="La Grande Collecte Numérique")
@@ -198,6 +281,12 @@ def build_parser() -> argparse.ArgumentParser:
     serve = commands.add_parser("serve", help="appliquer les migrations puis servir l’API")
     serve.add_argument("--host", default="127.0.0.1")
     serve.add_argument("--port", type=int, default=8000)
+    serve.add_argument(
+        "--workers",
+        type=_worker_count,
+        metavar="N",
+        help="processus serveurs, PostgreSQL au-delà de 1 (défaut : COLLECTE_WORKERS, sinon 1)",
+    )
     serve.set_defaults(run=_serve)
     commands.add_parser("migrate", help="appliquer les migrations").set_defaults(run=_migrate)
     user = commands.add_parser("create-user", help="créer un compte")

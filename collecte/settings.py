@@ -68,6 +68,9 @@ class Settings:
     max_devices_per_request: int = 5000
     pool_min_size: int = 2
     pool_max_size: int = 8
+    # Server processes `collecte serve` runs (COLLECTE_WORKERS); above 1, PostgreSQL only: each
+    # process opens its own pool, and SQLite's single writer would only make them queue.
+    workers: int = 1
     db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
     # Devices to collect per calendar year (Nouméa); 900 was the 2025 result.
     yearly_target: int = 900
@@ -156,6 +159,9 @@ def load_settings() -> Settings:
             "COLLECTE_POOL_MIN_SIZE et COLLECTE_POOL_MAX_SIZE doivent vérifier "
             f"0 ≤ min ≤ max et max ≥ 1 (reçu {pool_min_size} et {pool_max_size})."
         )
+    workers = _int("COLLECTE_WORKERS", defaults.workers)
+    if workers < 1:
+        raise SystemExit(f"COLLECTE_WORKERS doit valoir au moins 1 (reçu {workers}).")
     if _int("COLLECTE_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes) < 1:
         raise SystemExit("COLLECTE_TOKEN_TTL_MINUTES doit valoir au moins 1.")
     return Settings(
@@ -168,6 +174,7 @@ def load_settings() -> Settings:
         idempotency_days=idempotency_days,
         pool_min_size=pool_min_size,
         pool_max_size=pool_max_size,
+        workers=workers,
         db_timeouts=_db_timeouts(),
         yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),
         stale_days=stale_days,

@@ -1,8 +1,9 @@
 """A real collecte server in a subprocess, on a database of its own.
 
 Used by the crash test, the fuzzing and `make bench` (bench/bench_load.py): the server is started
-exactly as `collecte serve` starts it (migrations, then uvicorn with one worker), on 127.0.0.1 and
-a free port, and can be stopped, killed with SIGKILL and started again on the same database.
+exactly as `collecte serve` starts it (migrations, then uvicorn with one worker, or `workers`), on
+127.0.0.1 and a free port, and can be stopped, killed with SIGKILL and started again on the same
+database.
 """
 
 from __future__ import annotations
@@ -46,8 +47,10 @@ class LiveServer:
         log_path: Path,
         secret_key: str,
         extra_env: dict[str, str] | None = None,
+        workers: int = 1,
     ) -> None:
         self.database_url = database_url
+        self.workers = workers
         self.log_path = log_path
         self.secret_key = secret_key
         self.extra_env = extra_env or {}
@@ -70,6 +73,8 @@ class LiveServer:
             **self.extra_env,
         }
         command = [sys.executable, "-m", "collecte.cli", "serve", "--host", HOST]
+        if self.workers > 1:
+            command += ["--workers", str(self.workers)]
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
                 [*command, "--port", str(self.port)],
@@ -78,6 +83,8 @@ class LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
+                # Its own process group, so kill() takes the workers down with their supervisor.
+                start_new_session=self.workers > 1,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -95,7 +102,10 @@ class LiveServer:
     def kill(self) -> None:
         """SIGKILL: the process dies at once, mid-request, without any clean-up."""
         if self.process is not None and self.process.poll() is None:
-            self.process.send_signal(signal.SIGKILL)
+            if self.workers > 1:
+                os.killpg(self.process.pid, signal.SIGKILL)
+            else:
+                self.process.send_signal(signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
 

@@ -18,8 +18,9 @@ from collecte.i18n import msg
 _ALGORITHM = "HS256"
 # Tokens whose signature was checked, kept per process: a scanner sends the same token with
 # every scan, and checking the signature again costs more than the rest of the middleware.
-# Only the signature is remembered (a pure function of token and secret); the times are
-# checked on every request.
+# Only the signature is remembered (a pure function of token and secret, so every process
+# computes the same); the times are checked on every request. Anything a process could not
+# compute alone, such as a revocation, belongs in the database (docs/scale-out.md).
 _VERIFIED_TOKENS = 4096
 
 
