@@ -1,6 +1,8 @@
 // Batch scanning: a handheld scanner types the label and Enter, or the phone's camera reads the
 // QR code (BarcodeDetector, where the browser has it). Each label is checked at once by the
 // server: accepted, already scanned, or refused with the reason, with a colour and a sound.
+// Refused labels stay listed with their reason until accepted or removed, so a pile can be sorted
+// after the scan, not only while the last message shows.
 // Without JavaScript the form's text area takes the labels, one per line.
 (function () {
   "use strict";
@@ -13,6 +15,9 @@
   var list = document.getElementById("scan-list");
   var count = document.getElementById("scan-count");
   var feedback = document.getElementById("scan-feedback");
+  var refusedBox = document.getElementById("refused");
+  var refusedList = document.getElementById("refused-list");
+  var refusedCount = document.getElementById("refused-count");
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
   var accepted = [];
   var pending = Promise.resolve();
@@ -57,6 +62,50 @@
     count.textContent = String(accepted.length);
   }
 
+  function syncRefused() {
+    var items = refusedList.children.length;
+    refusedCount.textContent = String(items);
+    refusedBox.hidden = items === 0;
+  }
+
+  function forgetRefused(key) {
+    Array.prototype.forEach.call(refusedList.children, function (item) {
+      if (item.dataset.key === key) item.remove();
+    });
+    syncRefused();
+  }
+
+  function refuse(answer, code) {
+    var key = answer.tag || code;
+    forgetRefused(key);
+    var item = document.createElement("li");
+    item.className = "is-refused";
+    item.dataset.key = key;
+    var text = document.createElement("span");
+    var tag = document.createElement("strong");
+    tag.className = "tag";
+    tag.textContent = answer.label || code;
+    var why = document.createElement("span");
+    why.className = "what";
+    why.textContent = " " + answer.message;
+    text.appendChild(tag);
+    text.appendChild(why);
+    var remove = document.createElement("button");
+    remove.type = "button";
+    remove.className = "button button-light";
+    remove.textContent = "✕";
+    remove.setAttribute("aria-label", d.msgRemove + " " + (answer.label || code));
+    remove.addEventListener("click", function () {
+      item.remove();
+      syncRefused();
+      input.focus();
+    });
+    item.appendChild(text);
+    item.appendChild(remove);
+    refusedList.insertBefore(item, refusedList.firstChild);
+    syncRefused();
+  }
+
   function describe(answer) {
     return [answer.label, [answer.brand, answer.model].filter(Boolean).join(" ")].filter(Boolean).join(" · ");
   }
@@ -92,8 +141,9 @@
     sync();
   }
 
-  function handle(answer, quiet) {
+  function handle(answer, quiet, code) {
     if (answer.result === "accepted") {
+      forgetRefused(answer.tag);
       add(answer);
       show("accepted", d.msgAccepted + " — " + describe(answer), quiet);
     } else if (answer.result === "already") {
@@ -101,6 +151,7 @@
     } else {
       var prefix = answer.label ? answer.label + " : " : "";
       show("refused", d.msgRefused + " — " + prefix + answer.message, quiet);
+      refuse(answer, code);
     }
   }
 
@@ -115,7 +166,7 @@
         body: JSON.stringify({ code: code, action: d.action, scanned: accepted })
       })
         .then(function (response) { return response.json(); })
-        .then(function (answer) { handle(answer, quiet); })
+        .then(function (answer) { handle(answer, quiet, code); })
         .catch(function () { show("refused", d.msgOffline, quiet); });
     });
     return pending;
