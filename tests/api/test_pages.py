@@ -7,7 +7,7 @@ from datetime import timedelta
 
 import httpx
 
-from collecte.db.tables import Device
+from collecte.db.tables import Device, Donation
 from collecte.domain import tags
 from collecte.domain.clock import now
 from collecte.domain.tags import display
@@ -339,6 +339,34 @@ async def test_a_donor_registers_a_donation_through_the_form(client: httpx.Async
         f"/dons/{listing.json()[0]['id']}/etiquettes?format=avery-l7160&skip=2"
     )
     assert labels.status_code == 200 and labels.headers["content-type"] == "application/pdf"
+
+
+async def test_changing_the_row_count_keeps_what_was_typed(client: httpx.AsyncClient) -> None:
+    world = await make_world()
+    await sign_in(client, world.donor)
+    page = await client.get("/dons/nouveau?appareils=2")
+    typed = {
+        "pickup_address": "12 rue de Sébastopol, Nouméa",
+        "category": ["laptop", ""],
+        "brand": ["Lenovo", ""],
+        "serial_number": ["PF-KEEP-1", ""],
+        "notes": "Carton au 2e étage",
+        "_csrf_token": csrf_token(page),
+    }
+
+    more = await client.post(
+        "/dons/nouveau", data={**typed, "appareils": "4", "show_rows": "1"}, files={"x": b""}
+    )
+    fewer = await client.post(
+        "/dons/nouveau", data={**typed, "appareils": "0", "show_rows": "1"}, files={"x": b""}
+    )
+
+    assert more.status_code == 200, more.text[:300]
+    assert more.text.count('name="category"') == 4
+    for kept in ("PF-KEEP-1", "Lenovo", "12 rue de Sébastopol, Nouméa", "Carton au 2e étage"):
+        assert kept in more.text and kept in fewer.text, kept
+    assert fewer.text.count('name="category"') == 1  # the typed row stays
+    assert not await Donation.exists()  # nothing registered by asking for rows
 
 
 async def test_a_bad_csv_line_is_named_and_nothing_is_added(client: httpx.AsyncClient) -> None:

@@ -74,6 +74,14 @@ async def new_donation(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     settings = request.app.state.settings
     rows = forms.device_rows(form)
+    if form.get("show_rows"):
+        # More or fewer rows asked: the same form again, nothing typed lost (typed rows stay
+        # even when fewer are asked for), nothing registered.
+        wanted = _rows_wanted(forms.text(form, "appareils"))
+        shown = rows + [{} for _ in range(max(wanted - len(rows), 0))]
+        return await _new_donation_page(
+            request, principal, shown or [{}], values=dict(form.items())
+        )
     data: dict[str, Any] = {
         "pickup_address": forms.text(form, "pickup_address"),
         "notes": forms.text(form, "notes"),
