@@ -22,7 +22,7 @@ from collecte.domain.access import Principal
 from collecte.domain.clock import NOUMEA, now
 from collecte.domain.errors import Forbidden, Invalid
 from collecte.domain.impact import parse_day
-from collecte.domain.vocabulary import Role, SecurityEvent
+from collecte.domain.vocabulary import Role, SecurityEvent, label_of
 from collecte.i18n import N_, gettext, msg
 from collecte.services.exports import local_time, neutralise
 
@@ -179,10 +179,9 @@ def csv_filename(today: date) -> str:
 
 
 def _line(row: dict[str, Any], language: str) -> list[str]:
-    kind = SecurityEvent(row["kind"]) if row["kind"] in SecurityEvent else None
     cells = [
         local_time(row["created_at"]),
-        gettext(language, kind.label) if kind else row["kind"],
+        gettext(language, label_of(SecurityEvent, row["kind"])),
         row["kind"],
         row["actor_name"],
         row["email"],
