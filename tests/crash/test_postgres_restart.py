@@ -231,17 +231,23 @@ async def test_a_postgresql_restart_answers_503_then_recovers_losing_nothing() -
                 load = [
                     asyncio.create_task(_scanner(http, share, headers, scans)) for share in shares
                 ]
-                await asyncio.sleep(0.3)  # scans under way before the restart
-                await asyncio.to_thread(cluster.pg_ctl, "-m", "fast", "-w", "-t", "20", "restart")
-                restarted = time.monotonic()
-                async with asyncio.timeout(30):
-                    await asyncio.gather(*load)
+                try:
+                    await asyncio.sleep(0.3)  # scans under way before the restart
+                    restart = ("-m", "fast", "-w", "-t", "20", "restart")
+                    await asyncio.to_thread(cluster.pg_ctl, *restart)
+                    restarted = time.monotonic()
 
-                # Back on its own: nobody restarts the server or calls anything but /health.
-                async with asyncio.timeout(RECOVERY_S):
-                    while (await http.get("/health", timeout=2)).status_code != 200:
-                        await asyncio.sleep(0.1)
-                recovered_after = time.monotonic() - restarted
+                    # Back on its own, while the scans go on: nobody restarts the server.
+                    async with asyncio.timeout(RECOVERY_S):
+                        while (await http.get("/health", timeout=2)).status_code != 200:
+                            await asyncio.sleep(0.1)
+                    recovered_after = time.monotonic() - restarted
+                    async with asyncio.timeout(30):
+                        await asyncio.gather(*load)
+                finally:
+                    for task in load:
+                        task.cancel()
+                    await asyncio.gather(*load, return_exceptions=True)
 
                 # The scanners retry what was not acknowledged, with the same keys.
                 async with asyncio.timeout(15):
