@@ -241,8 +241,9 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     answers, attempts = retentions(settings)
     print(
         f"{purged.idempotency_records} réponse(s) rejouables de plus de {answers.days} jour(s) "
-        f"et {purged.login_attempts} tentative(s) de connexion de plus de {attempts.days} "
-        "jour(s) supprimées."
+        f", {purged.login_attempts} tentative(s) de connexion de plus de {attempts.days} "
+        f"jour(s) et {purged.security_log} entrée(s) du journal de sécurité de plus d’un an "
+        "supprimées."
     )
     return 0
 

@@ -9,14 +9,22 @@ from __future__ import annotations
 
 import logging
 import socket
+import sqlite3
 import time
 
 import asyncpg
+
+from collecte.i18n import msg
 
 logger = logging.getLogger("collecte")
 
 # Seconds a client should wait before trying again (the `Retry-After` of the 503).
 RETRY_AFTER_S = 5
+# What a person is told, on a page or in an API answer's `detail`.
+UNAVAILABLE_SENTENCE = msg(
+    "Service momentanément indisponible : la base de données ne répond pas. "
+    "Réessayez dans quelques secondes."
+)
 # Failures further apart than this are separate incidents, each logged.
 QUIET_S = 30.0
 
@@ -34,6 +42,24 @@ UNAVAILABLE_ERRORS: tuple[type[BaseException], ...] = (
     socket.gaierror,
     TimeoutError,
 )
+
+# SQLite's own ways of not answering: its file cannot be opened (a volume unmounted, a directory
+# moved), the disk fails, or the lock is still held when the busy timeout runs out. Any other
+# OperationalError (a missing table, a syntax error) is a bug and stays a 500.
+_SQLITE_UNAVAILABLE = (
+    "unable to open database file",
+    "disk i/o error",
+    "database is locked",
+    "database table is locked",
+)
+
+
+def sqlite_unavailable(error: BaseException) -> bool:
+    """Whether `error` is SQLite saying its database cannot be reached right now."""
+    return isinstance(error, sqlite3.OperationalError) and str(error).lower().startswith(
+        _SQLITE_UNAVAILABLE
+    )
+
 
 _incident_since: float | None = None
 _last_failure = 0.0

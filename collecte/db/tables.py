@@ -27,6 +27,7 @@ from collecte.domain.vocabulary import (
     ErasureReportFormat,
     PickupStatus,
     Role,
+    SecurityEvent,
     Status,
 )
 
@@ -324,6 +325,24 @@ class LoginAttempt(Table, tablename="login_attempt"):
     created_at = Timestamptz(index=True)
 
 
+class SecurityLogEntry(Table, tablename="security_log"):
+    """The security log: sign-ins, failures, locks and what happens to accounts, never changed.
+
+    The actor's name is copied so an entry reads right after the account is gone; `email` is the
+    account concerned (the address typed, for a failed sign-in).
+    """
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    kind = Varchar(length=30, choices=SecurityEvent, index=True)
+    actor_user = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    actor_name = Varchar(length=200, default="", help_text="Empty when nobody signed in acted.")
+    email = Varchar(length=254, default="", index=True, help_text="The account concerned.")
+    client = Varchar(length=64, default="", help_text="The client's IP address; empty off-web.")
+    detail = Varchar(length=500, default="", help_text="Values, not sentences (names, roles).")
+    created_at = Timestamptz(index=True)
+
+
 class AppSecret(Table, tablename="app_secret"):
     """Secrets generated on first run and shared by every process (the token signing key)."""
 
@@ -350,5 +369,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Counter,
     IdempotencyRecord,
     LoginAttempt,
+    SecurityLogEntry,
     AppSecret,
 )

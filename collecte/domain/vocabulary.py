@@ -251,3 +251,19 @@ class PickupStatus(Labelled):
 
     OPEN = "open", N_("En cours")
     CLOSED = "closed", N_("Clôturé")
+
+
+class SecurityEvent(Labelled):
+    """What the security log records: sign-ins and what happens to accounts and keys."""
+
+    SIGN_IN = "sign_in", N_("Connexion")
+    SIGN_IN_FAILED = "sign_in_failed", N_("Échec de connexion")
+    SIGN_IN_LOCKED = "sign_in_locked", N_("Connexion bloquée (trop d’échecs)")
+    SIGN_OUT = "sign_out", N_("Déconnexion")
+    USER_CREATED = "user_created", N_("Compte créé")
+    USER_DEACTIVATED = "user_deactivated", N_("Compte désactivé")
+    USER_REACTIVATED = "user_reactivated", N_("Compte réactivé")
+    PASSWORD_CHANGED = "password_changed", N_("Mot de passe changé")
+    PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
+    ROLE_CHANGED = "role_changed", N_("Rôle modifié")
+    KEY_ROTATED = "key_rotated", N_("Clé de signature renouvelée")

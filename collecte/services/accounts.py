@@ -29,8 +29,9 @@ from collecte.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
-from collecte.domain.vocabulary import Role
+from collecte.domain.vocabulary import Role, SecurityEvent
 from collecte.i18n import msg
+from collecte.services.security_log import record
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", "address", "city")
@@ -136,13 +137,20 @@ async def create_user(principal: Principal, data: dict[str, Any]) -> dict[str, A
         str(data.get("email") or ""),
         str(data.get("password") or ""),
         str(data.get("full_name") or ""),
+        actor=principal,
     )
 
 
 async def add_user(
-    organization: dict[str, Any], email: str, password: str, full_name: str = ""
+    organization: dict[str, Any],
+    email: str,
+    password: str,
+    full_name: str = "",
+    *,
+    actor: Principal | None = None,
 ) -> dict[str, Any]:
-    """Create a user in `organization` after checking e-mail and password."""
+    """Create a user in `organization` after checking e-mail and password; `actor` is who
+    creates it, for the security log (None: the command line)."""
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise Invalid(msg("Adresse e-mail invalide."), "email")
@@ -171,7 +179,13 @@ async def add_user(
             created_at=now(),
         )
         await user.save()
+        await record(SecurityEvent.USER_CREATED, email, actor=actor, detail=_role_in(organization))
     return _user_view(user.to_dict(), organization)
+
+
+def _role_in(organization: dict[str, Any]) -> str:
+    """The detail of an account's creation: its organisation and role (code)."""
+    return f"{organization['name']} ({organization['kind']})"
 
 
 @dataclass(frozen=True)
@@ -192,6 +206,7 @@ async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
         & (LoginAttempt.created_at >= since)
     )
     if failures >= policy.max_failures:
+        await record(SecurityEvent.SIGN_IN_LOCKED, email)
         raise TooManyAttempts(
             msg("Trop de tentatives de connexion échouées : réessayez dans quelques minutes."),
             retry_after=int(policy.window.total_seconds()),
@@ -215,10 +230,16 @@ async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
         verify_password, row["password_hash"] if row else None, password or ""
     )
     valid = valid and row is not None and row["is_active"]
+    principal = _principal(row) if valid and row is not None else None
     async with write_transaction():
         await LoginAttempt.insert(LoginAttempt(email=email, succeeded=valid, created_at=now()))
-    if not valid or row is None:
+        await record(_sign_in_event(principal), email, actor=principal)
+    if principal is None:
         raise Unauthenticated(msg("E-mail ou mot de passe incorrect."), code="bad_credentials")
+    return principal
+
+
+def _principal(row: dict[str, Any]) -> Principal:
     return Principal(
         user_id=row["id"],
         email=row["email"],
@@ -227,6 +248,10 @@ async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
         organization_name=row["org_name"],
         role=Role(row["org_kind"]),
     )
+
+
+def _sign_in_event(principal: Principal | None) -> SecurityEvent:
+    return SecurityEvent.SIGN_IN if principal else SecurityEvent.SIGN_IN_FAILED
 
 
 async def signing_secret() -> str:

@@ -1,10 +1,12 @@
-"""Forgetting what has served its purpose: replayable answers and old sign-in attempts.
+"""Forgetting what has served its purpose: replayable answers, old sign-in attempts and old
+entries of the security log.
 
 Every scan sent with an Idempotency-Key stores its answer (about 1.5 kB), and every sign-in
 attempt a row: left alone, both tables grow with every scan and every guess at a password. An
 answer is kept long enough for any retry (`idempotency_days`, 7 by default: a replay after
 that finds the device already moved and gets a 409, never a second event); a sign-in attempt
-for 30 days, and never less than the sign-in limit's window, which counts them.
+for 30 days, and never less than the sign-in limit's window, which counts them; a security log
+entry for a year (`collecte.services.security_log.RETENTION` says why).
 
 Each server process purges at start-up and then every hour (`collecte.web.app`); several
 processes doing so at once is harmless. `collecte purge` does the same from a cron job.
@@ -25,9 +27,10 @@ from datetime import datetime, timedelta
 
 from piccolo.table import Table
 
-from collecte.db.tables import IdempotencyRecord, LoginAttempt
+from collecte.db.tables import IdempotencyRecord, LoginAttempt, SecurityLogEntry
 from collecte.db.transactions import write_transaction
 from collecte.domain.clock import Clock, next_noumea_midnight, now
+from collecte.services import security_log
 from collecte.services.pickups import close_overdue_pickups
 from collecte.settings import Settings
 
@@ -44,6 +47,7 @@ class Purged:
 
     idempotency_records: int
     login_attempts: int
+    security_log: int = 0
 
 
 async def _purge_older(table: type[Table], before: datetime) -> int:
@@ -70,12 +74,14 @@ def retentions(settings: Settings) -> tuple[timedelta, timedelta]:
 
 
 async def purge_expired(settings: Settings, at: datetime | None = None) -> Purged:
-    """Delete the answers and sign-in attempts older than their retention."""
+    """Delete the answers, sign-in attempts and security log entries older than their
+    retention."""
     at = at or now()
     answers, attempts = retentions(settings)
     return Purged(
         idempotency_records=await _purge_older(IdempotencyRecord, at - answers),
         login_attempts=await _purge_older(LoginAttempt, at - attempts),
+        security_log=await _purge_older(SecurityLogEntry, at - security_log.RETENTION),
     )
 
 
@@ -87,11 +93,12 @@ async def purge_periodically(settings: Settings) -> None:
         except Exception:  # a database gone for a moment must not end the loop
             log.exception("Purge of expired rows failed; next attempt in %s", PURGE_EVERY)
         else:
-            if purged.idempotency_records or purged.login_attempts:
+            if purged.idempotency_records or purged.login_attempts or purged.security_log:
                 log.info(
-                    "Purged %d stored answers and %d sign-in attempts",
+                    "Purged %d stored answers, %d sign-in attempts and %d security log entries",
                     purged.idempotency_records,
                     purged.login_attempts,
+                    purged.security_log,
                 )
         await asyncio.sleep(PURGE_EVERY.total_seconds())
 

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 from typing import Any
 
-from litestar import Litestar
+from litestar import Litestar, Request
 from litestar.config.app import AppConfig
 from litestar.datastructures import State
 from litestar.middleware.base import DefineMiddleware
@@ -19,6 +19,7 @@ from collecte import __version__
 from collecte.db.engine import close_pool, current_engine, engine_for, start_pool, use_engine
 from collecte.services.accounts import signing_secret
 from collecte.services.housekeeping import close_pickups_at_day_end, purge_periodically
+from collecte.services.security_log import set_client
 from collecte.settings import Settings, load_settings
 from collecte.web import pages
 from collecte.web.allow import complete_allow
@@ -34,6 +35,7 @@ from collecte.web.controllers import (
     labels,
     organizations,
     pickups,
+    security_log,
     totals,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
@@ -80,6 +82,8 @@ ROUTES: list[Any] = [
     corrections.edit_organization,
     corrections.organization_history,
     corrections.delete_donation,
+    security_log.list_security_log,
+    security_log.security_log_csv,
 ]
 
 
@@ -107,6 +111,12 @@ def _openapi() -> OpenAPIConfig:
         # No document-wide requirement: each protected route declares it (document_security),
         # so the public ones (health, ping, sign-in, verify, public totals) need no token.
     )
+
+
+async def _note_client(request: Request[Any, Any, Any]) -> None:
+    """Tell the security log which address the request comes from (uvicorn has already read
+    X-Forwarded-For when the request came through a trusted proxy)."""
+    set_client(request.client.host if request.client else None)
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
@@ -149,6 +159,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         csrf_config=csrf,
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers=EXCEPTION_HANDLERS,
+        before_request=_note_client,
         before_send=[complete_allow],
         openapi_config=_openapi(),
         on_startup=[on_startup],

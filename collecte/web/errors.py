@@ -7,6 +7,7 @@ Body: `{"status_code", "detail", "extra": {"code", "field", …}}`, Litestar's o
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 import asyncpg
@@ -18,7 +19,13 @@ from litestar.status_codes import (
     HTTP_500_INTERNAL_SERVER_ERROR,
 )
 
-from collecte.db.outage import RETRY_AFTER_S, UNAVAILABLE_ERRORS, report_outage
+from collecte.db.outage import (
+    RETRY_AFTER_S,
+    UNAVAILABLE_ERRORS,
+    UNAVAILABLE_SENTENCE,
+    report_outage,
+    sqlite_unavailable,
+)
 from collecte.domain import lifecycle
 from collecte.domain.errors import BatchRejected, DomainError, TooManyAttempts, Unavailable
 from collecte.domain.tags import TagError
@@ -149,14 +156,16 @@ def database_unavailable_handler(
     Logged once per incident (collecte.db.outage), not once per request.
     """
     report_outage(error)
-    unavailable = Unavailable(
-        msg(
-            "Service momentanément indisponible : la base de données ne répond pas. "
-            "Réessayez dans quelques secondes."
-        ),
-        retry_after=RETRY_AFTER_S,
-    )
+    unavailable = Unavailable(UNAVAILABLE_SENTENCE, retry_after=RETRY_AFTER_S)
     return domain_error_handler(request, unavailable)
+
+
+def sqlite_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """SQLite unreachable (file gone, disk failing, lock held too long) is an outage; any
+    other SQLite error is a bug."""
+    if sqlite_unavailable(error):
+        return database_unavailable_handler(request, error)
+    return unexpected_error_handler(request, error)
 
 
 def unexpected_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -176,5 +185,6 @@ EXCEPTION_HANDLERS: dict[Any, Any] = {
     OverflowError: database_value_handler,
     HTTPException: http_error_handler,
     **dict.fromkeys(UNAVAILABLE_ERRORS, database_unavailable_handler),
+    sqlite3.OperationalError: sqlite_error_handler,
     Exception: unexpected_error_handler,
 }

@@ -4,11 +4,13 @@ tests) know every status a route may give and the body that comes with it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIHeader, OpenAPIResponse, OpenAPIType, Operation, Schema
 from msgspec import UNSET, Meta, UnsetType
 
 from collecte.domain.vocabulary import Status
@@ -31,7 +33,7 @@ class ErrorExtra(msgspec.Struct, kw_only=True):
         Status | UnsetType | None, Meta(description="A 409's current status of the device")
     ] = UNSET
     retry_after: Annotated[
-        int | UnsetType, Meta(description="A 429's wait in seconds, as in Retry-After")
+        int | UnsetType, Meta(description="A 429's or 503's wait in seconds, as in Retry-After")
     ] = UNSET
     gaps: Annotated[
         list[ErasureGap] | UnsetType,
@@ -66,8 +68,12 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "Invalid data: extra.field names the field at fault",
     429: "Too many attempts: retry after Retry-After seconds",
-    503: "Database unreachable",
+    503: "Database unreachable (down, stalled or restarting): retry after Retry-After seconds",
 }
+
+# Operations that never touch the database, so never answer its 503: a liveness answer and the
+# label formats, read from files.
+_NO_DATABASE = {"/api/ping", "/api/labels/formats"}
 
 
 # Reads that may also answer 409: a donation without devices has no labels to print.
@@ -81,8 +87,8 @@ def _statuses(handler: HTTPRouteHandler) -> set[int]:
     if "/health" in paths:
         return {503}
     if "/api/auth/login" in paths:
-        return {401, 413, 422, 429}
-    statuses = {422}
+        return {401, 413, 422, 429, 503}
+    statuses = {422} if paths & _NO_DATABASE else {422, 503}
     if not public:
         statuses |= {401, 403, 404}
     elif any("{" in path for path in paths):
@@ -113,6 +119,28 @@ def document_errors(handlers: Iterable[Any]) -> None:
             for status in sorted(_statuses(handler))
         }
         handler.responses = {**declared, **(handler.responses or {})}
+        handler.operation_class = _ErrorHeadersOperation
+
+
+# The header that tells a client when to try again, on the answers that carry it.
+_RETRY_AFTER = {
+    "Retry-After": OpenAPIHeader(
+        schema=Schema(type=OpenAPIType.INTEGER, minimum=1),
+        description="Seconds to wait before trying again",
+        required=True,
+    )
+}
+
+
+@dataclass
+class _ErrorHeadersOperation(Operation):
+    """An operation whose 429 and 503 answers declare their `Retry-After` header (Litestar's
+    `ResponseSpec` cannot carry headers)."""
+
+    def __post_init__(self) -> None:
+        for status, response in (self.responses or {}).items():
+            if status in {"429", "503"} and isinstance(response, OpenAPIResponse):
+                response.headers = {**(response.headers or {}), **_RETRY_AFTER}
 
 
 BEARER = "BearerToken"

@@ -91,6 +91,8 @@ GET  /api/devices/{collected}/label.pdf                   |  200  |  200  |  404
 POST /api/tags/blank                                      |  201  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 GET  /api/totals                                          |  200  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 GET  /api/devices.csv                                     |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
+GET  /api/security-log                                     |  200  |  403  |  403   |  403  |  403   |  403  |  403   |  401
+GET  /api/security-log.csv                                 |  200  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 """  # noqa: E501 (a table reads best with one line per row)
 # fmt: on
 

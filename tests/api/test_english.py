@@ -35,6 +35,7 @@ def _pages(world: World, role: str, seen: dict[str, str]) -> list[str]:
             "/coordination/attribution",
             "/coordination/organisations",
             "/coordination/etiquettes-vierges",
+            "/coordination/securite",
             "/dons",
             "/scan?action=collect",
             "/certificats",

@@ -119,3 +119,36 @@ async def test_bounds_and_non_empty_lists_are_in_the_schema(openapi: dict[str, A
 async def test_the_tag_format_is_in_the_schema(openapi: dict[str, Any]) -> None:
     device = openapi["paths"]["/api/devices/{tag}"]["get"]
     assert "pattern" in _parameter(device, "tag")
+
+
+# The only operations that never reach the database.
+WITHOUT_DATABASE = {("/api/ping", "get"), ("/api/labels/formats", "get")}
+
+
+async def test_every_operation_on_the_database_documents_its_503_and_retry_after(
+    openapi: dict[str, Any],
+) -> None:
+    for path, method, operation in _operations(openapi):
+        responses = operation["responses"]
+        if (path, method) in WITHOUT_DATABASE:
+            assert "503" not in responses, (path, method)
+            continue
+        unavailable = responses.get("503")
+        assert unavailable is not None, (path, method)
+        assert "Retry-After" in unavailable["description"], (path, method)
+        header = unavailable["headers"]["Retry-After"]
+        assert header["required"] is True
+        assert header["schema"] == {"type": "integer", "minimum": 1}
+    assert {(p, m) for p, m, _ in _operations(openapi)} >= WITHOUT_DATABASE
+
+
+async def test_the_503_body_is_an_error_body_and_the_429_has_retry_after(
+    openapi: dict[str, Any],
+) -> None:
+    scan = openapi["paths"]["/api/scan"]["post"]["responses"]["503"]
+    body = _schema(openapi, scan["content"]["application/json"]["schema"])
+    assert set(body["properties"]) == {"status_code", "detail", "extra"}
+    health = openapi["paths"]["/health"]["get"]["responses"]["503"]
+    assert "Retry-After" in health["headers"]
+    locked = openapi["paths"]["/api/auth/login"]["post"]["responses"]["429"]
+    assert "Retry-After" in locked["headers"]

@@ -27,6 +27,7 @@ from collecte.web.pages import (
     donor,
     public,
     scan,
+    security,
     signin,
     workshop,
 )
@@ -62,6 +63,7 @@ def routers() -> list[Any]:
         *corrections.ROUTES,
         *workshop.ROUTES,
         *public.ROUTES,
+        *security.ROUTES,
     ]
     pages = Router(
         path="/",

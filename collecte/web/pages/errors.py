@@ -3,12 +3,20 @@
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
 from litestar import Request, Response
 from litestar.exceptions import HTTPException, NotAuthorizedException, PermissionDeniedException
 from litestar.response import Redirect
 
+from collecte.db.outage import (
+    RETRY_AFTER_S,
+    UNAVAILABLE_ERRORS,
+    UNAVAILABLE_SENTENCE,
+    report_outage,
+    sqlite_unavailable,
+)
 from collecte.domain import lifecycle
 from collecte.domain.errors import BatchRejected, DomainError
 from collecte.domain.tags import TagError
@@ -33,6 +41,7 @@ TITLES = {
     422: N_("Saisie invalide"),
     429: N_("Trop de tentatives"),
     500: N_("Erreur interne"),
+    503: N_("Service momentanément indisponible"),
 }
 CSRF_MESSAGE = msg(
     "Ce formulaire a expiré ou ne vient pas de cette application. "
@@ -61,7 +70,12 @@ def failures_of(request: Request[Any, Any, Any], error: Exception) -> list[dict[
     ]
 
 
-def _page(request: Request[Any, Any, Any], status: int, message: str | Message) -> Response[Any]:
+def _page(
+    request: Request[Any, Any, Any],
+    status: int,
+    message: str | Message,
+    retry_url: str | None = None,
+) -> Response[Any]:
     return render(
         request,
         "error.html",
@@ -69,7 +83,28 @@ def _page(request: Request[Any, Any, Any], status: int, message: str | Message) 
         status=status,
         title=TITLES.get(status, N_("Erreur")),
         message=say(language_of(request), message),
+        retry_url=retry_url,
     )
+
+
+def unavailable_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """The database does not answer: a page asking to retry in a moment, 503 with Retry-After
+    (logged once per incident, as for the API)."""
+    report_outage(error)
+    # Reading a page again is safe; a form sent again is the person's choice (the back button).
+    # One leading slash: "//host/…" would be another site's address.
+    retry = "/" + request.url.path.lstrip("/")
+    retry += f"?{request.url.query}" if request.url.query else ""
+    page = _page(request, 503, UNAVAILABLE_SENTENCE, retry if request.method == "GET" else None)
+    page.headers["Retry-After"] = str(RETRY_AFTER_S)
+    return page
+
+
+def sqlite_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """SQLite unreachable is an outage; any other SQLite error is a bug."""
+    if sqlite_unavailable(error):
+        return unavailable_page(request, error)
+    return unexpected_error_page(request, error)
 
 
 def sign_in_redirect(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
@@ -112,5 +147,8 @@ PAGE_EXCEPTION_HANDLERS: dict[Any, Any] = {
     lifecycle.LifecycleError: domain_error_page,
     TagError: domain_error_page,
     HTTPException: http_error_page,
+    # The page's own handlers win over the API's JSON 503 of the same exceptions.
+    **dict.fromkeys(UNAVAILABLE_ERRORS, unavailable_page),
+    sqlite3.OperationalError: sqlite_error_page,
     Exception: unexpected_error_page,
 }

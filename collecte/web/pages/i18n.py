@@ -23,6 +23,7 @@ from collecte.domain.vocabulary import (
     Labelled,
     MethodClass,
     Role,
+    SecurityEvent,
     Status,
     Technique,
     Verification,
@@ -68,6 +69,10 @@ class Words:
     def role(self, value: object) -> str:
         """An organisation's kind."""
         return self._named(Role, value)
+
+    def security(self, value: object) -> str:
+        """A kind of security log entry."""
+        return self._named(SecurityEvent, value)
 
     def certificate(self, value: object) -> str:
         """A certificate's kind."""

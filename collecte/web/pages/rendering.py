@@ -55,6 +55,7 @@ _NAV: dict[Role, list[tuple[str, str]]] = {
         ("/coordination/organisations", N_("Organisations")),
         ("/coordination/etiquettes-vierges", N_("Étiquettes vierges")),
         ("/certificats", N_("Certificats")),
+        ("/coordination/securite", N_("Sécurité")),
     ],
 }
 
