@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 import weakref
 from typing import Any
 
@@ -35,6 +37,37 @@ SQLITE_BUSY_TIMEOUT_S = 30
 # measures the difference).
 SQLITE_SYNCHRONOUS = "FULL"
 _SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+# The database holds the token signing key and everyone's personal data: only its owner may read
+# it. SQLite gives its -wal, -shm and -journal files the database file's own mode.
+OWNER_ONLY = 0o600
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+logger = logging.getLogger("collecte")
+
+
+def protect_database_file(path: str) -> None:
+    """Create the database file owner-only if missing; take group and others' access away if not.
+
+    Called before SQLite first opens the file, which would otherwise create it with the umask's
+    mode (usually world-readable).
+    """
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY))
+    except OSError:
+        return  # a missing folder: SQLite says so in its own words when it opens the file
+    for companion in _COMPANIONS:
+        name = path + companion
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as error:  # not the owner: say so, the service still runs
+            logger.warning("Cannot make %s readable by its owner only: %s", name, error)
 
 
 class _SQLiteTransaction(SQLiteTransaction):
@@ -96,6 +129,7 @@ class CollecteSQLiteEngine(SQLiteEngine):
     ) -> None:
         if synchronous not in _SYNCHRONOUS_LEVELS:
             raise ValueError(f"unknown synchronous level: {synchronous!r}")
+        protect_database_file(path)
         super().__init__(path=path, **connection_kwargs)
         self.synchronous = synchronous
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (

@@ -66,7 +66,8 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "Invalid data: extra.field names the field at fault",
     429: "Too many attempts: retry after Retry-After seconds",
-    503: "Database unreachable",
+    503: "Unavailable: database unreachable (at sign-in: too many at once); retry after "
+    "Retry-After seconds",
 }
 
 
@@ -81,7 +82,7 @@ def _statuses(handler: HTTPRouteHandler) -> set[int]:
     if "/health" in paths:
         return {503}
     if "/api/auth/login" in paths:
-        return {401, 413, 422, 429}
+        return {401, 413, 422, 429, 503}
     statuses = {422}
     if not public:
         statuses |= {401, 403, 404}
