@@ -60,6 +60,11 @@ class HashGate:
             slots = self._slots[loop] = asyncio.Semaphore(self.concurrency)
         return slots
 
+    @property
+    def admitted(self) -> int:
+        """Sign-ins hashing or waiting to, now."""
+        return self._admitted
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one hashing slot, or raise Unavailable when the queue is full."""

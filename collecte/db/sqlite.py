@@ -55,7 +55,9 @@ def protect_database_file(path: str) -> None:
     if not path or path == ":memory:" or path.startswith("file:"):
         return
     try:
-        os.close(os.open(path, os.O_CREAT | os.O_WRONLY, OWNER_ONLY))
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY))
+    except FileExistsError:
+        pass
     except OSError:
         return  # a missing folder: SQLite says so in its own words when it opens the file
     for companion in _COMPANIONS:
