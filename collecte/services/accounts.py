@@ -266,7 +266,7 @@ async def login(email: str, password: str, policy: LoginPolicy, client: str = ""
         # Argon2 takes ~0.1 s by design: verify off the event loop so other requests go on. An
         # unknown e-mail is verified against a dummy hash: the same cost, so timing reveals
         # nothing.
-        valid = await anyio.to_thread.run_sync(
+        valid = await policy.hashes.run(
             verify_password, row["password_hash"] if row else None, password or ""
         )
     valid = valid and row is not None and row["is_active"]
