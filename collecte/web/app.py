@@ -95,7 +95,8 @@ SWAGGER_UI_PATH = "/static/swagger-ui"
 
 def _swagger_ui_files() -> Router:
     spec = importlib.util.find_spec("swagger_ui")
-    assert spec is not None and spec.submodule_search_locations
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is missing: pip install -r requirements.lock")
     directory = Path(next(iter(spec.submodule_search_locations))) / "static"
     return create_static_files_router(
         path=SWAGGER_UI_PATH,
