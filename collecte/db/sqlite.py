@@ -49,8 +49,8 @@ logger = logging.getLogger("collecte")
 def protect_database_file(path: str) -> None:
     """Create the database file owner-only if missing; take group and others' access away if not.
 
-    Called before SQLite first opens the file, which would otherwise create it with the umask's
-    mode (usually world-readable).
+    Called before the engine's first connection: SQLite would otherwise create the file with the
+    umask's mode (usually world-readable).
     """
     if not path or path == ":memory:" or path.startswith("file:"):
         return
@@ -131,14 +131,22 @@ class CollecteSQLiteEngine(SQLiteEngine):
     ) -> None:
         if synchronous not in _SYNCHRONOUS_LEVELS:
             raise ValueError(f"unknown synchronous level: {synchronous!r}")
-        protect_database_file(path)
         super().__init__(path=path, **connection_kwargs)
         self.synchronous = synchronous
+        # The file is protected (and created) at the first connection, not here: building an
+        # engine must not create a database (`collecte backup` of a missing one says so).
+        self._protected = False
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
 
+    def _protect(self) -> None:
+        if not self._protected:
+            protect_database_file(str(self.connection_kwargs.get("database", "")))
+            self._protected = True
+
     async def get_connection(self) -> Any:
+        self._protect()
         connection = await super().get_connection()
         await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
         return connection
@@ -148,6 +156,7 @@ class CollecteSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         connection = self._writers.get(loop)
         if connection is None:
+            self._protect()
             connection = aiosqlite.connect(**self.connection_kwargs)
             # Kept open for the life of the process: its thread must not hold the exit up.
             connection._thread.daemon = True
@@ -163,6 +172,16 @@ class CollecteSQLiteEngine(SQLiteEngine):
         connection = self._writers.pop(asyncio.get_running_loop(), None)
         if connection is not None:
             await connection.close()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        self._protect()
+        return await super()._run_in_new_connection(query, args, query_type, table)
 
     async def _run_in_existing_connection(
         self,

@@ -14,6 +14,7 @@ import pytest
 
 from collecte.db.backup import backup_sqlite
 from collecte.db.engine import engine_for
+from collecte.db.migrate import migrate
 
 
 def mode(path: Path) -> int:
@@ -28,10 +29,12 @@ def permissive_umask() -> Iterator[None]:
     os.umask(previous)
 
 
-def test_a_new_database_and_its_wal_files_are_owner_only(tmp_path: Path) -> None:
+async def test_a_new_database_and_its_wal_files_are_owner_only(tmp_path: Path) -> None:
     database = tmp_path / "collecte.sqlite3"
+    engine = engine_for(f"sqlite:///{database}")
+    assert not database.exists()  # building an engine creates nothing
 
-    engine_for(f"sqlite:///{database}")
+    await migrate(engine)
 
     assert mode(database) == 0o600
     with closing(sqlite3.connect(database)) as connection:
@@ -44,7 +47,7 @@ def test_a_new_database_and_its_wal_files_are_owner_only(tmp_path: Path) -> None
         assert (mode(wal), mode(shm)) == (0o600, 0o600)
 
 
-def test_an_existing_readable_database_is_tightened(tmp_path: Path) -> None:
+async def test_an_existing_readable_database_is_tightened(tmp_path: Path) -> None:
     database = tmp_path / "collecte.sqlite3"
     with closing(sqlite3.connect(database)) as connection:
         connection.execute("CREATE TABLE t (x)")
@@ -53,17 +56,18 @@ def test_an_existing_readable_database_is_tightened(tmp_path: Path) -> None:
     os.chmod(database, 0o644)
     os.chmod(leftover, 0o664)
 
-    engine_for(f"sqlite:///{database}")
+    await engine_for(f"sqlite:///{database}").run_ddl("SELECT 1")
 
     assert (mode(database), mode(leftover)) == (0o600, 0o600)
 
 
-def test_an_owner_only_database_is_left_as_it_is(tmp_path: Path) -> None:
+async def test_an_owner_only_database_is_left_as_it_is(tmp_path: Path) -> None:
     database = tmp_path / "collecte.sqlite3"
-    database.write_bytes(b"")
+    with closing(sqlite3.connect(database)) as connection:
+        connection.execute("CREATE TABLE t (x)")
     os.chmod(database, 0o400)
 
-    engine_for(f"sqlite:///{database}")
+    await engine_for(f"sqlite:///{database}").run_ddl("SELECT 1")
 
     assert mode(database) == 0o400
 
