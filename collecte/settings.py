@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -62,6 +63,14 @@ class Settings:
     # Failed logins tolerated per e-mail address in the window before answering 429.
     login_max_failures: int = 5
     login_window_seconds: int = 15 * 60
+    # Failed logins tolerated per client address (many e-mails from one place) in the window.
+    login_max_failures_per_client: int = 20
+    # Proxies whose X-Forwarded-For names the client (COLLECTE_TRUSTED_PROXIES, addresses or
+    # networks); from anyone else the header is ignored and the socket peer is the client.
+    trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Argon2id hashes at once (64 MiB each) and sign-ins waiting for one; beyond, 503 at once.
+    password_hash_concurrency: int = 2
+    password_hash_queue: int = 8
     # How long the answer to an Idempotency-Key is kept for replays.
     idempotency_days: int = 7
     max_body_bytes: int = 5 * 1024 * 1024
@@ -111,6 +120,28 @@ def _seconds(name: str, default: float) -> float:
         value = -1.0
     if not 0 < value < 24 * 3600:
         raise SystemExit(f"{name} doit être un nombre de secondes positif (reçu « {raw} »).")
+    return value
+
+
+def _networks(name: str) -> tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...]:
+    raw = os.environ.get(name) or ""
+    try:
+        return tuple(
+            ipaddress.ip_network(part.strip(), strict=False)
+            for part in raw.split(",")
+            if part.strip()
+        )
+    except ValueError:
+        raise SystemExit(
+            f"{name} doit lister des adresses ou réseaux IP séparés par des virgules "
+            f"(reçu « {raw} »)."
+        ) from None
+
+
+def _at_least(name: str, default: int, minimum: int) -> int:
+    value = _int(name, default)
+    if value < minimum:
+        raise SystemExit(f"{name} doit valoir au moins {minimum}.")
     return value
 
 
@@ -171,6 +202,16 @@ def load_settings() -> Settings:
         token_ttl_minutes=_int("COLLECTE_TOKEN_TTL_MINUTES", defaults.token_ttl_minutes),
         login_max_failures=_int("COLLECTE_LOGIN_MAX_FAILURES", defaults.login_max_failures),
         login_window_seconds=_int("COLLECTE_LOGIN_WINDOW_SECONDS", defaults.login_window_seconds),
+        login_max_failures_per_client=_at_least(
+            "COLLECTE_LOGIN_MAX_FAILURES_PER_CLIENT", defaults.login_max_failures_per_client, 1
+        ),
+        trusted_proxies=_networks("COLLECTE_TRUSTED_PROXIES"),
+        password_hash_concurrency=_at_least(
+            "COLLECTE_PASSWORD_HASH_CONCURRENCY", defaults.password_hash_concurrency, 1
+        ),
+        password_hash_queue=_at_least(
+            "COLLECTE_PASSWORD_HASH_QUEUE", defaults.password_hash_queue, 0
+        ),
         idempotency_days=idempotency_days,
         pool_min_size=pool_min_size,
         pool_max_size=pool_max_size,

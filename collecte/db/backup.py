@@ -52,6 +52,8 @@ def backup_sqlite(database_url: str, dest: Path) -> Path:
     target = _destination(dest, ".sqlite3")
     partial = target.with_name(target.name + ".partial")
     partial.unlink(missing_ok=True)
+    # The copy holds the signing key and personal data: readable by its owner only.
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
     try:
         with (
             closing(sqlite3.connect(source, timeout=30)) as origin,
@@ -96,6 +98,9 @@ def backup_postgres(database_url: str, dest: Path) -> Path:
     partial = target.with_name(target.name + ".partial")
     url, password = _without_password(database_url)
     env = dict(os.environ)
+    partial.unlink(missing_ok=True)
+    # Created owner-only before pg_dump writes into it: the dump holds the signing key.
+    os.close(os.open(partial, os.O_CREAT | os.O_WRONLY, 0o600))
     if password is not None:
         env["PGPASSWORD"] = password
     done = subprocess.run(

@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import stat
 import weakref
 from typing import Any
 
@@ -35,6 +37,39 @@ SQLITE_BUSY_TIMEOUT_S = 30
 # measures the difference).
 SQLITE_SYNCHRONOUS = "FULL"
 _SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+
+# The database holds the token signing key and everyone's personal data: only its owner may read
+# it. SQLite gives its -wal, -shm and -journal files the database file's own mode.
+OWNER_ONLY = 0o600
+_COMPANIONS = ("", "-wal", "-shm", "-journal")
+logger = logging.getLogger("collecte")
+
+
+def protect_database_file(path: str) -> None:
+    """Create the database file owner-only if missing; take group and others' access away if not.
+
+    Called before the engine's first connection: SQLite would otherwise create the file with the
+    umask's mode (usually world-readable).
+    """
+    if not path or path == ":memory:" or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_CREAT | os.O_EXCL | os.O_WRONLY, OWNER_ONLY))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a missing folder: SQLite says so in its own words when it opens the file
+    for companion in _COMPANIONS:
+        name = path + companion
+        try:
+            mode = stat.S_IMODE(os.stat(name).st_mode)
+            if mode & 0o077:
+                os.chmod(name, mode & 0o700)
+        except FileNotFoundError:
+            continue
+        except OSError as error:  # not the owner: say so, the service still runs
+            logger.warning("Cannot make %s readable by its owner only: %s", name, error)
 
 
 class _SQLiteTransaction(SQLiteTransaction):
@@ -98,11 +133,20 @@ class CollecteSQLiteEngine(SQLiteEngine):
             raise ValueError(f"unknown synchronous level: {synchronous!r}")
         super().__init__(path=path, **connection_kwargs)
         self.synchronous = synchronous
+        # The file is protected (and created) at the first connection, not here: building an
+        # engine must not create a database (`collecte backup` of a missing one says so).
+        self._protected = False
         self._writers: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, Any] = (
             weakref.WeakKeyDictionary()
         )
 
+    def _protect(self) -> None:
+        if not self._protected:
+            protect_database_file(str(self.connection_kwargs.get("database", "")))
+            self._protected = True
+
     async def get_connection(self) -> Any:
+        self._protect()
         connection = await super().get_connection()
         await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
         return connection
@@ -112,6 +156,7 @@ class CollecteSQLiteEngine(SQLiteEngine):
         loop = asyncio.get_running_loop()
         connection = self._writers.get(loop)
         if connection is None:
+            self._protect()
             connection = aiosqlite.connect(**self.connection_kwargs)
             # Kept open for the life of the process: its thread must not hold the exit up.
             connection._thread.daemon = True
@@ -127,6 +172,16 @@ class CollecteSQLiteEngine(SQLiteEngine):
         connection = self._writers.pop(asyncio.get_running_loop(), None)
         if connection is not None:
             await connection.close()
+
+    async def _run_in_new_connection(
+        self,
+        query: str,
+        args: list[Any] | None = None,
+        query_type: str = "generic",
+        table: Any = None,
+    ) -> Any:
+        self._protect()
+        return await super()._run_in_new_connection(query, args, query_type, table)
 
     async def _run_in_existing_connection(
         self,

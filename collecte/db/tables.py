@@ -321,6 +321,11 @@ class LoginAttempt(Table, tablename="login_attempt"):
     id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
 
     email = Varchar(length=254, index=True)
+    # The client's address (the socket peer, or the address a trusted proxy forwarded), so one
+    # address guessing across many e-mails is limited too.
+    client = Varchar(length=64, default="", index=True)
+    # False until the password is verified: an attempt is recorded as a failure before Argon2
+    # runs, so parallel guesses cannot all read the same count.
     succeeded = Boolean(default=False)
     created_at = Timestamptz(index=True)
 

@@ -36,6 +36,12 @@ class DomainError(Exception):
         return str(self.sentence)
 
 
+class Malformed(DomainError):
+    """A request body that cannot be read at all (not JSON, too deep, ambiguous)."""
+
+    code = "invalid_json"
+
+
 class Unauthenticated(DomainError):
     """No valid credentials."""
 

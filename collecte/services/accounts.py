@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
+import math
 import re
-from dataclasses import dataclass
-from datetime import timedelta
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
 from typing import Any
 
 import anyio
+from piccolo.engine.postgres import PostgresEngine
 
 from collecte.auth.passwords import (
     MIN_PASSWORD_LENGTH,
+    HashGate,
     hash_password,
     new_password,
     new_secret_key,
     verify_password,
 )
+from collecte.db.engine import current_engine
 from collecte.db.tables import AppSecret, LoginAttempt, Organization, User
 from collecte.db.transactions import write_transaction
 from collecte.domain import organization_input, text
@@ -190,49 +194,105 @@ def _role_in(organization: dict[str, Any]) -> str:
 
 @dataclass(frozen=True)
 class LoginPolicy:
-    """How many failed sign-ins an address may make in a window."""
+    """How many failed sign-ins an e-mail, and a client address, may make in a window."""
 
     max_failures: int
     window: timedelta
+    max_failures_per_client: int = 20
+    # Shared by every sign-in of the process: build the policy once per app.
+    hashes: HashGate = field(default_factory=HashGate)
 
 
-async def login(email: str, password: str, policy: LoginPolicy) -> Principal:
-    """Return the principal for valid credentials; failures are counted and limited."""
-    email = (email or "").strip().lower()[:254]
-    since = now() - policy.window
-    failures = await LoginAttempt.count().where(
-        (LoginAttempt.email == email)
-        & (LoginAttempt.succeeded.eq(False))
-        & (LoginAttempt.created_at >= since)
+# Any constant: the PostgreSQL advisory lock that serialises the reservation of sign-in attempts.
+_SIGN_IN_LOCK = 0x5167_6E31
+
+
+async def _wait_before(attempts: Any, limit: int, at: datetime, window: timedelta) -> int | None:
+    """Seconds until `attempts` (failures in the window) fall below `limit`, or None if below."""
+    since = at - window
+    failures = await LoginAttempt.count().where(attempts & (LoginAttempt.created_at >= since))
+    if failures < limit:
+        return None
+    # The failure whose expiry brings the count below the limit.
+    row = (
+        await LoginAttempt.select(LoginAttempt.created_at)
+        .where(attempts & (LoginAttempt.created_at >= since))
+        .order_by(LoginAttempt.created_at)
+        .offset(failures - limit)
+        .first()
     )
-    if failures >= policy.max_failures:
+    oldest = row["created_at"] if row else at
+    return max(1, math.ceil((oldest + window - at).total_seconds()))
+
+
+async def _reserve_attempt(email: str, client: str, policy: LoginPolicy) -> int:
+    """Record an attempt as failed before the password is checked; 429 when over a limit.
+
+    Counting and recording happen in one write transaction that excludes every other: SQLite's
+    BEGIN IMMEDIATE (across processes too), an advisory lock on PostgreSQL. Parallel guesses
+    therefore see each other, and at most `max_failures` of them ever reach Argon2.
+    """
+    at = now()
+    failed = LoginAttempt.succeeded.eq(False)
+    limits = [(LoginAttempt.email == email, policy.max_failures)]
+    if client:
+        limits.append((LoginAttempt.client == client, policy.max_failures_per_client))
+    async with write_transaction():
+        if isinstance(current_engine(), PostgresEngine):
+            await LoginAttempt.raw("SELECT pg_advisory_xact_lock({})", _SIGN_IN_LOCK)
+        waits = [
+            await _wait_before(whose & failed, limit, at, policy.window) for whose, limit in limits
+        ]
+        wait = max((w for w in waits if w is not None), default=None)
+        attempt = LoginAttempt(email=email, client=client, succeeded=False, created_at=at)
+        if wait is None:
+            await attempt.save()
+    # Outside the transaction: the refusal is logged, nothing else is written.
+    if wait is not None:
         await record(SecurityEvent.SIGN_IN_LOCKED, email)
         raise TooManyAttempts(
             msg("Trop de tentatives de connexion échouées : réessayez dans quelques minutes."),
-            retry_after=int(policy.window.total_seconds()),
+            retry_after=wait,
         )
-    row = (
-        await User.select(
-            User.id,
-            User.email,
-            User.full_name,
-            User.password_hash,
-            User.is_active,
-            User.organization.id.as_alias("org_id"),
-            User.organization.name.as_alias("org_name"),
-            User.organization.kind.as_alias("org_kind"),
+    return int(attempt.id)
+
+
+async def login(email: str, password: str, policy: LoginPolicy, client: str = "") -> Principal:
+    """Return the principal for valid credentials; failures are counted and limited.
+
+    `client` is the caller's address, limited beside the e-mail (empty: the e-mail alone).
+    """
+    email = (email or "").strip().lower()[:254]
+    client = client[:64]
+    async with policy.hashes.slot():
+        attempt_id = await _reserve_attempt(email, client, policy)
+        row = (
+            await User.select(
+                User.id,
+                User.email,
+                User.full_name,
+                User.password_hash,
+                User.is_active,
+                User.organization.id.as_alias("org_id"),
+                User.organization.name.as_alias("org_name"),
+                User.organization.kind.as_alias("org_kind"),
+            )
+            .where(User.email == email)
+            .first()
         )
-        .where(User.email == email)
-        .first()
-    )
-    # Argon2 takes ~0.1 s by design: verify off the event loop so other requests go on.
-    valid = await anyio.to_thread.run_sync(
-        verify_password, row["password_hash"] if row else None, password or ""
-    )
+        # Argon2 takes ~0.1 s by design: verify off the event loop so other requests go on. An
+        # unknown e-mail is verified against a dummy hash: the same cost, so timing reveals
+        # nothing.
+        valid = await policy.hashes.run(
+            verify_password, row["password_hash"] if row else None, password or ""
+        )
     valid = valid and row is not None and row["is_active"]
     principal = _principal(row) if valid and row is not None else None
     async with write_transaction():
-        await LoginAttempt.insert(LoginAttempt(email=email, succeeded=valid, created_at=now()))
+        if principal is not None:
+            await LoginAttempt.update({LoginAttempt.succeeded: True}).where(
+                LoginAttempt.id == attempt_id
+            )
         await record(_sign_in_event(principal), email, actor=principal)
     if principal is None:
         raise Unauthenticated(msg("E-mail ou mot de passe incorrect."), code="bad_credentials")

@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import importlib.util
+from pathlib import Path
 from typing import Any
 
-from litestar import Litestar, Request
+from litestar import Litestar, Request, Router
 from litestar.config.app import AppConfig
-from litestar.datastructures import State
+from litestar.datastructures import CacheControlHeader, State
 from litestar.middleware.base import DefineMiddleware
 from litestar.openapi import OpenAPIConfig
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.openapi.spec import Components, SecurityScheme
 from litestar.serialization import encode_json
+from litestar.static_files import create_static_files_router
 
 from collecte import __version__
 from collecte.db.engine import close_pool, current_engine, engine_for, start_pool, use_engine
@@ -23,7 +26,7 @@ from collecte.services.security_log import set_client
 from collecte.settings import Settings, load_settings
 from collecte.web import pages
 from collecte.web.allow import complete_allow
-from collecte.web.auth import BearerTokenMiddleware
+from collecte.web.auth import PUBLIC, BearerTokenMiddleware
 from collecte.web.controllers import (
     auth,
     certificates,
@@ -39,7 +42,10 @@ from collecte.web.controllers import (
     totals,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
+from collecte.web.headers import security_headers
 from collecte.web.openapi_errors import document_errors, document_security
+from collecte.web.requests import CollecteRequest
+from collecte.web.signin import client_address, login_policy
 
 ROUTES: list[Any] = [
     health.health,
@@ -87,6 +93,24 @@ ROUTES: list[Any] = [
 ]
 
 
+# Swagger UI's files, from the swagger-ui-py package, served by the app (no CDN).
+SWAGGER_UI_PATH = "/static/swagger-ui"
+
+
+def _swagger_ui_files() -> Router:
+    spec = importlib.util.find_spec("swagger_ui")
+    if spec is None or not spec.submodule_search_locations:
+        raise RuntimeError("swagger-ui-py is missing: pip install -r requirements.lock")
+    directory = Path(next(iter(spec.submodule_search_locations))) / "static"
+    return create_static_files_router(
+        path=SWAGGER_UI_PATH,
+        directories=[directory],
+        opt=PUBLIC,
+        include_in_schema=False,
+        cache_control=CacheControlHeader(max_age=24 * 3600),
+    )
+
+
 def _openapi() -> OpenAPIConfig:
     return OpenAPIConfig(
         title="collecte — La Grande Collecte Numérique",
@@ -97,7 +121,15 @@ def _openapi() -> OpenAPIConfig:
             "the token. Error `detail`s are in French unless Accept-Language prefers English."
         ),
         path="/schema",
-        render_plugins=[SwaggerRenderPlugin(path="/")],
+        render_plugins=[
+            SwaggerRenderPlugin(
+                path="/",
+                js_url=f"{SWAGGER_UI_PATH}/swagger-ui-bundle.js",
+                css_url=f"{SWAGGER_UI_PATH}/swagger-ui.css",
+                standalone_preset_js_url=f"{SWAGGER_UI_PATH}/swagger-ui-standalone-preset.js",
+                favicon=f"<link rel='icon' href='{SWAGGER_UI_PATH}/favicon-32x32.png'>",
+            )
+        ],
         components=Components(
             security_schemes={
                 "BearerToken": SecurityScheme(
@@ -114,9 +146,9 @@ def _openapi() -> OpenAPIConfig:
 
 
 async def _note_client(request: Request[Any, Any, Any]) -> None:
-    """Tell the security log which address the request comes from (uvicorn has already read
-    X-Forwarded-For when the request came through a trusted proxy)."""
-    set_client(request.client.host if request.client else None)
+    """Tell the security log which address the request comes from: the one the sign-in limit
+    counts (X-Forwarded-For read only from the trusted proxies)."""
+    set_client(client_address(request) or None)
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
@@ -154,20 +186,22 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     document_errors(ROUTES)
     document_security(ROUTES)
     config = AppConfig(
-        route_handlers=[*ROUTES, *pages.routers()],
+        route_handlers=[*ROUTES, *pages.routers(), _swagger_ui_files()],
         template_config=pages.template_config(),
         csrf_config=csrf,
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers=EXCEPTION_HANDLERS,
         before_request=_note_client,
-        before_send=[complete_allow],
+        before_send=[complete_allow, security_headers],
         openapi_config=_openapi(),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],
         request_max_body_size=settings.max_body_bytes,
+        request_class=CollecteRequest,
         state=State(
             {
                 "settings": settings,
+                "login_policy": login_policy(settings),
                 "secret_key": settings.secret_key,
                 "encode_json": encode_json,
             }

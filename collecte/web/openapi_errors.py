@@ -68,7 +68,8 @@ _DESCRIPTIONS = {
     413: "Request body too large",
     422: "Invalid data: extra.field names the field at fault",
     429: "Too many attempts: retry after Retry-After seconds",
-    503: "Database unreachable (down, stalled or restarting): retry after Retry-After seconds",
+    503: "Unavailable: database unreachable (down, stalled or restarting; at sign-in also too "
+    "many at once): retry after Retry-After seconds",
 }
 
 # Operations that never touch the database, so never answer its 503: a liveness answer and the

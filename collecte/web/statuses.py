@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from litestar.status_codes import (
+    HTTP_400_BAD_REQUEST,
     HTTP_401_UNAUTHORIZED,
     HTTP_403_FORBIDDEN,
     HTTP_404_NOT_FOUND,
@@ -20,6 +21,7 @@ from collecte.domain.errors import (
     Conflict,
     Forbidden,
     Invalid,
+    Malformed,
     NotFound,
     TooLarge,
     TooManyAttempts,
@@ -30,6 +32,7 @@ from collecte.domain.errors import (
 from collecte.domain.tags import TagError
 
 _STATUS: list[tuple[type[Exception], int]] = [
+    (Malformed, HTTP_400_BAD_REQUEST),
     (Unauthenticated, HTTP_401_UNAUTHORIZED),
     (Forbidden, HTTP_403_FORBIDDEN),
     (NotFound, HTTP_404_NOT_FOUND),

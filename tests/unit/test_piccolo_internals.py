@@ -114,7 +114,7 @@ INTERNALS = [
         "SQLiteEngine._run_in_new_connection",
         SQLiteEngine._run_in_new_connection,
         "b1d06d9de80697ec927ce63bd5503c37eb5dd3b34da17fcf79fa3f4e96f25d8d",
-        "collecte/db/migrate.py: prepare_sqlite calls it",
+        "collecte/db/migrate.py: prepare_sqlite calls it; CollecteSQLiteEngine wraps it",
     ),
     Internal(
         "SQLiteEngine._run_in_existing_connection",

@@ -19,6 +19,10 @@ from collecte.domain.errors import Unauthenticated
 from collecte.domain.vocabulary import Role
 
 SESSION_COOKIE = "collecte_session"
+# Under HTTPS the cookie is `__Host-` prefixed: browsers then accept it only Secure, on path /
+# and without Domain, so neither a sibling sub-domain nor plain HTTP can plant or overwrite it.
+# (Browsers refuse such a cookie without Secure, so plain-HTTP development keeps the bare name.)
+SECURE_SESSION_COOKIE = "__Host-collecte_session"
 _HOMES = {
     Role.DONOR: "/dons",
     Role.RECONDITIONER: "/atelier",
@@ -37,7 +41,7 @@ class SignInRequired(Exception):
 
 def current_principal(request: Request[Any, Any, Any]) -> Principal | None:
     """The user signed in by the session cookie, or None (no cookie, expired or forged)."""
-    token = request.cookies.get(SESSION_COOKIE)
+    token = request.cookies.get(session_cookie_name(request))
     if not token:
         return None
     try:
@@ -89,10 +93,15 @@ def secure_cookies(request: Request[Any, Any, Any]) -> bool:
     return str(request.app.state.settings.public_url).startswith("https://")
 
 
+def session_cookie_name(request: Request[Any, Any, Any]) -> str:
+    """The session cookie's name: `__Host-` prefixed when the site is served over HTTPS."""
+    return SECURE_SESSION_COOKIE if secure_cookies(request) else SESSION_COOKIE
+
+
 def session_cookie(request: Request[Any, Any, Any], token: str, ttl: timedelta) -> Cookie:
     """The session cookie: HttpOnly, SameSite=Lax, Secure when the site is served over HTTPS."""
     return Cookie(
-        key=SESSION_COOKIE,
+        key=session_cookie_name(request),
         value=token,
         path="/",
         max_age=int(ttl.total_seconds()),
@@ -105,7 +114,7 @@ def session_cookie(request: Request[Any, Any, Any], token: str, ttl: timedelta) 
 def expired_session_cookie(request: Request[Any, Any, Any]) -> Cookie:
     """A cookie that makes the browser forget the session."""
     return Cookie(
-        key=SESSION_COOKIE,
+        key=session_cookie_name(request),
         value="",
         path="/",
         max_age=0,

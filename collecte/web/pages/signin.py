@@ -10,8 +10,8 @@ from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
 from collecte.auth.tokens import issue_token
-from collecte.domain.errors import TooManyAttempts, Unauthenticated
-from collecte.services.accounts import LoginPolicy, login
+from collecte.domain.errors import TooManyAttempts, Unauthenticated, Unavailable
+from collecte.services.accounts import login
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import (
     current_principal,
@@ -20,6 +20,8 @@ from collecte.web.pages.session import (
     safe_next,
     session_cookie,
 )
+from collecte.web.signin import client_address
+from collecte.web.statuses import status_of
 
 
 @get("/", name="home", sync_to_thread=False)
@@ -46,14 +48,12 @@ async def sign_in(request: Request[Any, Any, Any]) -> Response:
     email = str(form.get("email") or "")
     target = safe_next(str(form.get("next") or ""))
     settings = request.app.state.settings
-    policy = LoginPolicy(
-        max_failures=settings.login_max_failures,
-        window=timedelta(seconds=settings.login_window_seconds),
-    )
+    policy = request.app.state.login_policy
+    password = str(form.get("password") or "")
     try:
-        principal = await login(email, str(form.get("password") or ""), policy)
-    except (Unauthenticated, TooManyAttempts) as error:
-        status = 429 if isinstance(error, TooManyAttempts) else 401
+        principal = await login(email, password, policy, client_address(request))
+    except (Unauthenticated, TooManyAttempts, Unavailable) as error:
+        status = status_of(error)
         page: Template = render(
             request,
             "session/sign_in.html",
