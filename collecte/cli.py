@@ -106,7 +106,10 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> dict[str, Any]:
         organization = await find_or_create_organization(organization_name, role)
-        return await add_user(organization, args.email, args.password, args.full_name or "")
+        # Whoever runs the command chose the password: the user replaces it at first sign-in.
+        return await add_user(
+            organization, args.email, args.password, args.full_name or "", provisional=True
+        )
 
     user = asyncio.run(_with_database(settings, work))
     print(f"Compte créé : {user['email']} ({user['role']}, {user['organization_name']}).")

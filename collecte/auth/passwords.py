@@ -12,8 +12,6 @@ _hasher = PasswordHasher()
 # Verified when the e-mail is unknown, so a wrong address costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash("collecte-dummy-password")
 
-MIN_PASSWORD_LENGTH = 8
-
 
 def hash_password(password: str) -> str:
     """Return the Argon2id hash of `password`."""
@@ -29,7 +27,7 @@ def verify_password(password_hash: str | None, password: str) -> bool:
 
 
 def new_password() -> str:
-    """Return a random password easy to copy from a terminal."""
+    """Return a random password easy to copy from a terminal (16 characters)."""
     return secrets.token_urlsafe(12)
 
 

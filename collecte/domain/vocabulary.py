@@ -251,3 +251,13 @@ class PickupStatus(Labelled):
 
     OPEN = "open", N_("En cours")
     CLOSED = "closed", N_("Clôturé")
+
+
+class SessionEnd(Labelled):
+    """Why a sign-in session ended before its time (stored with it, for the audit)."""
+
+    LOGOUT = "logout", N_("Déconnexion")
+    DEACTIVATED = "deactivated", N_("Compte désactivé")
+    PASSWORD_CHANGED = "password_changed", N_("Mot de passe changé")
+    PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
+    ACCOUNT_CHANGED = "account_changed", N_("Rôle ou organisation changés")
