@@ -1,10 +1,11 @@
-"""Forgetting what has served its purpose: replayable answers and old sign-in attempts.
+"""Forgetting what has served its purpose: replayable answers, old sign-in attempts and sessions.
 
 Every scan sent with an Idempotency-Key stores its answer (about 1.5 kB), and every sign-in
 attempt a row: left alone, both tables grow with every scan and every guess at a password. An
 answer is kept long enough for any retry (`idempotency_days`, 7 by default: a replay after
 that finds the device already moved and gets a 409, never a second event); a sign-in attempt
-for 30 days, and never less than the sign-in limit's window, which counts them.
+for 30 days, and never less than the sign-in limit's window, which counts them; a sign-in
+session and a reset link 30 days past their expiry or end (kept that long to see what ended).
 
 Each server process purges at start-up and then every hour (`collecte.web.app`); several
 processes doing so at once is harmless. `collecte purge` does the same from a cron job.
@@ -29,6 +30,7 @@ from collecte.db.tables import IdempotencyRecord, LoginAttempt
 from collecte.db.transactions import write_transaction
 from collecte.domain.clock import Clock, next_noumea_midnight, now
 from collecte.services.pickups import close_overdue_pickups
+from collecte.services.sessions import purge_sessions
 from collecte.settings import Settings
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
@@ -44,6 +46,7 @@ class Purged:
 
     idempotency_records: int
     login_attempts: int
+    sessions: int = 0
 
 
 async def _purge_older(table: type[Table], before: datetime) -> int:
@@ -76,6 +79,7 @@ async def purge_expired(settings: Settings, at: datetime | None = None) -> Purge
     return Purged(
         idempotency_records=await _purge_older(IdempotencyRecord, at - answers),
         login_attempts=await _purge_older(LoginAttempt, at - attempts),
+        sessions=await purge_sessions(at - LOGIN_ATTEMPT_RETENTION),
     )
 
 
@@ -87,11 +91,12 @@ async def purge_periodically(settings: Settings) -> None:
         except Exception:  # a database gone for a moment must not end the loop
             log.exception("Purge of expired rows failed; next attempt in %s", PURGE_EVERY)
         else:
-            if purged.idempotency_records or purged.login_attempts:
+            if purged.idempotency_records or purged.login_attempts or purged.sessions:
                 log.info(
-                    "Purged %d stored answers and %d sign-in attempts",
+                    "Purged %d stored answers, %d sign-in attempts and %d sessions",
                     purged.idempotency_records,
                     purged.login_attempts,
+                    purged.sessions,
                 )
         await asyncio.sleep(PURGE_EVERY.total_seconds())
 

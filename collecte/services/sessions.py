@@ -14,7 +14,7 @@ from typing import Any
 
 from collecte.auth.tokens import issue_token
 from collecte.db.engine import backend, fetch
-from collecte.db.tables import User, UserSession
+from collecte.db.tables import PasswordReset, User, UserSession
 from collecte.db.transactions import write_transaction
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
@@ -127,10 +127,11 @@ async def end_user_sessions(user_id: int, reason: SessionEnd) -> None:
     ).where((UserSession.account == user_id) & UserSession.ended_at.is_null())
 
 
-async def purge_sessions(older_than: timedelta) -> int:
-    """Delete sessions expired or ended more than `older_than` ago; return how many."""
-    before = now() - older_than
+async def purge_sessions(before: datetime) -> int:
+    """Delete the sessions expired or ended, and the reset links expired, before `before`;
+    return how many sessions went."""
     async with write_transaction():
+        await PasswordReset.delete().where(PasswordReset.expires_at < before)
         gone = await (
             UserSession.delete()
             .where(
