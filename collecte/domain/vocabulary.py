@@ -260,4 +260,3 @@ class SessionEnd(Labelled):
     DEACTIVATED = "deactivated", N_("Compte désactivé")
     PASSWORD_CHANGED = "password_changed", N_("Mot de passe changé")
     PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
-    ACCOUNT_CHANGED = "account_changed", N_("Rôle ou organisation changés")

@@ -313,7 +313,6 @@ async def forwards():
                     "DEACTIVATED": "deactivated",
                     "PASSWORD_CHANGED": "password_changed",
                     "PASSWORD_RESET": "password_reset",
-                    "ACCOUNT_CHANGED": "account_changed",
                 },
             ),
             "db_column_name": None,
