@@ -47,13 +47,12 @@ sys.path.insert(0, str(ROOT))
 
 from piccolo.engine.postgres import PostgresEngine  # noqa: E402
 
-from collecte.auth.tokens import issue_token  # noqa: E402
 from collecte.db.engine import current_engine  # noqa: E402
 from collecte.db.tables import Device, DeviceEvent, Donation  # noqa: E402
 from collecte.domain import tags  # noqa: E402
-from collecte.domain.access import Principal  # noqa: E402
 from collecte.domain.clock import now  # noqa: E402
 from collecte.domain.vocabulary import REGISTER_EVENT, Role, Status  # noqa: E402
+from collecte.services.sessions import open_session  # noqa: E402
 from tests.factory import SECRET, Account, make_account, make_organization  # noqa: E402
 from tests.live import LiveServer, dedicated_database, running  # noqa: E402
 
@@ -468,15 +467,8 @@ async def bench_backend(
         seeded = await seed(url, counts)
         print(f"  seeded {sum(counts.values())} devices in {time.monotonic() - started:.1f} s")
         recon = seeded.reconditioner
-        principal = Principal(
-            recon.user_id,
-            recon.email,
-            "Atelier bench",
-            recon.organization_id,
-            recon.organization_name,
-            Role.RECONDITIONER,
-        )
-        token = issue_token(principal, SECRET, timedelta(hours=2))
+        # The factory's session lasts an hour; the bench's own covers a long run.
+        token = (await open_session(recon.principal, SECRET, timedelta(hours=2))).token
         server = LiveServer(url, workdir / f"server-{backend}.log", SECRET)
         problems: list[str] = []
         with running(server):

@@ -49,12 +49,12 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from collecte.auth.tokens import issue_token
 from collecte.db.engine import close_pool, engine_for, start_pool, use_engine
 from collecte.db.migrate import migrate
 from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Role
 from collecte.services import totals
+from collecte.services.sessions import open_session
 from collecte.settings import Settings
 from collecte.web.app import create_app
 
@@ -221,7 +221,7 @@ ORDER BY e.at
 SEQUENCES = ("organization", "account", "donation", "device", "device_event")
 TABLES = (
     "device_tally, device_event, certificate, blank_tag, idempotency_record, device, donation, "
-    "counter, login_attempt, account, organization"
+    "counter, login_attempt, user_session, password_reset, account, organization"
 )
 
 # The same figures straight from the device rows, as the service would without the tally.
@@ -379,7 +379,7 @@ async def bench_totals(connection: asyncpg.Connection, runs: int) -> dict[str, A
     app = create_app(
         Settings(secret_key=SECRET, database_url=database_url()), manage_database=False
     )
-    token = issue_token(coordinator, SECRET, timedelta(hours=1))
+    token = (await open_session(coordinator, SECRET, timedelta(hours=1))).token
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://bench") as client:
 
@@ -424,7 +424,7 @@ async def bench_totals(connection: asyncpg.Connection, runs: int) -> dict[str, A
 
 async def stream_export(app: Any, principal: Principal) -> tuple[int, int, float, int]:
     """(rows, bytes, seconds, peak RSS growth) of GET /api/devices.csv through the ASGI app."""
-    token = issue_token(principal, SECRET, timedelta(hours=1))
+    token = (await open_session(principal, SECRET, timedelta(hours=1))).token
     scope = {
         "type": "http",
         "asgi": {"version": "3.0"},

@@ -177,7 +177,10 @@ def _create_user(args: argparse.Namespace, settings: Settings) -> int:
 
     async def work() -> dict[str, Any]:
         organization = await find_or_create_organization(organization_name, role)
-        return await add_user(organization, args.email, args.password, args.full_name or "")
+        # Whoever runs the command chose the password: the user replaces it at first sign-in.
+        return await add_user(
+            organization, args.email, args.password, args.full_name or "", provisional=True
+        )
 
     user = asyncio.run(_with_database(settings, work))
     print(f"Compte créé : {user['email']} ({user['role']}, {user['organization_name']}).")
@@ -240,10 +243,10 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     purged = asyncio.run(_with_database(settings, lambda: purge_expired(settings)))
     answers, attempts = retentions(settings)
     print(
-        f"{purged.idempotency_records} réponse(s) rejouables de plus de {answers.days} jour(s) "
-        f", {purged.login_attempts} tentative(s) de connexion de plus de {attempts.days} "
-        f"jour(s) et {purged.security_log} entrée(s) du journal de sécurité de plus d’un an "
-        "supprimées."
+        f"{purged.idempotency_records} réponse(s) rejouables de plus de {answers.days} jour(s), "
+        f"{purged.login_attempts} tentative(s) de connexion de plus de {attempts.days} jour(s), "
+        f"{purged.sessions} session(s) terminées depuis plus de {attempts.days} jour(s) et "
+        f"{purged.security_log} entrée(s) du journal de sécurité de plus d’un an supprimées."
     )
     return 0
 

@@ -739,7 +739,10 @@ async def _ensure_user(spec: OrgSpec, organization: dict[str, Any]) -> Principal
     """The demo account of `spec` (created unless its e-mail exists), as a principal."""
     row = await User.select().where(User.email == spec.user_email).first()
     if row is None:
-        await add_user(organization, spec.user_email, DEMO_PASSWORD, spec.user_name)
+        # Not provisional: the demo's one shared password is printed for visitors to try it.
+        await add_user(
+            organization, spec.user_email, DEMO_PASSWORD, spec.user_name, provisional=False
+        )
         row = await User.select().where(User.email == spec.user_email).first()
         assert row is not None
     elif row["organization"] != organization["id"]:

@@ -11,11 +11,11 @@ from typing import Any
 import httpx
 
 from collecte.auth.passwords import hash_password
-from collecte.auth.tokens import issue_token
 from collecte.db.tables import Device, Organization, User
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.vocabulary import Role
+from collecte.services.sessions import open_session
 
 PASSWORD = "mot-de-passe-test"
 SECRET = "test-secret-" + "x" * 40
@@ -29,21 +29,31 @@ def _password_hash() -> str:
 
 @dataclass(frozen=True)
 class Account:
-    """A user with a ready token."""
+    """A user with a ready token (a live session, as signing in opens)."""
 
     user_id: int
     email: str
     organization_id: int
     organization_name: str
     role: Role
+    token: str
+
+    @property
+    def principal(self) -> Principal:
+        """This user as the services see them."""
+        return Principal(
+            self.user_id,
+            self.email,
+            f"Personne {self.email}",
+            self.organization_id,
+            self.organization_name,
+            self.role,
+        )
 
     @property
     def headers(self) -> dict[str, str]:
         """Authorization header for this user."""
-        principal = Principal(
-            self.user_id, self.email, "", self.organization_id, self.organization_name, self.role
-        )
-        return {"Authorization": f"Bearer {issue_token(principal, SECRET, timedelta(hours=1))}"}
+        return {"Authorization": f"Bearer {self.token}"}
 
 
 async def make_organization(kind: Role, name: str | None = None, **fields: Any) -> dict[str, Any]:
@@ -59,8 +69,10 @@ async def make_organization(kind: Role, name: str | None = None, **fields: Any) 
     return row.to_dict()
 
 
-async def make_account(kind: Role, organization: dict[str, Any] | None = None) -> Account:
-    """A user (and its organisation unless given) with the test password."""
+async def make_account(
+    kind: Role, organization: dict[str, Any] | None = None, *, provisional: bool = False
+) -> Account:
+    """A user (and its organisation unless given) with the test password, signed in."""
     organization = organization or await make_organization(kind)
     email = f"user{next(_counter)}@{kind.value}.test"
     user = User(
@@ -69,10 +81,15 @@ async def make_account(kind: Role, organization: dict[str, Any] | None = None) -
         full_name=f"Personne {email}",
         organization=organization["id"],
         is_active=True,
+        password_provisional=provisional,
         created_at=now(),
     )
     await user.save()
-    return Account(user.id, email, organization["id"], organization["name"], kind)
+    principal = Principal(
+        user.id, email, user.full_name, organization["id"], organization["name"], kind
+    )
+    opened = await open_session(principal, SECRET, timedelta(hours=1))
+    return Account(user.id, email, organization["id"], organization["name"], kind, opened.token)
 
 
 @dataclass(frozen=True)

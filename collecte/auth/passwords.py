@@ -25,8 +25,6 @@ _hasher = PasswordHasher()
 # Verified when the e-mail is unknown, so a wrong address costs as much time as a wrong password.
 _DUMMY_HASH = _hasher.hash("collecte-dummy-password")
 
-MIN_PASSWORD_LENGTH = 8
-
 
 def hash_password(password: str) -> str:
     """Return the Argon2id hash of `password`."""
@@ -113,7 +111,7 @@ BUSY_RETRY_AFTER_S = 1
 
 
 def new_password() -> str:
-    """Return a random password easy to copy from a terminal."""
+    """Return a random password easy to copy from a terminal (16 characters)."""
     return secrets.token_urlsafe(12)
 
 

@@ -1,8 +1,14 @@
-"""Bearer tokens: signed (HS256), expiring, carrying who the user is so no lookup is needed."""
+"""Bearer tokens: signed (HS256), expiring, naming their sign-in session (`sid`).
+
+The signature and times say the token is genuine; whether its session is still live (not
+ended by a logout, a deactivation or a password change) is the database's answer, asked on
+every request by `collecte.services.sessions.live_session`.
+"""
 
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from datetime import timedelta
 from functools import lru_cache
 from typing import Any
@@ -19,16 +25,25 @@ _ALGORITHM = "HS256"
 # Tokens whose signature was checked, kept per process: a scanner sends the same token with
 # every scan, and checking the signature again costs more than the rest of the middleware.
 # Only the signature is remembered (a pure function of token and secret, so every process
-# computes the same); the times are checked on every request. Anything a process could not
-# compute alone, such as a revocation, belongs in the database (docs/scale-out.md).
+# computes the same); the times are checked on every request, and so is the session, in the
+# database: a revocation must reach every process at once (docs/scale-out.md).
 _VERIFIED_TOKENS = 4096
 
 
-def issue_token(principal: Principal, secret: str, ttl: timedelta) -> str:
-    """Return a signed token for `principal`, valid for `ttl`."""
+@dataclass(frozen=True)
+class TokenClaims:
+    """What a genuine, unexpired token says: who, and which sign-in session."""
+
+    principal: Principal
+    session: str
+
+
+def issue_token(principal: Principal, secret: str, ttl: timedelta, session: str) -> str:
+    """Return a signed token for `principal` in sign-in session `session`, valid for `ttl`."""
     issued = now()
     claims = {
         "sub": str(principal.user_id),
+        "sid": session,
         "email": principal.email,
         "name": principal.full_name,
         "org": principal.organization_id,
@@ -41,8 +56,8 @@ def issue_token(principal: Principal, secret: str, ttl: timedelta) -> str:
 
 
 @lru_cache(maxsize=_VERIFIED_TOKENS)
-def _signed_claims(token: str, secret: str) -> tuple[Principal, int, int | None, int | None]:
-    """The principal and the times (exp, iat, nbf) of a token whose signature is good.
+def _signed_claims(token: str, secret: str) -> tuple[TokenClaims, int, int | None, int | None]:
+    """The claims and the times (exp, iat, nbf) of a token whose signature is good.
 
     Raises (and so caches nothing) for a bad signature or a malformed token.
     """
@@ -51,7 +66,7 @@ def _signed_claims(token: str, secret: str) -> tuple[Principal, int, int | None,
         secret,
         algorithms=[_ALGORITHM],
         options={
-            "require": ["exp"],
+            "require": ["exp", "sid"],
             "verify_exp": False,
             "verify_iat": False,
             "verify_nbf": False,
@@ -65,19 +80,25 @@ def _signed_claims(token: str, secret: str) -> tuple[Principal, int, int | None,
         organization_name=str(claims["org_name"]),
         role=Role(claims["role"]),
     )
+    session = claims["sid"]
+    if not isinstance(session, str) or not session:
+        raise ValueError("sid")
     iat, nbf = claims.get("iat"), claims.get("nbf")
     return (
-        principal,
+        TokenClaims(principal, session),
         int(claims["exp"]),
         None if iat is None else int(iat),
         None if nbf is None else int(nbf),
     )
 
 
-def read_token(token: str, secret: str) -> Principal:
-    """Return the principal a token carries, or raise Unauthenticated."""
+def read_token(token: str, secret: str) -> TokenClaims:
+    """Return what a genuine, unexpired token says, or raise Unauthenticated.
+
+    The session it names may have ended since: `live_session` asks the database.
+    """
     try:
-        principal, expires, issued, not_before = _signed_claims(token, secret)
+        claims, expires, issued, not_before = _signed_claims(token, secret)
     except (jwt.InvalidTokenError, KeyError, ValueError, TypeError):
         raise Unauthenticated(
             msg("Jeton d’authentification invalide."), code="invalid_token"
@@ -87,4 +108,4 @@ def read_token(token: str, secret: str) -> Principal:
         raise Unauthenticated(msg("Session expirée : reconnectez-vous."), code="token_expired")
     if (issued is not None and issued > moment) or (not_before is not None and not_before > moment):
         raise Unauthenticated(msg("Jeton d’authentification invalide."), code="invalid_token")
-    return principal
+    return claims

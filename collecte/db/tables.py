@@ -28,6 +28,7 @@ from collecte.domain.vocabulary import (
     PickupStatus,
     Role,
     SecurityEvent,
+    SessionEnd,
     Status,
 )
 
@@ -59,6 +60,10 @@ class User(Table, tablename="account"):
     full_name = Varchar(length=200, default="")
     organization = ForeignKey(Organization, on_delete=OnDelete.restrict, index=True)
     is_active = Boolean(default=True)
+    password_provisional = Boolean(
+        default=False,
+        help_text="Set by someone else (a coordinator, the command line): changed at sign-in.",
+    )
     created_at = Timestamptz()
 
 
@@ -357,6 +362,36 @@ class AppSecret(Table, tablename="app_secret"):
     value = Text()
 
 
+class UserSession(Table, tablename="user_session"):
+    """One sign-in: its random key is in the token, and every request checks it is still live.
+
+    Ending it (logout, deactivation, a password change) refuses its token at once in every
+    process, though the token's signature and expiry still hold.
+    """
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    key = Varchar(length=64, unique=True, help_text="Random; the token's `sid` claim.")
+    account = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    created_at = Timestamptz()
+    expires_at = Timestamptz(index=True, help_text="The token's own expiry.")
+    ended_at = Timestamptz(null=True, default=None)
+    end_reason = Varchar(length=20, null=True, default=None, choices=SessionEnd)
+
+
+class PasswordReset(Table, tablename="password_reset"):
+    """A one-time link a coordinator issued so a user can choose a new password."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    token_hash = Varchar(length=64, unique=True, help_text="SHA-256 of the link's secret.")
+    account = ForeignKey(User, on_delete=OnDelete.cascade, index=True)
+    created_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    created_at = Timestamptz()
+    expires_at = Timestamptz()
+    used_at = Timestamptz(null=True, default=None)
+
+
 ALL_TABLES: tuple[type[Table], ...] = (
     Organization,
     User,
@@ -376,4 +411,6 @@ ALL_TABLES: tuple[type[Table], ...] = (
     LoginAttempt,
     SecurityLogEntry,
     AppSecret,
+    UserSession,
+    PasswordReset,
 )

@@ -267,3 +267,12 @@ class SecurityEvent(Labelled):
     PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
     ROLE_CHANGED = "role_changed", N_("Rôle modifié")
     KEY_ROTATED = "key_rotated", N_("Clé de signature renouvelée")
+
+
+class SessionEnd(Labelled):
+    """Why a sign-in session ended before its time (stored with it, for the audit)."""
+
+    LOGOUT = "logout", N_("Déconnexion")
+    DEACTIVATED = "deactivated", N_("Compte désactivé")
+    PASSWORD_CHANGED = "password_changed", N_("Mot de passe changé")
+    PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")

@@ -12,7 +12,6 @@ import anyio
 from piccolo.engine.postgres import PostgresEngine
 
 from collecte.auth.passwords import (
-    MIN_PASSWORD_LENGTH,
     HashGate,
     hash_password,
     new_password,
@@ -33,6 +32,7 @@ from collecte.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from collecte.domain.passwords import check_new_password
 from collecte.domain.vocabulary import Role, SecurityEvent
 from collecte.i18n import msg
 from collecte.services.security_log import record
@@ -124,11 +124,16 @@ def _user_view(row: dict[str, Any], organization: dict[str, Any]) -> dict[str, A
         "role": organization["kind"],
         "organization_id": organization["id"],
         "organization_name": organization["name"],
+        "is_active": row["is_active"],
+        "password_change_required": row["password_provisional"],
     }
 
 
 async def create_user(principal: Principal, data: dict[str, Any]) -> dict[str, Any]:
-    """Create a user in an organisation (coordinators only); the role is the organisation's kind."""
+    """Create a user in an organisation (coordinators only); the role is the organisation's kind.
+
+    The password is provisional: the coordinator chose it, so the user changes it at sign-in.
+    """
     require_coordinator(principal)
     organization_id = data.get("organization_id")
     if isinstance(organization_id, bool) or not isinstance(organization_id, int):
@@ -141,6 +146,7 @@ async def create_user(principal: Principal, data: dict[str, Any]) -> dict[str, A
         str(data.get("email") or ""),
         str(data.get("password") or ""),
         str(data.get("full_name") or ""),
+        provisional=True,
         actor=principal,
     )
 
@@ -151,23 +157,18 @@ async def add_user(
     password: str,
     full_name: str = "",
     *,
+    provisional: bool,
     actor: Principal | None = None,
 ) -> dict[str, Any]:
-    """Create a user in `organization` after checking e-mail and password; `actor` is who
-    creates it, for the security log (None: the command line)."""
+    """Create a user in `organization` after checking e-mail and password.
+
+    `provisional`: someone else chose the password, so the user must change it at sign-in.
+    `actor` is who creates it, for the security log (None: the command line).
+    """
     email = email.strip().lower()
     if not _EMAIL.match(email) or len(email) > 254:
         raise Invalid(msg("Adresse e-mail invalide."), "email")
-    if len(password) < MIN_PASSWORD_LENGTH:
-        raise Invalid(
-            msg(
-                "Le mot de passe doit compter au moins {min} caractères.",
-                min=MIN_PASSWORD_LENGTH,
-            ),
-            "password",
-        )
-    if len(password) > 256:
-        raise Invalid(msg("Le mot de passe est trop long (256 caractères au plus)."), "password")
+    check_new_password(password)
     full_name = text.single_line("full_name", full_name) or ""
     # Argon2 is slow on purpose: hash in a worker thread, outside the transaction.
     password_hash = await anyio.to_thread.run_sync(hash_password, password)
@@ -180,6 +181,7 @@ async def add_user(
             full_name=full_name,
             organization=organization["id"],
             is_active=True,
+            password_provisional=provisional,
             created_at=now(),
         )
         await user.save()
@@ -363,7 +365,9 @@ async def ensure_first_coordinator() -> tuple[str, str] | None:
     organization = await find_or_create_organization(FIRST_ORGANIZATION, Role.COORDINATOR)
     password = new_password()
     try:
-        await add_user(organization, FIRST_COORDINATOR_EMAIL, password, "Coordination")
+        await add_user(
+            organization, FIRST_COORDINATOR_EMAIL, password, "Coordination", provisional=True
+        )
     except Conflict:
         return None  # another process got there first
     return FIRST_COORDINATOR_EMAIL, password

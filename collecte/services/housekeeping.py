@@ -1,12 +1,13 @@
-"""Forgetting what has served its purpose: replayable answers, old sign-in attempts and old
-entries of the security log.
+"""Forgetting what has served its purpose: replayable answers, old sign-in attempts, sessions and
+old entries of the security log.
 
 Every scan sent with an Idempotency-Key stores its answer (about 1.5 kB), and every sign-in
 attempt a row: left alone, both tables grow with every scan and every guess at a password. An
 answer is kept long enough for any retry (`idempotency_days`, 7 by default: a replay after
 that finds the device already moved and gets a 409, never a second event); a sign-in attempt
-for 30 days, and never less than the sign-in limit's window, which counts them; a security log
-entry for a year (`collecte.services.security_log.RETENTION` says why).
+for 30 days, and never less than the sign-in limit's window, which counts them; a sign-in
+session and a reset link 30 days past their expiry or end (kept that long to see what ended); a
+security log entry for a year (`collecte.services.security_log.RETENTION` says why).
 
 Each server process purges at start-up and then every hour (`collecte.web.app`); several
 processes doing so at once is harmless. `collecte purge` does the same from a cron job.
@@ -20,6 +21,7 @@ several processes racing on one pickup close it once.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
@@ -32,6 +34,7 @@ from collecte.db.transactions import write_transaction
 from collecte.domain.clock import Clock, next_noumea_midnight, now
 from collecte.services import security_log
 from collecte.services.pickups import close_overdue_pickups
+from collecte.services.sessions import purge_sessions
 from collecte.settings import Settings
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
@@ -47,6 +50,7 @@ class Purged:
 
     idempotency_records: int
     login_attempts: int
+    sessions: int = 0
     security_log: int = 0
 
 
@@ -81,6 +85,7 @@ async def purge_expired(settings: Settings, at: datetime | None = None) -> Purge
     return Purged(
         idempotency_records=await _purge_older(IdempotencyRecord, at - answers),
         login_attempts=await _purge_older(LoginAttempt, at - attempts),
+        sessions=await purge_sessions(at - LOGIN_ATTEMPT_RETENTION),
         security_log=await _purge_older(SecurityLogEntry, at - security_log.RETENTION),
     )
 
@@ -93,11 +98,13 @@ async def purge_periodically(settings: Settings) -> None:
         except Exception:  # a database gone for a moment must not end the loop
             log.exception("Purge of expired rows failed; next attempt in %s", PURGE_EVERY)
         else:
-            if purged.idempotency_records or purged.login_attempts or purged.security_log:
+            if any(dataclasses.astuple(purged)):
                 log.info(
-                    "Purged %d stored answers, %d sign-in attempts and %d security log entries",
+                    "Purged %d stored answers, %d sign-in attempts, %d sessions and %d security "
+                    "log entries",
                     purged.idempotency_records,
                     purged.login_attempts,
+                    purged.sessions,
                     purged.security_log,
                 )
         await asyncio.sleep(PURGE_EVERY.total_seconds())

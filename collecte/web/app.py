@@ -40,6 +40,7 @@ from collecte.web.controllers import (
     pickups,
     security_log,
     totals,
+    users,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
 from collecte.web.headers import security_headers
@@ -51,9 +52,15 @@ ROUTES: list[Any] = [
     health.health,
     health.ping,
     auth.sign_in,
+    auth.sign_out,
+    auth.change_password,
+    auth.reset_password,
     organizations.create_organization,
     organizations.list_organizations,
     organizations.create_user,
+    users.list_users,
+    users.update_user,
+    users.issue_reset_link,
     donations.create_donation,
     donations.list_donations,
     donations.get_donation,

@@ -60,9 +60,10 @@ class ErrorBody(msgspec.Struct):
 # The API's documentation is for programmers: English, like the API itself. `detail` in each
 # answer is for people, in French unless Accept-Language prefers English.
 _DESCRIPTIONS = {
-    401: "Authentication required: token missing, invalid or expired "
-    "(at sign-in: wrong e-mail or password)",
-    403: "Role or organisation not allowed for this action",
+    401: "Authentication required: token missing, invalid or expired, or its session ended "
+    "(logout, deactivation, password change) (at sign-in: wrong e-mail or password)",
+    403: "Role or organisation not allowed for this action, or a provisional password to "
+    "change first (extra.code password_change_required)",
     404: "Not found, or outside what the caller may see",
     409: "Not possible in the current state (extra.current_status names the status) or duplicate",
     413: "Request body too large",
@@ -77,8 +78,12 @@ _DESCRIPTIONS = {
 _NO_DATABASE = {"/api/ping", "/api/labels/formats"}
 
 
-# Reads that may also answer 409: a donation without devices has no labels to print.
-_ALSO = {"/api/donations/{donation_id:int}/labels.pdf": {409}}
+# Statuses beyond the usual ones: a donation without devices has no labels to print.
+_ALSO = {
+    "/api/donations/{donation_id:int}/labels.pdf": {409},
+    # A reset link unknown (404), used or expired (409).
+    "/api/auth/reset": {404, 409},
+}
 
 
 def _statuses(handler: HTTPRouteHandler) -> set[int]:

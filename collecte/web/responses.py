@@ -79,6 +79,13 @@ class TokenOut(Answer):
     role: Role
     organization_id: int
     user_id: int
+    password_change_required: Annotated[
+        bool,
+        Meta(
+            description="The password was set by someone else: until it is changed "
+            "(POST /api/auth/password) every other route answers 403"
+        ),
+    ]
 
 
 # --- organisations and users --------------------------------------------------------------------
@@ -109,6 +116,18 @@ class UserOut(Answer):
     role: Role
     organization_id: int
     organization_name: str
+    is_active: Annotated[bool, Meta(description="False: cannot sign in, sessions ended")]
+    password_change_required: Annotated[
+        bool, Meta(description="Provisional password, to be changed at the next sign-in")
+    ]
+
+
+class ResetLinkOut(Answer):
+    """A one-time link to choose a new password; shown once, only its hash is kept."""
+
+    user_id: int
+    url: str
+    expires_at: Annotated[datetime, Meta(description="24 hours after it was issued")]
 
 
 # --- devices ------------------------------------------------------------------------------------

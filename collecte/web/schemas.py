@@ -53,6 +53,31 @@ class OrganizationIn(Struct, kw_only=True):
     language: Lang | None = None
 
 
+# A password as typed: checked by the password policy (collecte.domain.passwords) for a new one.
+Password = Annotated[str, Meta(pattern=r"^[^\x00]*$", max_length=1024)]
+
+
+class PasswordChangeIn(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The current password and the new one (at least 12 characters, not a common one)."""
+
+    current: Password
+    new: Password
+
+
+class PasswordResetIn(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The secret of a reset link (the end of its address) and the new password."""
+
+    token: Annotated[str, Meta(pattern=r"^[A-Za-z0-9_-]{1,100}$")]
+    new: Password
+
+
+class UserPatchIn(Struct, kw_only=True, forbid_unknown_fields=True):
+    """What the coordination may change on an account."""
+
+    is_active: bool | None = None
+    full_name: Line | None = None
+
+
 class UserIn(Struct, kw_only=True):
     """A new user of an organisation."""
 

@@ -90,6 +90,7 @@ async def test_every_api_route_needs_a_token(
             Principal(1, "a@b.c", "", 1, "X", Role.COORDINATOR),
             "une-autre-clé-de-signature-assez-longue",
             timedelta(hours=1),
+            "une-session",
         ),
     ],
 )
@@ -104,7 +105,7 @@ async def test_expired_token_is_401(client: httpx.AsyncClient) -> None:
     principal = Principal(
         account.user_id, account.email, "", account.organization_id, "X", Role.COORDINATOR
     )
-    token = issue_token(principal, SECRET, timedelta(seconds=-1))
+    token = issue_token(principal, SECRET, timedelta(seconds=-1), "une-session")
 
     response = await client.get("/api/organizations", headers={"Authorization": f"Bearer {token}"})
 

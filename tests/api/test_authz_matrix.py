@@ -63,6 +63,12 @@ POST /api/verify                                          |  200  |  200  |  200
 GET  /api/organizations                                   |  200  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 POST /api/organizations                                   |  201  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 POST /api/users                                           |  201  |  403  |  403   |  403  |  403   |  403  |  403   |  401
+GET  /api/users                                           |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
+PATCH /api/users/{donor_user}                             |  200  |  403  |  403   |  403  |  403   |  403  |  403   |  401
+POST /api/users/{donor_user}/reset                        |  201  |  403  |  403   |  403  |  403   |  403  |  403   |  401
+POST /api/auth/password                                   |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
+POST /api/auth/reset                                      |  404  |  404  |  404   |  404  |  404   |  404  |  404   |  404
+POST /api/auth/logout                                     |  204  |  204  |  204   |  204  |  204   |  204  |  204   |  401
 POST /api/donations                                       |  201  |  201  |  403   |  403  |  403   |  403  |  403   |  401
 GET  /api/donations                                       |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
 GET  /api/donations/{donation}                            |  200  |  200  |  404   |  200  |  404   |  200  |  404   |  401
@@ -105,6 +111,9 @@ BODIES: dict[str, Any] = {
         "password": "un-mot-de-passe-long",
         "organization_id": "{donor_org}",
     },
+    "PATCH /api/users/{donor_user}": {"full_name": "Nouveau nom"},
+    "POST /api/auth/password": {"current": PASSWORD, "new": "un-tout-nouveau-mot-de-passe"},
+    "POST /api/auth/reset": {"token": "lien-inconnu", "new": "un-tout-nouveau-mot-de-passe"},
     "POST /api/donations": {"donor_id": "{donor_org}", "devices": [{"category": "laptop"}]},
     "POST /api/donations/{donation}/devices": {"category": "monitor"},
     "POST /api/donations/{donation}/devices/import": "category;brand\nlaptop;Dell\n",
@@ -211,6 +220,7 @@ class Scene:
             "recon_org": world.reconditioner.organization_id,
             "assoc_org": world.association.organization_id,
             "donor_email": world.donor.email,
+            "donor_user": world.donor.user_id,
             "unique": next(_unique),
         }[name]
 

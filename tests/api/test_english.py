@@ -27,13 +27,20 @@ async def _a_programme(client: httpx.AsyncClient, world: World) -> dict[str, str
 def _pages(world: World, role: str, seen: dict[str, str]) -> list[str]:
     device_pages = [f"/d/{seen['delivered']}", f"/d/{seen['wiped']}"]
     return {
-        "donor": ["/dons", "/dons/nouveau", f"/dons/{seen['donation']}", "/certificats"],
+        "donor": [
+            "/dons",
+            "/dons/nouveau",
+            f"/dons/{seen['donation']}",
+            "/certificats",
+            "/mot-de-passe",
+        ],
         "reconditioner": ["/atelier", "/scan", "/scan?action=wipe", "/certificats"],
         "association": ["/association", "/scan?action=confirm_receipt", "/certificats"],
         "coordinator": [
             "/coordination",
             "/coordination/attribution",
             "/coordination/organisations",
+            "/coordination/comptes",
             "/coordination/etiquettes-vierges",
             "/coordination/securite",
             "/dons",

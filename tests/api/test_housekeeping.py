@@ -12,12 +12,13 @@ from pathlib import Path
 
 import pytest
 
-from collecte.db.tables import IdempotencyRecord, LoginAttempt
+from collecte.db.tables import IdempotencyRecord, LoginAttempt, PasswordReset, UserSession
 from collecte.domain.clock import now
+from collecte.domain.vocabulary import Role
 from collecte.services import housekeeping
 from collecte.services.housekeeping import purge_expired
 from collecte.settings import Settings
-from tests.factory import SECRET
+from tests.factory import SECRET, make_account
 from tests.live import LiveServer, dedicated_database, running
 
 POSTGRES_URL = os.environ.get("COLLECTE_TEST_POSTGRES_URL")
@@ -118,3 +119,42 @@ async def test_the_purge_command(tmp_path: Path) -> None:
         assert "1 tentative(s) de connexion de plus de 30 jour(s)" in done.stdout
         assert await IdempotencyRecord.count() == 0
         assert await LoginAttempt.count() == 1
+
+
+async def test_sessions_and_reset_links_go_30_days_after_their_end(db: object) -> None:
+    at = now()
+    user = await make_account(Role.DONOR)
+    await UserSession.delete(force=True)  # the factory's own session
+    day = timedelta(days=1)
+    await UserSession.insert(
+        *[
+            UserSession(
+                key=key,
+                account=user.user_id,
+                created_at=at - 40 * day,
+                expires_at=expires,
+                ended_at=ended,
+            )
+            for key, expires, ended in (
+                ("expired-31-days-ago", at - 31 * day, None),
+                ("expired-29-days-ago", at - 29 * day, None),
+                ("ended-31-days-ago", at + day, at - 31 * day),
+                ("ended-29-days-ago", at + day, at - 29 * day),
+            )
+        ]
+    )
+    await PasswordReset.insert(
+        *[
+            PasswordReset(
+                token_hash=name, account=user.user_id, created_at=at - 40 * day, expires_at=expires
+            )
+            for name, expires in (("old", at - 31 * day), ("recent", at - 29 * day))
+        ]
+    )
+
+    purged = await purge_expired(Settings(), at=at)
+
+    assert purged.sessions == 2
+    kept = await UserSession.select(UserSession.key).order_by(UserSession.key)
+    assert kept == [{"key": "ended-29-days-ago"}, {"key": "expired-29-days-ago"}]
+    assert await PasswordReset.select(PasswordReset.token_hash) == [{"token_hash": "recent"}]

@@ -35,7 +35,8 @@ from collecte.settings import load_settings
 async def main():
     await migrate(engine_for(load_settings().database_url))
     coordination = await find_or_create_organization("OPEN NC", Role.COORDINATOR)
-    user = await add_user(coordination, "coordination@collecte.test", "mot-de-passe-cli-1")
+    user = await add_user(coordination, "coordination@collecte.test", "mot-de-passe-cli-1",
+                          provisional=False)
     donor = await find_or_create_organization("Banque Exemple", Role.DONOR)
     principal = Principal(user["id"], user["email"], "", coordination["id"], "OPEN NC",
                           Role.COORDINATOR)

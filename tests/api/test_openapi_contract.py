@@ -15,6 +15,7 @@ PUBLIC = {
     ("/api/verify", "post"),
     ("/api/verify/{number}", "get"),
     ("/api/auth/login", "post"),
+    ("/api/auth/reset", "post"),
 }
 
 

@@ -18,13 +18,11 @@ import os
 import time
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
 import httpx
 
-from collecte.auth.tokens import issue_token
 from collecte.db.tables import Certificate, Device, DeviceEvent
 from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Role, Status
@@ -59,18 +57,6 @@ class Outcomes:
     unknown: dict[tuple[str, str], dict[str, Any]] = field(default_factory=dict)  # → request
     refused: list[tuple[str, str, int, str]] = field(default_factory=list)
     enough: asyncio.Event = field(default_factory=asyncio.Event)
-
-
-def _headers(account: Account) -> dict[str, str]:
-    principal = Principal(
-        account.user_id,
-        account.email,
-        "Atelier",
-        account.organization_id,
-        account.organization_name,
-        account.role,
-    )
-    return {"Authorization": f"Bearer {issue_token(principal, SECRET, timedelta(hours=1))}"}
 
 
 async def _seed() -> tuple[Account, list[tuple[str, bool]]]:
@@ -206,7 +192,7 @@ async def test_kill_9_mid_load_loses_and_doubles_nothing(backend: str, tmp_path:
     started = time.monotonic()
     async with dedicated_database(backend, tmp_path, POSTGRES_URL, pool=True) as url:
         reconditioner, devices = await _seed()
-        headers = _headers(reconditioner)
+        headers = reconditioner.headers
         server = LiveServer(url, tmp_path / "server.log", SECRET)
         server.start()
         try:

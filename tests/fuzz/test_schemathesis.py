@@ -22,7 +22,6 @@ from __future__ import annotations
 import os
 from collections.abc import AsyncIterator
 from dataclasses import dataclass, field
-from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -44,9 +43,7 @@ from schemathesis.checks import (
     status_code_conformance,
 )
 
-from collecte.auth.tokens import issue_token
-from collecte.domain.access import Principal
-from tests.factory import SECRET, WIPE, Account, act, make_donation, make_world
+from tests.factory import SECRET, WIPE, act, make_donation, make_world
 from tests.live import LiveServer, dedicated_database
 
 POSTGRES_URL = os.environ.get("COLLECTE_TEST_POSTGRES_URL")
@@ -78,18 +75,6 @@ def _checks(role: str) -> list[Any]:
 MODES = (schemathesis.GenerationMode.POSITIVE, schemathesis.GenerationMode.NEGATIVE)
 
 
-def _bearer(account: Account) -> dict[str, str]:
-    principal = Principal(
-        account.user_id,
-        account.email,
-        "",
-        account.organization_id,
-        account.organization_name,
-        account.role,
-    )
-    return {"Authorization": f"Bearer {issue_token(principal, SECRET, timedelta(hours=1))}"}
-
-
 @dataclass
 class Target:
     """The live server, who signs in, and identifiers that exist in its database."""
@@ -101,7 +86,7 @@ class Target:
 
 async def _seed(server: LiveServer) -> Target:
     world = await make_world()
-    headers = {role: _bearer(getattr(world, role)) for role in ROLES}
+    headers = {role: getattr(world, role).headers for role in ROLES}
     async with httpx.AsyncClient(base_url=server.url, timeout=30) as http:
         donation = await make_donation(http, world.donor, count=4)
         tags = [device["tag"] for device in donation["devices"]]

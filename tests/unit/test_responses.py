@@ -46,6 +46,7 @@ def test_a_key_without_a_field_is_refused_not_dropped() -> None:
         "role": "donor",
         "organization_id": 1,
         "user_id": 2,
+        "password_change_required": False,
     }
     assert issubclass(TokenOut, Answer)
     assert msgspec.convert(token, TokenOut).role == "donor"

@@ -1,4 +1,4 @@
-"""Signing in."""
+"""Signing in and out, changing one's password, and using a reset link."""
 
 from __future__ import annotations
 
@@ -8,26 +8,86 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
-from collecte.auth.tokens import issue_token
+from collecte.services import sessions, users
 from collecte.services.accounts import login
-from collecte.web.auth import PUBLIC
+from collecte.web.auth import (
+    ALLOWED_WITH_PROVISIONAL_PASSWORD,
+    PUBLIC,
+    principal_of,
+    session_of,
+)
 from collecte.web.responses import TokenOut
-from collecte.web.schemas import LoginIn
+from collecte.web.schemas import LoginIn, PasswordChangeIn, PasswordResetIn
 from collecte.web.signin import client_address
 
 
 @post("/api/auth/login", opt=PUBLIC, tags=["auth"], status_code=200, summary="Sign in")
 async def sign_in(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> TokenOut:
-    """Exchange e-mail and password for a bearer token; repeated failures answer 429."""
+    """Exchange e-mail and password for a bearer token; repeated failures answer 429.
+
+    With `password_change_required`, the token serves only to change the password or sign out.
+    """
     settings = request.app.state.settings
     policy = request.app.state.login_policy
     principal = await login(data.email, data.password, policy, client_address(request))
     ttl = timedelta(minutes=settings.token_ttl_minutes)
+    opened = await sessions.open_session(principal, request.app.state.secret_key, ttl)
     return TokenOut(
-        access_token=issue_token(principal, request.app.state.secret_key, ttl),
+        access_token=opened.token,
         token_type="bearer",
         expires_in=int(ttl.total_seconds()),
         role=principal.role,
         organization_id=principal.organization_id,
         user_id=principal.user_id,
+        password_change_required=opened.password_change_required,
     )
+
+
+@post(
+    "/api/auth/logout",
+    opt=ALLOWED_WITH_PROVISIONAL_PASSWORD,
+    tags=["auth"],
+    status_code=204,
+    summary="Sign out",
+)
+async def sign_out(request: Request[Any, Any, Any]) -> None:
+    """End this token's session: it is refused from now on, by every process."""
+    await sessions.end_session(session_of(request))
+
+
+@post(
+    "/api/auth/password",
+    opt=ALLOWED_WITH_PROVISIONAL_PASSWORD,
+    tags=["auth"],
+    status_code=200,
+    summary="Change my password",
+)
+async def change_password(
+    request: Request[Any, Any, Any], data: JSONBody[PasswordChangeIn]
+) -> TokenOut:
+    """Check `current`, set `new`; every session of the user ends, this answer brings a new one."""
+    principal = principal_of(request)
+    await users.change_password(principal, data.current, data.new)
+    ttl = timedelta(minutes=request.app.state.settings.token_ttl_minutes)
+    opened = await sessions.open_session(principal, request.app.state.secret_key, ttl)
+    return TokenOut(
+        access_token=opened.token,
+        token_type="bearer",
+        expires_in=int(ttl.total_seconds()),
+        role=principal.role,
+        organization_id=principal.organization_id,
+        user_id=principal.user_id,
+        password_change_required=opened.password_change_required,
+    )
+
+
+@post(
+    "/api/auth/reset",
+    opt=PUBLIC,
+    tags=["auth"],
+    status_code=204,
+    summary="Choose a new password with a reset link",
+)
+async def reset_password(data: JSONBody[PasswordResetIn]) -> None:
+    """`token` is the end of the link's address; a used or expired link answers 409."""
+    await users.reset_password(data.token, data.new)

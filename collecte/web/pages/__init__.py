@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 from collecte.settings import Settings
 from collecte.web.auth import PUBLIC
 from collecte.web.pages import (
+    account,
     association,
     coordinator,
     corrections,
@@ -33,6 +34,7 @@ from collecte.web.pages import (
 )
 from collecte.web.pages.errors import PAGE_EXCEPTION_HANDLERS
 from collecte.web.pages.rendering import STATIC_DIR, template_config
+from collecte.web.pages.session import load_session
 
 __all__ = ["csrf_config", "routers", "template_config", "use_signing_secret"]
 
@@ -55,6 +57,7 @@ def routers() -> list[Any]:
     """The pages (HTML errors, no caching of personal pages) and the static files."""
     handlers = [
         *signin.ROUTES,
+        *account.ROUTES,
         *scan.ROUTES,
         *donor.ROUTES,
         *documents.ROUTES,
@@ -69,6 +72,7 @@ def routers() -> list[Any]:
         path="/",
         route_handlers=handlers,
         opt=PUBLIC,  # the bearer middleware skips them: they read the session cookie
+        before_request=load_session,
         exception_handlers=PAGE_EXCEPTION_HANDLERS,
         include_in_schema=False,
         cache_control=CacheControlHeader(no_store=True),

@@ -22,7 +22,12 @@ from collecte.domain.errors import BatchRejected, DomainError
 from collecte.domain.tags import TagError
 from collecte.i18n import N_, Message, msg, say
 from collecte.web.pages.rendering import language_of, render
-from collecte.web.pages.session import SignInRequired, sign_in_url
+from collecte.web.pages.session import (
+    PASSWORD_PAGE,
+    PasswordChangeRequired,
+    SignInRequired,
+    sign_in_url,
+)
 from collecte.web.statuses import status_of
 
 logger = logging.getLogger("collecte")
@@ -113,6 +118,12 @@ def sign_in_redirect(_: Request[Any, Any, Any], error: Exception) -> Response[An
     return Redirect(sign_in_url(error.next_path), status_code=303)
 
 
+def password_change_redirect(_: Request[Any, Any, Any], error: Exception) -> Response[Any]:
+    """Send a user whose password is provisional to choose their own."""
+    assert isinstance(error, PasswordChangeRequired)
+    return Redirect(PASSWORD_PAGE, status_code=303)
+
+
 def domain_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """A refusal of the services (404 unknown tag, 422 malformed tag, 403…) as a page."""
     return _page(request, status_of(error), message_of(request, error))
@@ -143,6 +154,7 @@ def unexpected_error_page(request: Request[Any, Any, Any], error: Exception) -> 
 
 PAGE_EXCEPTION_HANDLERS: dict[Any, Any] = {
     SignInRequired: sign_in_redirect,
+    PasswordChangeRequired: password_change_redirect,
     DomainError: domain_error_page,
     lifecycle.LifecycleError: domain_error_page,
     TagError: domain_error_page,

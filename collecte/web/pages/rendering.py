@@ -53,6 +53,7 @@ _NAV: dict[Role, list[tuple[str, str]]] = {
         ("/dons", N_("Dons")),
         ("/scan", N_("Scanner un lot")),
         ("/coordination/organisations", N_("Organisations")),
+        ("/coordination/comptes", N_("Comptes")),
         ("/coordination/etiquettes-vierges", N_("Étiquettes vierges")),
         ("/certificats", N_("Certificats")),
         ("/coordination/securite", N_("Sécurité")),

@@ -1,7 +1,9 @@
 """Page sessions: the API's signed token kept in an HttpOnly cookie.
 
-Page routes skip the bearer middleware (`opt=PUBLIC`) and read the cookie here; a page that needs
-a signed-in user calls `require_principal`, which sends everyone else to `/connexion?next=…`.
+Page routes skip the bearer middleware (`opt=PUBLIC`); `load_session`, run before each page,
+reads the cookie and checks its session is live in the database, as the middleware does for the
+API. A page that needs a signed-in user calls `require_principal`, which sends everyone else to
+`/connexion?next=…`, and a user whose password is provisional to `/mot-de-passe`.
 """
 
 from __future__ import annotations
@@ -17,12 +19,15 @@ from collecte.auth.tokens import read_token
 from collecte.domain.access import Principal
 from collecte.domain.errors import Unauthenticated
 from collecte.domain.vocabulary import Role
+from collecte.services.sessions import live_session
+from collecte.web.auth import PROVISIONAL_OK
 
 SESSION_COOKIE = "collecte_session"
 # Under HTTPS the cookie is `__Host-` prefixed: browsers then accept it only Secure, on path /
 # and without Domain, so neither a sibling sub-domain nor plain HTTP can plant or overwrite it.
 # (Browsers refuse such a cookie without Secure, so plain-HTTP development keeps the bare name.)
 SECURE_SESSION_COOKIE = "__Host-collecte_session"
+PASSWORD_PAGE = "/mot-de-passe"
 _HOMES = {
     Role.DONOR: "/dons",
     Role.RECONDITIONER: "/atelier",
@@ -39,22 +44,55 @@ class SignInRequired(Exception):
         self.next_path = next_path
 
 
-def current_principal(request: Request[Any, Any, Any]) -> Principal | None:
-    """The user signed in by the session cookie, or None (no cookie, expired or forged)."""
+class PasswordChangeRequired(Exception):
+    """The user signed in with a provisional password: they choose their own first."""
+
+
+async def load_session(request: Request[Any, Any, Any]) -> None:
+    """Before each page: the cookie's user if its session is live (one indexed read), or none.
+
+    Kept on the request's state, where `current_principal` and `require_principal` read it.
+    """
+    request.state.principal = None
+    request.state.session_key = None
+    request.state.password_change_required = False
     token = request.cookies.get(session_cookie_name(request))
     if not token:
-        return None
+        return
     try:
-        return read_token(token, request.app.state.secret_key)
+        claims = read_token(token, request.app.state.secret_key)
+        session = await live_session(claims.session, claims.principal.user_id)
     except Unauthenticated:
-        return None
+        return
+    request.state.principal = session.principal
+    request.state.session_key = claims.session
+    request.state.password_change_required = session.password_change_required
+
+
+def current_principal(request: Request[Any, Any, Any]) -> Principal | None:
+    """The user signed in by the session cookie, or None (no cookie, expired, forged, ended)."""
+    principal = request.state.get("principal")
+    return principal if isinstance(principal, Principal) else None
+
+
+def current_session(request: Request[Any, Any, Any]) -> str | None:
+    """The key of the live session the cookie names, if any."""
+    key = request.state.get("session_key")
+    return key if isinstance(key, str) else None
 
 
 def require_principal(request: Request[Any, Any, Any]) -> Principal:
-    """The signed-in user; otherwise raise SignInRequired to come back to this page."""
+    """The signed-in user; otherwise raise SignInRequired to come back to this page.
+
+    A user with a provisional password is sent to change it, except on the pages that allow it.
+    """
     principal = current_principal(request)
     if principal is None:
         raise SignInRequired(_back_to(request))
+    if request.state.get("password_change_required") and not request.route_handler.opt.get(
+        PROVISIONAL_OK
+    ):
+        raise PasswordChangeRequired()
     return principal
 
 

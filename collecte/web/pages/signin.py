@@ -9,12 +9,14 @@ from litestar import Request, get, post
 from litestar.params import FromQuery
 from litestar.response import Redirect, Response, Template
 
-from collecte.auth.tokens import issue_token
 from collecte.domain.errors import TooManyAttempts, Unauthenticated, Unavailable
 from collecte.services.accounts import login
+from collecte.services.sessions import end_session, open_session
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import (
+    PASSWORD_PAGE,
     current_principal,
+    current_session,
     expired_session_cookie,
     home_for,
     safe_next,
@@ -64,17 +66,22 @@ async def sign_in(request: Request[Any, Any, Any]) -> Response:
         )
         return page
     ttl = timedelta(minutes=settings.token_ttl_minutes)
-    token = issue_token(principal, request.app.state.secret_key, ttl)
+    opened = await open_session(principal, request.app.state.secret_key, ttl)
+    # A provisional password is replaced first; the change page then goes on to the home page.
+    destination = PASSWORD_PAGE if opened.password_change_required else target
     return Redirect(
-        target or home_for(principal),
+        destination or home_for(principal),
         status_code=303,
-        cookies=[session_cookie(request, token, ttl)],
+        cookies=[session_cookie(request, opened.token, ttl)],
     )
 
 
-@post("/deconnexion", name="sign_out", status_code=303, sync_to_thread=False)
-def sign_out(request: Request[Any, Any, Any]) -> Redirect:
-    """Forget the session cookie."""
+@post("/deconnexion", name="sign_out", status_code=303)
+async def sign_out(request: Request[Any, Any, Any]) -> Redirect:
+    """End the session (its token is refused from now on) and forget the cookie."""
+    key = current_session(request)
+    if key is not None:
+        await end_session(key)
     return Redirect("/connexion", status_code=303, cookies=[expired_session_cookie(request)])
 
 
