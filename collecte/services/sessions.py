@@ -19,8 +19,9 @@ from collecte.db.transactions import write_transaction
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.errors import Unauthenticated
-from collecte.domain.vocabulary import Role, SessionEnd
+from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
 from collecte.i18n import msg
+from collecte.services.security_log import record
 
 _LOOKUP = """
 SELECT a.id AS user_id, a.email, a.full_name, a.is_active, a.password_provisional,
@@ -113,11 +114,17 @@ async def live_session(key: str, user_id: int) -> LiveSession:
 
 
 async def end_session(key: str, reason: SessionEnd = SessionEnd.LOGOUT) -> None:
-    """End one session (a logout); ending an ended one changes nothing."""
+    """End one session (a logout, kept in the security log); ending an ended one changes
+    nothing."""
     async with write_transaction():
-        await UserSession.update(
-            {UserSession.ended_at: now(), UserSession.end_reason: reason.value}
-        ).where((UserSession.key == key) & UserSession.ended_at.is_null())
+        ended = await (
+            UserSession.update({UserSession.ended_at: now(), UserSession.end_reason: reason.value})
+            .where((UserSession.key == key) & UserSession.ended_at.is_null())
+            .returning(UserSession.account)
+        )
+        if ended:
+            row = await User.select(User.email).where(User.id == ended[0]["account"]).first()
+            await record(SecurityEvent.SIGN_OUT, row["email"] if row else "")
 
 
 async def end_user_sessions(user_id: int, reason: SessionEnd) -> None:

@@ -21,9 +21,10 @@ from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.errors import Conflict, Invalid, NotFound
 from collecte.domain.passwords import check_new_password
-from collecte.domain.vocabulary import Role, SessionEnd
+from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
 from collecte.i18n import msg
 from collecte.services.accounts import require_coordinator
+from collecte.services.security_log import record
 from collecte.services.sessions import end_user_sessions
 
 RESET_LINK_TTL = timedelta(hours=24)
@@ -83,12 +84,16 @@ async def update_user(principal: Principal, user_id: int, data: dict[str, Any]) 
             )
         changes[User.is_active] = bool(active)
     async with write_transaction():
-        if not await User.exists().where(User.id == user_id):
+        row = await User.select(User.email, User.is_active).where(User.id == user_id).first()
+        if row is None:
             raise _user_not_found(user_id)
         if changes:
             await User.update(changes).where(User.id == user_id)
         if active is False:
             await end_user_sessions(user_id, SessionEnd.DEACTIVATED)
+        if active is not None and bool(active) != row["is_active"]:
+            event = SecurityEvent.USER_REACTIVATED if active else SecurityEvent.USER_DEACTIVATED
+            await record(event, row["email"], actor=principal)
     return await get_user(user_id)
 
 
@@ -120,6 +125,7 @@ async def change_password(principal: Principal, current: str, new: str) -> None:
             {User.password_hash: password_hash, User.password_provisional: False}
         ).where(User.id == principal.user_id)
         await end_user_sessions(principal.user_id, SessionEnd.PASSWORD_CHANGED)
+        await record(SecurityEvent.PASSWORD_CHANGED, principal.email, actor=principal)
 
 
 def _digest(token: str) -> str:
@@ -135,8 +141,15 @@ async def issue_reset_link(principal: Principal, user_id: int, public_url: str) 
     token = secrets.token_urlsafe(32)
     created = now()
     async with write_transaction():
-        if not await User.exists().where(User.id == user_id):
+        row = await User.select(User.email).where(User.id == user_id).first()
+        if row is None:
             raise _user_not_found(user_id)
+        await record(
+            SecurityEvent.PASSWORD_RESET,
+            row["email"],
+            actor=principal,
+            detail="Lien de réinitialisation émis (valable 24 h)",
+        )
         await PasswordReset.delete().where(
             (PasswordReset.account == user_id) & PasswordReset.used_at.is_null()
         )
@@ -221,4 +234,9 @@ async def reset_password(token: str, new: str) -> str:
             {User.password_hash: password_hash, User.password_provisional: False}
         ).where(User.id == link["user_id"])
         await end_user_sessions(link["user_id"], SessionEnd.PASSWORD_RESET)
+        await record(
+            SecurityEvent.PASSWORD_RESET,
+            link["email"],
+            detail="Nouveau mot de passe choisi avec le lien",
+        )
     return str(link["email"])

@@ -269,3 +269,49 @@ async def test_entries_are_kept_a_year(db: object) -> None:
 
     assert purged.security_log == 1
     assert await SecurityLogEntry.count() == 2
+
+
+async def test_sign_outs_deactivations_password_changes_and_resets_are_recorded(
+    client: httpx.AsyncClient,
+) -> None:
+    coordinator = await make_account(Role.COORDINATOR)
+    donor = await make_account(Role.DONOR)
+    other = await make_account(Role.DONOR)
+    new_password = "un-tout-nouveau-mot-de-passe-7"
+
+    # In order: a sign-out, a deactivation and a reactivation, a password change, a reset link
+    # issued then used.
+    assert (await client.post("/api/auth/logout", headers=other.headers)).status_code == 204
+    for active in (False, True):
+        changed = await client.patch(
+            f"/api/users/{donor.user_id}", json={"is_active": active}, headers=coordinator.headers
+        )
+        assert changed.status_code == 200, changed.text
+    fresh = await client.post("/api/auth/login", json={"email": donor.email, "password": PASSWORD})
+    changed = await client.post(
+        "/api/auth/password",
+        json={"current": PASSWORD, "new": new_password},
+        headers={"Authorization": f"Bearer {fresh.json()['access_token']}"},
+    )
+    assert changed.status_code == 200, changed.text
+    link = await client.post(f"/api/users/{other.user_id}/reset", headers=coordinator.headers)
+    assert link.status_code == 201, link.text
+    token = link.json()["url"].rsplit("/", 1)[-1]
+    used = await client.post("/api/auth/reset", json={"token": token, "new": new_password})
+    assert used.status_code == 204, used.text
+
+    items = list(reversed((await _log(client, coordinator))["items"]))  # oldest first
+    seen = [(item["kind"], item["email"]) for item in items if item["kind"] != "sign_in"]
+    assert seen == [
+        ("sign_out", other.email),
+        ("user_deactivated", donor.email),
+        ("user_reactivated", donor.email),
+        ("password_changed", donor.email),
+        ("password_reset", other.email),
+        ("password_reset", other.email),
+    ]
+    by_kind = [item for item in items if item["kind"] != "sign_in"]
+    assert by_kind[1]["actor_user_id"] == coordinator.user_id  # who deactivated
+    assert by_kind[4]["detail"] == "Lien de réinitialisation émis (valable 24 h)"
+    assert by_kind[5]["detail"] == "Nouveau mot de passe choisi avec le lien"
+    assert by_kind[5]["actor_user_id"] is None  # nobody signed in: the link did it
