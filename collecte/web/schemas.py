@@ -5,9 +5,10 @@ from __future__ import annotations
 from typing import Annotated, Literal
 
 from litestar.params import PathParameter
-from msgspec import Meta, Struct
+from msgspec import UNSET, Meta, Struct, UnsetType
 
-from collecte.domain.text import SINGLE_LINE
+from collecte.domain.text import FILLED_LINE, SINGLE_LINE, SINGLE_MAX, WHITESPACE
+from collecte.domain.vocabulary import Category
 
 # Database integer keys are 32-bit; a larger id is bad input, not a database error.
 MAX_ID = 2_147_483_647
@@ -16,19 +17,69 @@ Id = Annotated[int, Meta(ge=1, le=MAX_ID)]
 Text = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
 # One line: no line break or control character (a name, a brand, a serial); several lines
 # (an address, notes) are `Text`, their number of lines bounded by the services.
-Line = Annotated[str, Meta(pattern=SINGLE_LINE)]
+# The limits are the services' (collecte.domain.text, organization_input, accounts), so that
+# what the schema admits is accepted and what it refuses is refused. A required line must keep
+# a character once stripped (`FilledLine`); an optional one may be blank (read as absent).
+Line = Annotated[str, Meta(max_length=SINGLE_MAX, pattern=SINGLE_LINE)]
+FilledLine = Annotated[str, Meta(min_length=1, max_length=SINGLE_MAX, pattern=FILLED_LINE)]
+_CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
+_ADDRESS_PART = rf"[^@{WHITESPACE}{_CONTROL}]+"
+_EMAIL = rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}"
+EMAIL_PATTERN = rf"^[{WHITESPACE}]*{_EMAIL}[{WHITESPACE}]*$"
+Email = Annotated[str, Meta(min_length=5, max_length=254, pattern=EMAIL_PATTERN)]
+OptionalEmail = Annotated[
+    str, Meta(max_length=254, pattern=rf"^[{WHITESPACE}]*(?:{_EMAIL})?[{WHITESPACE}]*$")
+]
+# Digits with dots or spaces (organization_input.RIDET), once stripped; blank is absent.
+RIDET_PATTERN = rf"^[{WHITESPACE}]*(?:[0-9][0-9 .]{{4,12}}[0-9.])?[{WHITESPACE}]*$"
+# Passwords are taken as typed (no stripping): 8 to 256 characters (auth.passwords).
+Password = Annotated[str, Meta(min_length=8, max_length=256, pattern=r"^[^\x00]*$")]
 # The schema names the values the services accept, so clients (and fuzzers) send valid ones;
 # tests/unit/test_schema_vocabulary.py keeps them equal to the domain's.
 Kind = Literal["donor", "reconditioner", "association", "coordinator"]
 Lang = Literal["fr", "en"]
-# A tag in a path, read leniently: 8 characters, case, spaces and dashes forgiven (7K3P-9QXM).
-TAG_PATTERN = r"^[\s-]*([0-9A-Za-z][\s-]*){8}$"
-Tag = Annotated[
+CertificateKindName = Literal["donation", "erasure", "recycling", "receipt"]
+PickupStatusName = Literal["open", "closed"]
+# A Nouméa day as the totals read it (impact.parse_day): YYYY-MM-DD between 2000-01-01 and
+# 2100-12-31, a real calendar day; blank is absent.
+_MONTH_DAY = (
+    r"(?:(?:0[1-9]|1[0-2])-(?:0[1-9]|1[0-9]|2[0-8])|(?:0[13-9]|1[0-2])-(?:29|30)"
+    r"|(?:0[13578]|1[02])-31)"
+)
+_DAY = rf"(?:(?:20[0-9]{{2}}|2100)-{_MONTH_DAY}|20(?:[02468][048]|[13579][26])-02-29)"
+DAY_PATTERN = rf"^[{WHITESPACE}]*(?:{_DAY})?[{WHITESPACE}]*$"
+# A tag read leniently (collecte.domain.tags.parse): 8 characters of Crockford base32, I, L
+# and O read as 1, 1 and 0 (so every letter but U), case, spaces, dashes, dots and underscores
+# forgiven. The last character is a check character, which no pattern can say: a tag with a
+# wrong one is answered 422 `invalid_tag`, naming the field.
+_TAG_SEPARATORS = rf"[{WHITESPACE}\-_.]*"
+_TAG_BODY = rf"{_TAG_SEPARATORS}(?:[0-9A-TV-Za-tv-z]{_TAG_SEPARATORS}){{8}}"
+TAG_PATTERN = rf"^{_TAG_BODY}$"
+# Where a label's code is accepted: the bare tag, or the URL of its QR (…/d/TAG, any case).
+_URL_CHARACTER = rf"[^{WHITESPACE}\x00-\x1f\x7f-\x9f]"
+CODE_PATTERN = (
+    rf"^[{WHITESPACE}]*(?:{_URL_CHARACTER}*/[dD]/)?{_TAG_BODY}/?(?:[?#]{_URL_CHARACTER}*)?"
+    rf"[{WHITESPACE}]*$"
+)
+TAG_DESCRIPTION = (
+    "A device tag: 7K3P-9QXM (case, spaces, dashes, dots and underscores forgiven; I, L, O "
+    "read as 1, 1, 0). The last character is a check character: a wrong one is answered 422 "
+    "with extra.code `invalid_tag`."
+)
+Tag = Annotated[str, PathParameter(pattern=TAG_PATTERN, description=TAG_DESCRIPTION)]
+Code = Annotated[
     str,
-    PathParameter(
-        pattern=TAG_PATTERN,
-        description="A device tag: 7K3P-9QXM (case, spaces and dashes forgiven)",
+    Meta(
+        max_length=SINGLE_MAX,
+        pattern=CODE_PATTERN,
+        description="A tag or the URL of its label (…/d/7K3P9QXM); a wrong check character "
+        "is answered 422 with extra.code `invalid_tag`",
     ),
+]
+# The canonical categories; the services also read a category's French name, case forgiven.
+CategoryName = Annotated[
+    str,
+    Meta(extra_json_schema={"extra": {"enum": [category.value for category in Category]}}),
 ]
 
 
@@ -42,22 +93,22 @@ class LoginIn(Struct):
 class OrganizationIn(Struct, kw_only=True):
     """A new organisation; `kind` is donor, reconditioner, association or coordinator."""
 
-    name: Line
+    name: FilledLine
     kind: Kind
-    short_name: Line | None = None
-    ridet: Line | None = None
-    email: Line | None = None
-    phone: Line | None = None
+    short_name: Annotated[str, Meta(max_length=60, pattern=SINGLE_LINE)] | None = None
+    ridet: Annotated[str, Meta(max_length=20, pattern=RIDET_PATTERN)] | None = None
+    email: OptionalEmail | None = None
+    phone: Annotated[str, Meta(max_length=40, pattern=SINGLE_LINE)] | None = None
     address: Text | None = None
-    city: Line | None = None
+    city: Annotated[str, Meta(max_length=100, pattern=SINGLE_LINE)] | None = None
     language: Lang | None = None
 
 
 class UserIn(Struct, kw_only=True):
     """A new user of an organisation."""
 
-    email: Line
-    password: Text
+    email: Email
+    password: Password
     organization_id: Id
     full_name: Line | None = None
 
@@ -65,7 +116,7 @@ class UserIn(Struct, kw_only=True):
 class DeviceIn(Struct, kw_only=True):
     """A device to register; `tag` binds a scanned blank label."""
 
-    category: Line
+    category: CategoryName
     brand: Line | None = None
     model: Line | None = None
     serial_number: Line | None = None
@@ -89,4 +140,31 @@ class DonationIn(Struct, kw_only=True):
 class ScanIn(Struct):
     """A scanned label: its URL or the bare tag."""
 
-    code: Text
+    code: Code
+
+
+class DeviceEdit(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The device fields to correct (absent: unchanged; null clears an optional one)."""
+
+    category: CategoryName | UnsetType = UNSET
+    brand: Line | UnsetType | None = UNSET
+    model: Line | UnsetType | None = UNSET
+    serial_number: Line | UnsetType | None = UNSET
+    year: int | UnsetType | None = UNSET
+    has_storage: bool | UnsetType | None = UNSET
+    condition: Line | UnsetType | None = UNSET
+    estimated_value_xpf: int | UnsetType | None = UNSET
+    weight_kg: float | UnsetType | None = UNSET
+
+
+class OrganizationEdit(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The details to correct, at least one (absent: unchanged; null clears an optional one)."""
+
+    name: FilledLine | UnsetType = UNSET
+    short_name: Annotated[str, Meta(max_length=60, pattern=SINGLE_LINE)] | UnsetType | None = UNSET
+    ridet: Annotated[str, Meta(max_length=20, pattern=RIDET_PATTERN)] | UnsetType | None = UNSET
+    email: OptionalEmail | UnsetType | None = UNSET
+    phone: Annotated[str, Meta(max_length=40, pattern=SINGLE_LINE)] | UnsetType | None = UNSET
+    address: Text | UnsetType | None = UNSET
+    city: Annotated[str, Meta(max_length=100, pattern=SINGLE_LINE)] | UnsetType | None = UNSET
+    language: Lang | UnsetType = UNSET

@@ -6,26 +6,28 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, delete, get, patch
-from litestar.params import JSONBody, PathParameter
+from litestar.params import Body, PathParameter
 
 from collecte.services import corrections, donations
 from collecte.web.auth import principal_of
 from collecte.web.correction_responses import OrganizationEditOut
 from collecte.web.responses import DeviceOut, OrganizationOut
-from collecte.web.schemas import MAX_ID, Tag
+from collecte.web.schemas import MAX_ID, DeviceEdit, OrganizationEdit, Tag
 
 PositiveId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
 @patch("/api/devices/{tag:str}", tags=["devices"], summary="Correct a device's fields")
 async def edit_device(
-    request: Request[Any, Any, Any], tag: Tag, data: JSONBody[dict[str, Any]]
+    request: Request[Any, Any, Any],
+    tag: Tag,
+    data: Annotated[DeviceEdit, Body(schema_extra={"additional_properties": False})],
 ) -> DeviceOut:
     """Its donor or a coordinator. The body holds only the fields to correct (the device
     fields but `tag`; null clears an optional one). Appends an `edit` event recording each
     field's old and new value; a body that changes nothing answers 200 without an event.
     Issued certificates keep what they printed."""
-    found = await corrections.edit_device(principal_of(request), tag, data)
+    found = await corrections.edit_device(principal_of(request), tag, msgspec.to_builtins(data))
     return msgspec.convert(found, DeviceOut)
 
 
@@ -37,11 +39,14 @@ async def edit_device(
 async def edit_organization(
     request: Request[Any, Any, Any],
     organization_id: PositiveId,
-    data: JSONBody[dict[str, Any]],
+    data: Annotated[
+        OrganizationEdit, Body(schema_extra={"min_properties": 1, "additional_properties": False})
+    ],
 ) -> OrganizationOut:
     """Coordinators only: name, short_name, ridet, email, phone, address, city, language (not
     kind). Each change is kept in the organisation's history."""
-    found = await corrections.edit_organization(principal_of(request), organization_id, data)
+    changes = msgspec.to_builtins(data)
+    found = await corrections.edit_organization(principal_of(request), organization_id, changes)
     return msgspec.convert(found, OrganizationOut)
 
 
