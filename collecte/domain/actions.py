@@ -161,7 +161,16 @@ class Wipe(ActionData, tag="wipe"):
     verified: Annotated[bool, Meta(extra=_form(N_("Vérifié"), hidden=True))] | None = None
     storage_serials: Annotated[
         list[Serial],
-        Meta(max_length=MAX_STORAGE_SERIALS, extra=_form(N_("Supports"), hidden=True)),
+        Meta(
+            max_length=MAX_STORAGE_SERIALS,
+            extra=_form(N_("Supports"), hidden=True),
+            # Litestar documents a list's bounds, not its items' constraints: given here.
+            extra_json_schema={
+                "extra": {
+                    "items": {"type": "string", "maxLength": TEXT_MAX, "pattern": SINGLE_LINE}
+                }
+            },
+        ),
     ] = []
 
     def check(self) -> None:

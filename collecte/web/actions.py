@@ -9,18 +9,17 @@ the devices. Litestar's own decoding of `data` only serves the document.
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Any
 
 import msgspec
 from litestar.connection import ASGIConnection, Request
 from litestar.exceptions import SerializationException
 from litestar.handlers.base import BaseRouteHandler
-from msgspec import Meta
 
 from collecte.domain.actions import STRUCTS, ActionData, AnyAction
 from collecte.services import transitions
 from collecte.web.auth import principal_of
-from collecte.web.schemas import Code
+from collecte.web.schemas import codes
 
 TransitionBody = AnyAction
 
@@ -29,7 +28,7 @@ def _batch_variant(struct: type[ActionData]) -> Any:
     """The batch form of an action's body: the same fields, and `tags`."""
     return msgspec.defstruct(
         f"Batch{struct.__name__}",
-        [("tags", Annotated[list[Code], Meta(min_length=1)])],
+        [("tags", codes())],
         bases=(struct,),
         kw_only=True,
         module=__name__,

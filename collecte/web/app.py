@@ -38,6 +38,7 @@ from collecte.web.controllers import (
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
 from collecte.web.openapi_errors import document_errors, document_security
+from collecte.web.query import refuse_unknown_query
 
 ROUTES: list[Any] = [
     health.health,
@@ -150,6 +151,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers=EXCEPTION_HANDLERS,
         before_send=[complete_allow],
+        before_request=refuse_unknown_query,
         openapi_config=_openapi(),
         on_startup=[on_startup],
         on_shutdown=[on_shutdown],

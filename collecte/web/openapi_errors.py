@@ -4,20 +4,11 @@ tests) know every status a route may give and the body that comes with it."""
 from __future__ import annotations
 
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Annotated, Any
 
 import msgspec
 from litestar.handlers import HTTPRouteHandler
 from litestar.openapi.datastructures import ResponseSpec
-from litestar.openapi.spec import (
-    OpenAPIFormat,
-    OpenAPIMediaType,
-    OpenAPIType,
-    Operation,
-    RequestBody,
-    Schema,
-)
 from msgspec import UNSET, Meta, UnsetType
 
 from collecte.domain.vocabulary import Status
@@ -132,23 +123,3 @@ def document_security(handlers: Iterable[Any]) -> None:
     for handler in handlers:
         if isinstance(handler, HTTPRouteHandler) and not handler.opt.get("exclude_from_auth"):
             handler.security = [{BEARER: []}]
-
-
-def file_body(media_type: str, description: str, max_bytes: int) -> type[Operation]:
-    """An operation whose body is a file read by the service (no `data` for Litestar to
-    document): its content type, that it may not be empty, and its largest size."""
-
-    @dataclass
-    class WithFileBody(Operation):
-        def __post_init__(self) -> None:
-            schema = Schema(
-                type=OpenAPIType.STRING, format=OpenAPIFormat.BINARY, max_length=max_bytes
-            )
-            schema.min_length = 1
-            self.request_body = RequestBody(
-                content={media_type: OpenAPIMediaType(schema=schema)},
-                description=description,
-                required=True,
-            )
-
-    return WithFileBody

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from datetime import date
+from typing import Annotated, Any, Literal
 
 from litestar.params import PathParameter
 from msgspec import UNSET, Meta, Struct, UnsetType
 
+from collecte.domain.actions import MAX_WEIGHT_KG
+from collecte.domain.device_input import MAX_VALUE_XPF
 from collecte.domain.text import FILLED_LINE, SINGLE_LINE, SINGLE_MAX, WHITESPACE
 from collecte.domain.vocabulary import Category
 
@@ -76,6 +79,31 @@ Code = Annotated[
         "is answered 422 with extra.code `invalid_tag`",
     ),
 ]
+# Litestar documents a list's bounds but not its items' constraints: they are given here.
+CODE_ITEMS = {
+    "type": "string",
+    "maxLength": SINGLE_MAX,
+    "pattern": CODE_PATTERN,
+    "description": "A tag or the URL of its label; a wrong check character is answered 422",
+}
+
+
+def codes(max_length: int | None = None) -> Any:
+    """A non-empty list of label codes, at most `max_length`, each checked like `Code`."""
+    return Annotated[
+        list[Code],
+        Meta(
+            min_length=1, max_length=max_length, extra_json_schema={"extra": {"items": CODE_ITEMS}}
+        ),
+    ]
+
+
+# A device's numbers, bounded as collecte.domain.device_input bounds them (the latest year is
+# next year's, as of the start of the process).
+Year = Annotated[int, Meta(ge=1970, le=date.today().year + 1)]
+ValueXpf = Annotated[int, Meta(ge=0, le=MAX_VALUE_XPF)]
+WeightKg = Annotated[float, Meta(gt=0, le=MAX_WEIGHT_KG)]
+
 # The canonical categories; the services also read a category's French name, case forgiven.
 CategoryName = Annotated[
     str,
@@ -120,11 +148,11 @@ class DeviceIn(Struct, kw_only=True):
     brand: Line | None = None
     model: Line | None = None
     serial_number: Line | None = None
-    year: int | None = None
+    year: Year | None = None
     has_storage: bool | None = None
     condition: Line | None = None
-    estimated_value_xpf: int | None = None
-    weight_kg: float | None = None
+    estimated_value_xpf: ValueXpf | None = None
+    weight_kg: WeightKg | None = None
     tag: Text | None = None  # read leniently: a scanner's trailing line break is forgiven
 
 
@@ -150,11 +178,11 @@ class DeviceEdit(Struct, kw_only=True, forbid_unknown_fields=True):
     brand: Line | UnsetType | None = UNSET
     model: Line | UnsetType | None = UNSET
     serial_number: Line | UnsetType | None = UNSET
-    year: int | UnsetType | None = UNSET
+    year: Year | UnsetType | None = UNSET
     has_storage: bool | UnsetType | None = UNSET
     condition: Line | UnsetType | None = UNSET
-    estimated_value_xpf: int | UnsetType | None = UNSET
-    weight_kg: float | UnsetType | None = UNSET
+    estimated_value_xpf: ValueXpf | UnsetType | None = UNSET
+    weight_kg: WeightKg | UnsetType | None = UNSET
 
 
 class OrganizationEdit(Struct, kw_only=True, forbid_unknown_fields=True):

@@ -18,7 +18,7 @@ from collecte.services import certificates
 from collecte.web.auth import PUBLIC, principal_of
 from collecte.web.controllers.donations import DEFAULT_MAX_BODY_BYTES
 from collecte.web.language import api_language
-from collecte.web.openapi_errors import file_body
+from collecte.web.openapi_bodies import file_body
 from collecte.web.responses import CertificateOut, VerifyMissingOut, VerifyOut, VerifyPdfOut
 from collecte.web.schemas import CertificateKindName
 

@@ -6,28 +6,34 @@ from typing import Annotated, Any
 
 import msgspec
 from litestar import Request, delete, get, patch
-from litestar.params import Body, PathParameter
+from litestar.params import JSONBody, PathParameter
 
 from collecte.services import corrections, donations
 from collecte.web.auth import principal_of
 from collecte.web.correction_responses import OrganizationEditOut
+from collecte.web.openapi_bodies import json_body
 from collecte.web.responses import DeviceOut, OrganizationOut
 from collecte.web.schemas import MAX_ID, DeviceEdit, OrganizationEdit, Tag
 
 PositiveId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
-@patch("/api/devices/{tag:str}", tags=["devices"], summary="Correct a device's fields")
+@patch(
+    "/api/devices/{tag:str}",
+    tags=["devices"],
+    summary="Correct a device's fields",
+    operation_class=json_body(DeviceEdit),
+)
 async def edit_device(
     request: Request[Any, Any, Any],
     tag: Tag,
-    data: Annotated[DeviceEdit, Body(schema_extra={"additional_properties": False})],
+    data: JSONBody[dict[str, Any]],
 ) -> DeviceOut:
     """Its donor or a coordinator. The body holds only the fields to correct (the device
     fields but `tag`; null clears an optional one). Appends an `edit` event recording each
     field's old and new value; a body that changes nothing answers 200 without an event.
     Issued certificates keep what they printed."""
-    found = await corrections.edit_device(principal_of(request), tag, msgspec.to_builtins(data))
+    found = await corrections.edit_device(principal_of(request), tag, data)
     return msgspec.convert(found, DeviceOut)
 
 
@@ -35,18 +41,16 @@ async def edit_device(
     "/api/organizations/{organization_id:int}",
     tags=["organizations"],
     summary="Correct an organisation's details",
+    operation_class=json_body(OrganizationEdit, minProperties=1),
 )
 async def edit_organization(
     request: Request[Any, Any, Any],
     organization_id: PositiveId,
-    data: Annotated[
-        OrganizationEdit, Body(schema_extra={"min_properties": 1, "additional_properties": False})
-    ],
+    data: JSONBody[dict[str, Any]],
 ) -> OrganizationOut:
     """Coordinators only: name, short_name, ridet, email, phone, address, city, language (not
     kind). Each change is kept in the organisation's history."""
-    changes = msgspec.to_builtins(data)
-    found = await corrections.edit_organization(principal_of(request), organization_id, changes)
+    found = await corrections.edit_organization(principal_of(request), organization_id, data)
     return msgspec.convert(found, OrganizationOut)
 
 

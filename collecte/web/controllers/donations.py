@@ -11,7 +11,7 @@ from litestar.params import JSONBody, PathParameter, QueryParameter
 from collecte.services import donations
 from collecte.settings import Settings
 from collecte.web.auth import principal_of
-from collecte.web.openapi_errors import file_body
+from collecte.web.openapi_bodies import file_body
 from collecte.web.responses import DeviceSummaryOut, DonationOut
 from collecte.web.schemas import MAX_ID, DeviceIn, DonationIn
 

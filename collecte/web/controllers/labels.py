@@ -14,7 +14,7 @@ from collecte.services.labels import LabelsPdf
 from collecte.web.auth import principal_of
 from collecte.web.language import api_language
 from collecte.web.responses import LabelFormatsOut
-from collecte.web.schemas import Code, Tag
+from collecte.web.schemas import Tag, codes
 
 PDF = "application/pdf"
 
@@ -39,7 +39,7 @@ Skip = Annotated[
 class LabelsIn(Struct, kw_only=True):
     """Labels for these tags (or label URLs), in this order."""
 
-    tags: Annotated[list[Code], Meta(min_length=1, max_length=labels.MAX_TAGS_PER_REQUEST)]
+    tags: codes(labels.MAX_TAGS_PER_REQUEST)  # type: ignore[valid-type]
     format: str | None = None
     skip: Annotated[int, Meta(ge=0)] = 0
 

@@ -26,7 +26,8 @@ async def get_totals(
         QueryParameter(
             name="from",
             required=False,
-            pattern=DAY_PATTERN,
+            # Documented, not enforced here: the service's refusal names `from` / `to`.
+            schema_extra={"pattern": DAY_PATTERN},
             description="First Nouméa day, YYYY-MM-DD (included)",
         ),
     ] = None,
@@ -35,7 +36,8 @@ async def get_totals(
         QueryParameter(
             name="to",
             required=False,
-            pattern=DAY_PATTERN,
+            # Documented, not enforced here: the service's refusal names `from` / `to`.
+            schema_extra={"pattern": DAY_PATTERN},
             description="Last Nouméa day, YYYY-MM-DD (included)",
         ),
     ] = None,
