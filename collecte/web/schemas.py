@@ -60,10 +60,8 @@ _TAG_BODY = rf"{_TAG_SEPARATORS}(?:[0-9A-TV-Za-tv-z]{_TAG_SEPARATORS}){{8}}"
 TAG_PATTERN = rf"^{_TAG_BODY}$"
 # Where a label's code is accepted: the bare tag, or the URL of its QR (…/d/TAG, any case).
 _URL_CHARACTER = rf"[^{WHITESPACE}\x00-\x1f\x7f-\x9f]"
-CODE_PATTERN = (
-    rf"^[{WHITESPACE}]*(?:{_URL_CHARACTER}*/[dD]/)?{_TAG_BODY}/?(?:[?#]{_URL_CHARACTER}*)?"
-    rf"[{WHITESPACE}]*$"
-)
+_URL = rf"{_URL_CHARACTER}*/[dD]/{_TAG_BODY}/?(?:[?#]{_URL_CHARACTER}*)?"
+CODE_PATTERN = rf"^[{WHITESPACE}]*(?:{_URL}|{_TAG_BODY})[{WHITESPACE}]*$"
 TAG_DESCRIPTION = (
     "A device tag: 7K3P-9QXM (case, spaces, dashes, dots and underscores forgiven; I, L, O "
     "read as 1, 1, 0). The last character is a check character: a wrong one is answered 422 "
@@ -101,8 +99,11 @@ def codes(max_length: int | None = None) -> Any:
 # A device's numbers, bounded as collecte.domain.device_input bounds them (the latest year is
 # next year's, as of the start of the process).
 Year = Annotated[int, Meta(ge=1970, le=date.today().year + 1)]
-ValueXpf = Annotated[int, Meta(ge=0, le=MAX_VALUE_XPF)]
-WeightKg = Annotated[float, Meta(gt=0, le=MAX_WEIGHT_KG)]
+# Litestar leaves a bound of 0 out of the document (it reads as "no bound"): restated.
+ValueXpf = Annotated[int, Meta(ge=0, le=MAX_VALUE_XPF, extra_json_schema={"extra": {"minimum": 0}})]
+WeightKg = Annotated[
+    float, Meta(gt=0, le=MAX_WEIGHT_KG, extra_json_schema={"extra": {"exclusiveMinimum": 0}})
+]
 
 # The canonical categories; the services also read a category's French name, case forgiven.
 CategoryName = Annotated[

@@ -10,10 +10,11 @@ donor's answers go through every check schemathesis has (valid data accepted, in
 refused, a missing or bad token refused, the Allow header, resources available once created…);
 the other roles' through the basic ones (no 5xx, a documented status, content type and body).
 Valid data may be refused only where the document says so and JSON Schema cannot: a wrong check
-character, a file's content, a field the coordinator alone must give, an id naming no record, a
-label `skip` beyond the stock's positions (`_documented_refusal`, each told apart by its code
-and field). Then the stateful phase chains operations through the links schemathesis infers (a
-created donation read back, deleted, then not found), as the coordinator and as the donor.
+character, a batch whose devices are unknown or at another status, a file's content, a field
+the coordinator alone must give, an id naming no record, a label `skip` beyond the stock's
+positions (`_documented_refusal`, each told apart by its code and field). Then the stateful
+phase chains operations through the links schemathesis infers (a created donation read back,
+deleted, then not found), as the coordinator and as the donor.
 
 Bounded for `make test`: COLLECTE_FUZZ_EXAMPLES examples per operation and generation mode
 (default 2) and COLLECTE_FUZZ_STEPS stateful scenarios per role (default 4), no shrinking;
@@ -78,6 +79,7 @@ STRICT = ("coordinator", "donor")
 # Refusals of schema-valid data that the document states and JSON Schema cannot express,
 # each told apart by the error's code and field (so any other 422 still fails):
 # - a tag whose check character is wrong (a pattern cannot compute it): 422 `invalid_tag`;
+# - a batch refused for what its devices are (unknown, at another status…): 422 listing them;
 # - a file whose content the service cannot read (CSV rows, erasure reports): 422 / 415;
 # - a field required of the coordinator only, who acts for an organisation it must name;
 # - an id in a body that names no record (422 naming the field, as the document says);
@@ -89,19 +91,42 @@ FILE_CONTENT = {
 }
 
 
+def _check_character_only(code: str) -> bool:
+    """Whether `code` differs from a valid tag only by its check character."""
+    try:
+        tags.parse(code)
+    except tags.TagError as error:
+        return "caractère de contrôle" in error.message
+    return False
+
+
 def _wrong_check_character(case: Any) -> bool:
     """Whether a tag of the request differs from a valid one only by its check character."""
     codes = [unquote(str(value)) for value in (case.path_parameters or {}).values()]
     if isinstance(case.body, dict):
         codes += [str(code) for code in case.body.get("tags") or []]
         codes.append(str(case.body.get("code", "")))
-    for code in codes:
-        try:
-            tags.parse(code)
-        except tags.TagError as error:
-            if "caractère de contrôle" in error.message:
-                return True
-    return False
+    return any(_check_character_only(code) for code in codes)
+
+
+def _well_formed(code: str) -> bool:
+    try:
+        tags.parse(code)
+    except tags.TagError:
+        return False
+    return True
+
+
+def _refused_for_the_devices(errors: list[dict[str, Any]]) -> bool:
+    """Whether a refused batch failed only for what its devices are (unknown, not the caller's,
+    at another status, nothing to wipe) or for a wrong check character: a batch answers 422
+    listing each failing tag with its own status, as the document says."""
+    return bool(errors) and all(
+        error.get("status_code") in (403, 404, 409)
+        or _well_formed(str(error.get("tag")))
+        or _check_character_only(str(error.get("tag")))
+        for error in errors
+    )
 
 
 def _documented_refusal(role: str, case: Any, response: Any) -> bool:
@@ -114,6 +139,8 @@ def _documented_refusal(role: str, case: Any, response: Any) -> bool:
     label = case.operation.label
     if response.status_code == 422 and extra.get("code") == "invalid_tag":
         return _wrong_check_character(case)
+    if response.status_code == 422 and extra.get("code") == "batch_rejected":
+        return _refused_for_the_devices(extra.get("errors") or [])
     if label in FILE_CONTENT:
         status, name = FILE_CONTENT[label]
         return response.status_code == status and field_.split("[")[0].split(".")[0] == name
