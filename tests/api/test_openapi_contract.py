@@ -4,6 +4,7 @@ constraints the validation applies (so generated clients and fuzzers send what i
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Any
 
 import httpx
@@ -188,3 +189,30 @@ async def test_corrections_list_their_fields_and_refuse_others(openapi: dict[str
     assert organization["additionalProperties"] is False
     assert organization["minProperties"] == 1
     assert "kind" not in organization["properties"]
+
+
+def _bound(schema: dict[str, Any], key: str) -> Any:
+    """A numeric bound, beside the oneOf of an optional field or inside its variant."""
+    return next((v[key] for v in [schema, *_variants(schema)] if key in v), None)
+
+
+async def test_device_numbers_have_the_services_bounds(openapi: dict[str, Any]) -> None:
+    device = openapi["components"]["schemas"]["DeviceIn"]["properties"]
+    assert (_bound(device["year"], "minimum"), _bound(device["year"], "maximum")) == (
+        1970,
+        date.today().year + 1,
+    )
+    assert _bound(device["estimated_value_xpf"], "minimum") == 0  # a zero bound stays
+    assert _bound(device["weight_kg"], "exclusiveMinimum") == 0
+    assert _bound(device["weight_kg"], "maximum") == 1000
+    medium = openapi["components"]["schemas"]["Medium"]["properties"]
+    assert _bound(medium["capacity_gb"], "exclusiveMinimum") == 0
+
+
+async def test_required_action_texts_may_not_be_blank(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    for component, field in [("Withdraw", "reason"), ("Refuse", "reason"), ("Recycle", "channel")]:
+        text = schemas[component]["properties"][field]
+        assert text["minLength"] == 1, component
+        assert not re.fullmatch(text["pattern"], " \t"), component
+        assert re.fullmatch(text["pattern"], " Don à une école "), component
