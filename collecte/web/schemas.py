@@ -21,20 +21,53 @@ Text = Annotated[str, Meta(pattern=r"^[^\x00]*$")]
 # One line: no line break or control character (a name, a brand, a serial); several lines
 # (an address, notes) are `Text`, their number of lines bounded by the services.
 # The limits are the services' (collecte.domain.text, organization_input, accounts), so that
-# what the schema admits is accepted and what it refuses is refused. A required line must keep
-# a character once stripped (`FilledLine`); an optional one may be blank (read as absent).
-Line = Annotated[str, Meta(max_length=SINGLE_MAX, pattern=SINGLE_LINE)]
-FilledLine = Annotated[str, Meta(min_length=1, max_length=SINGLE_MAX, pattern=FILLED_LINE)]
+# what the schema admits is accepted and what it refuses is refused. Decoding enforces only the
+# one-line rule; the rest is documented here and checked by the services, whose refusals name
+# the rule broken ("obligatoire", "dépasse 200 caractères", "RIDET"…).
+
+
+def documented(pattern: str = SINGLE_LINE, **rules: Any) -> dict[str, Any]:
+    """The services' own `rules` for a text (JSON Schema keywords: pattern, minLength,
+    maxLength), for the document; decoding checks only `SINGLE_LINE`."""
+    return {"extra": {"pattern": pattern, **rules}}
+
+
+Line = Annotated[str, Meta(pattern=SINGLE_LINE, extra_json_schema=documented(maxLength=SINGLE_MAX))]
+# A required line keeps a character once stripped.
+FilledLine = Annotated[
+    str,
+    Meta(
+        pattern=SINGLE_LINE,
+        extra_json_schema=documented(FILLED_LINE, minLength=1, maxLength=SINGLE_MAX),
+    ),
+]
 _CONTROL = r"\x00-\x1f\x7f-\x9f\u2028\u2029"
 _ADDRESS_PART = rf"[^@{WHITESPACE}{_CONTROL}]+"
 _EMAIL = rf"{_ADDRESS_PART}@{_ADDRESS_PART}\.{_ADDRESS_PART}"
 EMAIL_PATTERN = rf"^[{WHITESPACE}]*{_EMAIL}[{WHITESPACE}]*$"
-Email = Annotated[str, Meta(min_length=5, max_length=254, pattern=EMAIL_PATTERN)]
+Email = Annotated[
+    str,
+    Meta(
+        pattern=SINGLE_LINE, extra_json_schema=documented(EMAIL_PATTERN, minLength=5, maxLength=254)
+    ),
+]
 OptionalEmail = Annotated[
-    str, Meta(max_length=254, pattern=rf"^[{WHITESPACE}]*(?:{_EMAIL})?[{WHITESPACE}]*$")
+    str,
+    Meta(
+        pattern=SINGLE_LINE,
+        extra_json_schema=documented(
+            rf"^[{WHITESPACE}]*(?:{_EMAIL})?[{WHITESPACE}]*$", maxLength=254
+        ),
+    ),
 ]
 # Digits with dots or spaces (organization_input.RIDET), once stripped; blank is absent.
 RIDET_PATTERN = rf"^[{WHITESPACE}]*(?:[0-9][0-9 .]{{4,12}}[0-9.])?[{WHITESPACE}]*$"
+Ridet = Annotated[
+    str, Meta(pattern=SINGLE_LINE, extra_json_schema=documented(RIDET_PATTERN, maxLength=20))
+]
+ShortName = Annotated[str, Meta(pattern=SINGLE_LINE, extra_json_schema=documented(maxLength=60))]
+Phone = Annotated[str, Meta(pattern=SINGLE_LINE, extra_json_schema=documented(maxLength=40))]
+City = Annotated[str, Meta(pattern=SINGLE_LINE, extra_json_schema=documented(maxLength=100))]
 # Passwords are taken as typed (no stripping): 8 to 256 characters (auth.passwords).
 Password = Annotated[str, Meta(min_length=8, max_length=256, pattern=r"^[^\x00]*$")]
 # The schema names the values the services accept, so clients (and fuzzers) send valid ones;
@@ -68,13 +101,14 @@ TAG_DESCRIPTION = (
     "with extra.code `invalid_tag`."
 )
 Tag = Annotated[str, PathParameter(pattern=TAG_PATTERN, description=TAG_DESCRIPTION)]
+# Decoding refuses only NUL; the service reads the code and says what is wrong with it.
 Code = Annotated[
     str,
     Meta(
-        max_length=SINGLE_MAX,
-        pattern=CODE_PATTERN,
+        pattern=r"^[^\x00]*$",
         description="A tag or the URL of its label (…/d/7K3P9QXM); a wrong check character "
         "is answered 422 with extra.code `invalid_tag`",
+        extra_json_schema={"extra": {"pattern": CODE_PATTERN, "maxLength": SINGLE_MAX}},
     ),
 ]
 # Litestar documents a list's bounds but not its items' constraints: they are given here.
@@ -124,12 +158,12 @@ class OrganizationIn(Struct, kw_only=True):
 
     name: FilledLine
     kind: Kind
-    short_name: Annotated[str, Meta(max_length=60, pattern=SINGLE_LINE)] | None = None
-    ridet: Annotated[str, Meta(max_length=20, pattern=RIDET_PATTERN)] | None = None
+    short_name: ShortName | None = None
+    ridet: Ridet | None = None
     email: OptionalEmail | None = None
-    phone: Annotated[str, Meta(max_length=40, pattern=SINGLE_LINE)] | None = None
+    phone: Phone | None = None
     address: Text | None = None
-    city: Annotated[str, Meta(max_length=100, pattern=SINGLE_LINE)] | None = None
+    city: City | None = None
     language: Lang | None = None
 
 
