@@ -27,7 +27,7 @@ from collecte.domain.erasure import (
 )
 from collecte.domain.errors import Invalid
 from collecte.domain.lifecycle import InvalidData, parse_action
-from collecte.domain.text import SINGLE_LINE
+from collecte.domain.text import FILLED_LINE, SINGLE_LINE
 from collecte.domain.validation import describe
 from collecte.domain.vocabulary import Action, Destination, Grade, Labelled, Role, WipeMethod
 from collecte.i18n import N_, msg
@@ -161,7 +161,16 @@ class Wipe(ActionData, tag="wipe"):
     verified: Annotated[bool, Meta(extra=_form(N_("Vérifié"), hidden=True))] | None = None
     storage_serials: Annotated[
         list[Serial],
-        Meta(max_length=MAX_STORAGE_SERIALS, extra=_form(N_("Supports"), hidden=True)),
+        Meta(
+            max_length=MAX_STORAGE_SERIALS,
+            extra=_form(N_("Supports"), hidden=True),
+            # Litestar documents a list's bounds, not its items' constraints: given here.
+            extra_json_schema={
+                "extra": {
+                    "items": {"type": "string", "maxLength": TEXT_MAX, "pattern": SINGLE_LINE}
+                }
+            },
+        ),
     ] = []
 
     def check(self) -> None:
@@ -260,7 +269,13 @@ class Recycle(ActionData, tag="recycle"):
     """Hand a device to a recycling channel; a weight measured there replaces the estimate."""
 
     channel: Annotated[
-        str, Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Filière de recyclage")))
+        str,
+        Meta(
+            min_length=1,
+            max_length=TEXT_MAX,
+            pattern=FILLED_LINE,
+            extra=_form(N_("Filière de recyclage")),
+        ),
     ]
     weight_kg: (
         Annotated[
@@ -269,6 +284,8 @@ class Recycle(ActionData, tag="recycle"):
                 gt=0,
                 le=MAX_WEIGHT_KG,
                 extra=_form(N_("Poids (kg, facultatif)"), said=N_("{value} kg")),
+                # Litestar leaves a bound of 0 out of the document: restated.
+                extra_json_schema={"extra": {"exclusiveMinimum": 0}},
             ),
         ]
         | None
@@ -316,13 +333,21 @@ class Withdraw(ActionData, tag="withdraw"):
     """The donor keeps a device after all."""
 
     reason: Annotated[
-        str, Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Motif du retrait")))
+        str,
+        Meta(
+            min_length=1,
+            max_length=TEXT_MAX,
+            pattern=FILLED_LINE,
+            extra=_form(N_("Motif du retrait")),
+        ),
     ]
 
 
 def _reason(label: str) -> Any:
     """A required one-line reason, at most TEXT_MAX characters, under `label` in forms."""
-    return Annotated[str, Meta(max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(label))]
+    return Annotated[
+        str, Meta(min_length=1, max_length=TEXT_MAX, pattern=FILLED_LINE, extra=_form(label))
+    ]
 
 
 def _workshop(label: str) -> Any:

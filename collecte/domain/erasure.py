@@ -16,7 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
-from collecte.domain.text import SINGLE_LINE
+from collecte.domain.text import FILLED_LINE, SINGLE_LINE
 from collecte.domain.vocabulary import (
     ErasureResult,
     MediumKind,
@@ -57,19 +57,29 @@ class Medium(Struct, kw_only=True, forbid_unknown_fields=False):
     ) = None
     kind: Annotated[MediumKind, Meta(extra=_form(N_("Type de support")))]
     capacity_gb: (
-        Annotated[float, Meta(gt=0, le=MAX_CAPACITY_GB, extra=_form(N_("Capacité (Go)")))] | None
+        Annotated[
+            float,
+            Meta(
+                gt=0,
+                le=MAX_CAPACITY_GB,
+                extra=_form(N_("Capacité (Go)")),
+                # Litestar leaves a bound of 0 out of the document: restated.
+                extra_json_schema={"extra": {"exclusiveMinimum": 0}},
+            ),
+        ]
+        | None
     ) = None
     technique: Annotated[Technique, Meta(extra=_form(N_("Technique")))]
     tool: Annotated[
         str,
-        Meta(min_length=1, max_length=TEXT_MAX, pattern=SINGLE_LINE, extra=_form(N_("Outil"))),
+        Meta(min_length=1, max_length=TEXT_MAX, pattern=FILLED_LINE, extra=_form(N_("Outil"))),
     ]
     tool_version: Annotated[
         str,
         Meta(
             min_length=1,
             max_length=TEXT_MAX,
-            pattern=SINGLE_LINE,
+            pattern=FILLED_LINE,
             extra=_form(N_("Version de l’outil")),
         ),
     ]

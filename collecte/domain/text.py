@@ -17,8 +17,15 @@ from collecte.i18n import msg
 # paragraph separators: none belongs in one line of text.
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 _NEWLINES = re.compile("\r\n|\r|\u2028|\u2029")
-# The same rule as a msgspec / JSON Schema pattern, for the request structs.
-SINGLE_LINE = r"^[^\x00-\x1f\x7f-\x9f\u2028\u2029]*$"
+# The same rules as msgspec / JSON Schema patterns, for the request structs. `str.strip()`
+# removes what Python calls whitespace (listed, since a schema's `\s` is not Python's), then no
+# control character may remain; a required field must keep something after stripping.
+WHITESPACE = r"\t\n\x0b\x0c\r\x1c-\x1f \x85\xa0\u1680\u2000-\u200a\u2028\u2029\u202f\u205f\u3000"
+_INNER = r"[^\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_EDGE = rf"[^{WHITESPACE}\x00-\x1f\x7f-\x9f\u2028\u2029]"
+_FILLED = rf"{_EDGE}(?:{_INNER}*{_EDGE})?"
+SINGLE_LINE = rf"^[{WHITESPACE}]*(?:{_FILLED})?[{WHITESPACE}]*$"
+FILLED_LINE = rf"^[{WHITESPACE}]*{_FILLED}[{WHITESPACE}]*$"
 
 SINGLE_MAX = 200
 ADDRESS_MAX, ADDRESS_LINES = 500, 6

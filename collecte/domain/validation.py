@@ -10,7 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from collecte.domain.text import SINGLE_LINE, one_line_sentence
+from collecte.domain.text import FILLED_LINE, SINGLE_LINE, one_line_sentence
 from collecte.i18n import N_, Message, msg
 
 _AT = re.compile(r" - at `\$(?P<path>[^`]*)`$")
@@ -21,8 +21,9 @@ _TYPE = re.compile(r"^Expected `(?P<want>[^`]+)`, got `(?P<got>[^`]+)`")
 _ENUM = re.compile(r"^Invalid enum value (?P<value>.+)$")
 _REGEX = re.compile(r"^Expected `str` matching regex")
 _MOMENT = re.compile(r"^(Expected `datetime` with a timezone|Invalid RFC3339|Expected `datetime`,)")
-# How msgspec quotes the single-line pattern in its report: the refusal then says "one line".
-_ONE_LINE = repr(SINGLE_LINE)
+# How msgspec quotes the one-line patterns in its report: the refusal then says "one line" (a
+# required line is refused blank before its pattern is checked, so only a break is left).
+_ONE_LINE = (repr(SINGLE_LINE), repr(FILLED_LINE))
 
 _KINDS = {
     "str": N_("un texte"),
@@ -126,7 +127,7 @@ def describe(
             ),
         )
     if _REGEX.match(text):
-        if _ONE_LINE in text:
+        if any(pattern in text for pattern in _ONE_LINE):
             return Problem(field, one_line_sentence(field))
         return Problem(
             field, msg("Le champ « {field} » contient un caractère interdit (NUL).", field=field)

@@ -19,6 +19,7 @@ from litestar.handlers.base import BaseRouteHandler
 from collecte.domain.actions import STRUCTS, ActionData, AnyAction
 from collecte.services import transitions
 from collecte.web.auth import principal_of
+from collecte.web.schemas import codes
 
 TransitionBody = AnyAction
 
@@ -27,7 +28,7 @@ def _batch_variant(struct: type[ActionData]) -> Any:
     """The batch form of an action's body: the same fields, and `tags`."""
     return msgspec.defstruct(
         f"Batch{struct.__name__}",
-        [("tags", list[str])],
+        [("tags", codes())],
         bases=(struct,),
         kw_only=True,
         module=__name__,

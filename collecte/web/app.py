@@ -45,6 +45,7 @@ from collecte.web.controllers import (
 from collecte.web.errors import EXCEPTION_HANDLERS
 from collecte.web.headers import security_headers
 from collecte.web.openapi_errors import document_errors, document_security
+from collecte.web.query import refuse_unknown_query
 from collecte.web.requests import CollecteRequest
 from collecte.web.signin import client_address, login_policy
 
@@ -152,10 +153,12 @@ def _openapi() -> OpenAPIConfig:
     )
 
 
-async def _note_client(request: Request[Any, Any, Any]) -> None:
-    """Tell the security log which address the request comes from: the one the sign-in limit
-    counts (X-Forwarded-For read only from the trusted proxies)."""
+async def _before_request(request: Request[Any, Any, Any]) -> None:
+    """Before every handler: tell the security log which address the request comes from (the
+    one the sign-in limit counts: X-Forwarded-For read only from the trusted proxies), then
+    refuse query parameters the route does not declare."""
     set_client(client_address(request) or None)
+    await refuse_unknown_query(request)
 
 
 def create_app(settings: Settings | None = None, *, manage_database: bool = True) -> Litestar:
@@ -198,7 +201,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
         csrf_config=csrf,
         middleware=[DefineMiddleware(BearerTokenMiddleware, exclude=["^/schema"])],
         exception_handlers=EXCEPTION_HANDLERS,
-        before_request=_note_client,
+        before_request=_before_request,
         before_send=[complete_allow, security_headers],
         openapi_config=_openapi(),
         on_startup=[on_startup],

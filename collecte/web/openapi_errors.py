@@ -125,7 +125,7 @@ def document_errors(handlers: Iterable[Any]) -> None:
             for status in sorted(_statuses(handler))
         }
         handler.responses = {**declared, **(handler.responses or {})}
-        handler.operation_class = _ErrorHeadersOperation
+        handler.operation_class = _with_error_headers(handler.operation_class)
 
 
 # The header that tells a client when to try again, on the answers that carry it.
@@ -138,15 +138,21 @@ _RETRY_AFTER = {
 }
 
 
-@dataclass
-class _ErrorHeadersOperation(Operation):
-    """An operation whose 429 and 503 answers declare their `Retry-After` header (Litestar's
-    `ResponseSpec` cannot carry headers)."""
+def _with_error_headers(base: type[Operation]) -> type[Operation]:
+    """`base` (a route's own operation class: a file body…) whose 429 and 503 answers also
+    declare their `Retry-After` header (Litestar's `ResponseSpec` cannot carry headers)."""
 
-    def __post_init__(self) -> None:
-        for status, response in (self.responses or {}).items():
-            if status in {"429", "503"} and isinstance(response, OpenAPIResponse):
-                response.headers = {**(response.headers or {}), **_RETRY_AFTER}
+    @dataclass
+    class WithErrorHeaders(base):  # type: ignore[valid-type,misc]
+        def __post_init__(self) -> None:
+            own = getattr(super(), "__post_init__", None)
+            if own is not None:
+                own()
+            for status, response in (self.responses or {}).items():
+                if status in {"429", "503"} and isinstance(response, OpenAPIResponse):
+                    response.headers = {**(response.headers or {}), **_RETRY_AFTER}
+
+    return WithErrorHeaders
 
 
 BEARER = "BearerToken"

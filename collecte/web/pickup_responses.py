@@ -9,7 +9,7 @@ from msgspec import Meta, Struct
 
 from collecte.domain.vocabulary import Category, PickupStatus, Status
 from collecte.web.responses import Answer, CertificateRefOut, Tag, TagLabel
-from collecte.web.schemas import Id, Line
+from collecte.web.schemas import FilledLine, Id
 
 PickupNumber = Annotated[str, Meta(description="ENL-{YEAR}-{NNNNN}")]
 
@@ -24,7 +24,7 @@ class PickupIn(Struct, kw_only=True):
 class SignatureIn(Struct, kw_only=True):
     """The donor representative's signature: the name, and the PNG drawn on screen."""
 
-    name: Annotated[Line, Meta(max_length=200)]
+    name: FilledLine
     image: (
         Annotated[
             str,

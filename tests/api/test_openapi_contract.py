@@ -3,6 +3,8 @@ constraints the validation applies (so generated clients and fuzzers send what i
 
 from __future__ import annotations
 
+import re
+from datetime import date
 from typing import Any
 
 import httpx
@@ -153,3 +155,98 @@ async def test_the_503_body_is_an_error_body_and_the_429_has_retry_after(
     assert "Retry-After" in health["headers"]
     locked = openapi["paths"]["/api/auth/login"]["post"]["responses"]["429"]
     assert "Retry-After" in locked["headers"]
+
+
+async def test_required_texts_may_not_be_blank(openapi: dict[str, Any]) -> None:
+    organization = _body(openapi, openapi["paths"]["/api/organizations"]["post"])
+    name = organization["properties"]["name"]
+    assert name["minLength"] == 1
+    assert name["maxLength"] == 200
+    assert re.fullmatch(name["pattern"], " Recyclerie ")
+    assert not re.fullmatch(name["pattern"], "   ")
+    signature = openapi["components"]["schemas"]["SignatureIn"]["properties"]["name"]
+    assert signature["minLength"] == 1
+    user = _body(openapi, openapi["paths"]["/api/users"]["post"])
+    assert user["properties"]["password"]["minLength"] == 12
+    assert user["properties"]["password"]["maxLength"] == 256
+    assert re.fullmatch(user["properties"]["email"]["pattern"], "marie@example.nc")
+    assert not re.fullmatch(user["properties"]["email"]["pattern"], "marie@example")
+    ridet = _variants(organization["properties"]["ridet"])
+    assert any(
+        re.fullmatch(v.get("pattern", "^$"), "1234567.001")
+        for v in [*ridet, organization["properties"]["ridet"]]
+    )
+
+
+async def test_the_values_the_services_accept_are_listed(openapi: dict[str, Any]) -> None:
+    device = openapi["components"]["schemas"]["DeviceIn"]["properties"]["category"]
+    assert "laptop" in _enum_of(device)
+    certificates = openapi["paths"]["/api/certificates"]["get"]
+    assert _enum_of(_parameter(certificates, "kind")) == {
+        "donation",
+        "erasure",
+        "recycling",
+        "receipt",
+    }
+    pickups = openapi["paths"]["/api/pickups"]["get"]
+    assert _enum_of(_parameter(pickups, "status")) == {"open", "closed"}
+    day = _parameter(openapi["paths"]["/api/totals"]["get"], "from")["pattern"]
+    assert re.fullmatch(day, "2024-02-29")
+    assert not re.fullmatch(day, "2023-02-29")
+    assert not re.fullmatch(day, "1999-12-31")
+
+
+async def test_codes_in_bodies_follow_the_tag_rules(openapi: dict[str, Any]) -> None:
+    scan = _body(openapi, openapi["paths"]["/api/scan"]["post"])["properties"]["code"]["pattern"]
+    assert re.fullmatch(scan, "HTTP://HOST:8000/D/7K3P9QXM")
+    assert re.fullmatch(scan, "7k3p-9qxm")
+    assert not re.fullmatch(scan, "")
+    batch = openapi["components"]["schemas"]["BatchCollect"]["properties"]["tags"]
+    assert batch["minItems"] == 1
+
+
+async def test_file_bodies_are_described(openapi: dict[str, Any]) -> None:
+    verify = openapi["paths"]["/api/verify"]["post"]["requestBody"]
+    assert verify["required"] is True
+    pdf = verify["content"]["application/pdf"]["schema"]
+    assert (pdf["format"], pdf["minLength"]) == ("binary", 1)
+    assert pdf["maxLength"] == 5 * 1024 * 1024
+    imported = openapi["paths"]["/api/donations/{donation_id}/devices/import"]["post"]
+    assert "text/csv" in imported["requestBody"]["content"]
+
+
+async def test_corrections_list_their_fields_and_refuse_others(openapi: dict[str, Any]) -> None:
+    device = _body(openapi, openapi["paths"]["/api/devices/{tag}"]["patch"])
+    assert device["additionalProperties"] is False
+    assert "serial_number" in device["properties"]
+    organization = _body(openapi, openapi["paths"]["/api/organizations/{organization_id}"]["patch"])
+    assert organization["additionalProperties"] is False
+    assert organization["minProperties"] == 1
+    assert "kind" not in organization["properties"]
+
+
+def _bound(schema: dict[str, Any], key: str) -> Any:
+    """A numeric bound, beside the oneOf of an optional field or inside its variant."""
+    return next((v[key] for v in [schema, *_variants(schema)] if key in v), None)
+
+
+async def test_device_numbers_have_the_services_bounds(openapi: dict[str, Any]) -> None:
+    device = openapi["components"]["schemas"]["DeviceIn"]["properties"]
+    assert (_bound(device["year"], "minimum"), _bound(device["year"], "maximum")) == (
+        1970,
+        date.today().year + 1,
+    )
+    assert _bound(device["estimated_value_xpf"], "minimum") == 0  # a zero bound stays
+    assert _bound(device["weight_kg"], "exclusiveMinimum") == 0
+    assert _bound(device["weight_kg"], "maximum") == 1000
+    medium = openapi["components"]["schemas"]["Medium"]["properties"]
+    assert _bound(medium["capacity_gb"], "exclusiveMinimum") == 0
+
+
+async def test_required_action_texts_may_not_be_blank(openapi: dict[str, Any]) -> None:
+    schemas = openapi["components"]["schemas"]
+    for component, field in [("Withdraw", "reason"), ("Refuse", "reason"), ("Recycle", "channel")]:
+        text = schemas[component]["properties"][field]
+        assert text["minLength"] == 1, component
+        assert not re.fullmatch(text["pattern"], " \t"), component
+        assert re.fullmatch(text["pattern"], " Don à une école "), component

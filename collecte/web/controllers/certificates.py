@@ -16,14 +16,17 @@ from litestar.status_codes import HTTP_200_OK, HTTP_404_NOT_FOUND
 from collecte.i18n import say
 from collecte.services import certificates
 from collecte.web.auth import PUBLIC, principal_of
+from collecte.web.controllers.donations import DEFAULT_MAX_BODY_BYTES
 from collecte.web.language import api_language
+from collecte.web.openapi_bodies import file_body
 from collecte.web.responses import CertificateOut, VerifyMissingOut, VerifyOut, VerifyPdfOut
+from collecte.web.schemas import CertificateKindName
 
 
 @get("/api/certificates", tags=["certificates"], summary="List certificates")
 async def list_certificates(
     request: Request[Any, Any, Any],
-    kind: Annotated[str | None, QueryParameter(required=False)] = None,
+    kind: Annotated[CertificateKindName | None, QueryParameter(required=False)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500, required=False)] = 100,
     offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000, required=False)] = 0,
 ) -> list[CertificateOut]:
@@ -90,7 +93,18 @@ async def verify_number(
     return Response(msgspec.convert(result, VerifyOut), status_code=HTTP_200_OK)
 
 
-@post("/api/verify", opt=PUBLIC, tags=["public"], status_code=200, summary="Verify a PDF file")
+@post(
+    "/api/verify",
+    opt=PUBLIC,
+    tags=["public"],
+    status_code=200,
+    summary="Verify a PDF file",
+    operation_class=file_body(
+        "application/pdf",
+        "The certificate's PDF file as downloaded; any other bytes are simply not valid",
+        DEFAULT_MAX_BODY_BYTES,
+    ),
+)
 async def verify_pdf(body: RawBody) -> VerifyPdfOut:
     """Raw PDF body → valid only if byte-identical to an issued certificate."""
     return msgspec.convert(await certificates.verify_pdf(body), VerifyPdfOut)

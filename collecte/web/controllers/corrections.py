@@ -11,15 +11,23 @@ from litestar.params import JSONBody, PathParameter
 from collecte.services import corrections, donations
 from collecte.web.auth import principal_of
 from collecte.web.correction_responses import OrganizationEditOut
+from collecte.web.openapi_bodies import json_body
 from collecte.web.responses import DeviceOut, OrganizationOut
-from collecte.web.schemas import MAX_ID, Tag
+from collecte.web.schemas import MAX_ID, DeviceEdit, OrganizationEdit, Tag
 
 PositiveId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
-@patch("/api/devices/{tag:str}", tags=["devices"], summary="Correct a device's fields")
+@patch(
+    "/api/devices/{tag:str}",
+    tags=["devices"],
+    summary="Correct a device's fields",
+    operation_class=json_body(DeviceEdit),
+)
 async def edit_device(
-    request: Request[Any, Any, Any], tag: Tag, data: JSONBody[dict[str, Any]]
+    request: Request[Any, Any, Any],
+    tag: Tag,
+    data: JSONBody[dict[str, Any]],
 ) -> DeviceOut:
     """Its donor or a coordinator. The body holds only the fields to correct (the device
     fields but `tag`; null clears an optional one). Appends an `edit` event recording each
@@ -33,6 +41,7 @@ async def edit_device(
     "/api/organizations/{organization_id:int}",
     tags=["organizations"],
     summary="Correct an organisation's details",
+    operation_class=json_body(OrganizationEdit, minProperties=1),
 )
 async def edit_organization(
     request: Request[Any, Any, Any],

@@ -9,10 +9,14 @@ from litestar import Request, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from collecte.services import donations
+from collecte.settings import Settings
 from collecte.web.auth import principal_of
+from collecte.web.openapi_bodies import file_body
 from collecte.web.responses import DeviceSummaryOut, DonationOut
 from collecte.web.schemas import MAX_ID, DeviceIn, DonationIn
 
+# COLLECTE_MAX_BODY_BYTES's default: a larger body is answered 413.
+DEFAULT_MAX_BODY_BYTES: int = Settings.__dataclass_fields__["max_body_bytes"].default  # type: ignore[assignment]
 DonationId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
 
@@ -61,6 +65,12 @@ async def add_device(
     "/api/donations/{donation_id:int}/devices/import",
     tags=["donations"],
     summary="Import devices from CSV",
+    operation_class=file_body(
+        "text/csv",
+        "UTF-8 (or Windows-1252) CSV whose header line names the device fields; a file "
+        "collecte cannot read, or any bad row, is answered 422 naming the line (field `csv`)",
+        DEFAULT_MAX_BODY_BYTES,
+    ),
 )
 async def import_devices(
     request: Request[Any, Any, Any], donation_id: DonationId

@@ -14,7 +14,7 @@ from collecte.services.labels import LabelsPdf
 from collecte.web.auth import principal_of
 from collecte.web.language import api_language
 from collecte.web.responses import LabelFormatsOut
-from collecte.web.schemas import Tag
+from collecte.web.schemas import Tag, codes
 
 PDF = "application/pdf"
 
@@ -30,7 +30,8 @@ Skip = Annotated[
     QueryParameter(
         required=False,
         ge=0,
-        description="Positions left empty at the start of the first sheet (a part-used sheet)",
+        description="Positions left empty at the start of the first sheet (a part-used sheet): "
+        "fewer than the stock has on a page (422 naming `skip` otherwise)",
     ),
 ]
 
@@ -38,7 +39,7 @@ Skip = Annotated[
 class LabelsIn(Struct, kw_only=True):
     """Labels for these tags (or label URLs), in this order."""
 
-    tags: Annotated[list[str], Meta(min_length=1, max_length=labels.MAX_TAGS_PER_REQUEST)]
+    tags: codes(labels.MAX_TAGS_PER_REQUEST)  # type: ignore[valid-type]
     format: str | None = None
     skip: Annotated[int, Meta(ge=0)] = 0
 

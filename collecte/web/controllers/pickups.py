@@ -19,7 +19,7 @@ from collecte.web.pickup_responses import (
     PickupOut,
     ReconciledOut,
 )
-from collecte.web.schemas import MAX_ID, Lang
+from collecte.web.schemas import MAX_ID, Lang, PickupStatusName
 
 PickupId = Annotated[int, PathParameter(ge=1, le=MAX_ID)]
 
@@ -37,7 +37,7 @@ async def open_pickup(request: Request[Any, Any, Any], data: JSONBody[PickupIn])
 @get("/api/pickups", tags=["pickups"], summary="List pickups")
 async def list_pickups(
     request: Request[Any, Any, Any],
-    status: Annotated[str | None, QueryParameter(required=False)] = None,
+    status: Annotated[PickupStatusName | None, QueryParameter(required=False)] = None,
     donation_id: Annotated[int | None, QueryParameter(ge=1, le=MAX_ID, required=False)] = None,
     limit: Annotated[int, QueryParameter(ge=1, le=500, required=False)] = 100,
     offset: Annotated[int, QueryParameter(ge=0, le=1_000_000_000, required=False)] = 0,

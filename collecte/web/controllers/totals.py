@@ -14,6 +14,7 @@ from collecte.domain.impact import noumea_day
 from collecte.services import exports, totals
 from collecte.web.auth import PUBLIC, principal_of
 from collecte.web.language import api_language
+from collecte.web.schemas import DAY_PATTERN
 from collecte.web.totals_responses import PublicTotalsOut, TotalsOut
 
 
@@ -23,13 +24,21 @@ async def get_totals(
     start: Annotated[
         str | None,
         QueryParameter(
-            name="from", required=False, description="First Nouméa day, YYYY-MM-DD (included)"
+            name="from",
+            required=False,
+            # Documented, not enforced here: the service's refusal names `from` / `to`.
+            schema_extra={"pattern": DAY_PATTERN},
+            description="First Nouméa day, YYYY-MM-DD (included)",
         ),
     ] = None,
     end: Annotated[
         str | None,
         QueryParameter(
-            name="to", required=False, description="Last Nouméa day, YYYY-MM-DD (included)"
+            name="to",
+            required=False,
+            # Documented, not enforced here: the service's refusal names `from` / `to`.
+            schema_extra={"pattern": DAY_PATTERN},
+            description="Last Nouméa day, YYYY-MM-DD (included)",
         ),
     ] = None,
 ) -> TotalsOut:
