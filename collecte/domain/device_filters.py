@@ -73,7 +73,7 @@ def decode_cursor(raw: str | None) -> Cursor | None:
     except (binascii.Error, ValueError):
         raise _bad_cursor() from None
     match = _CURSOR.fullmatch(decoded)
-    if match is None or not 1 <= int(match.group(2)) <= 2**63 - 1:
+    if match is None or not 1 <= int(match.group(2)) <= MAX_ID:  # device ids are 32-bit too
         raise _bad_cursor()
     direction = "after" if match.group(1) == "a" else "before"
     return Cursor(direction, int(match.group(2)))
