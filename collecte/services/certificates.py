@@ -293,11 +293,8 @@ def _scope(principal: Principal) -> Any:
     return (Certificate.recipient == org) | (Certificate.issuer == org)
 
 
-async def list_certificates(
-    principal: Principal, kind: str | None, public_url: str, limit: int, offset: int
-) -> list[dict[str, Any]]:
-    """The certificates the caller may see, newest first."""
-    query = Certificate.select(*_META_COLUMNS).order_by(Certificate.id, ascending=False)
+def _listed(principal: Principal, query: Any, kind: str | None) -> Any:
+    """`query` on certificates narrowed to those the caller may see, of `kind` if given."""
     scope = _scope(principal)
     if scope is not None:
         query = query.where(scope)
@@ -309,7 +306,21 @@ async def list_certificates(
             raise Invalid(
                 msg("Le paramètre « kind » doit valoir l’un de : {kinds}.", kinds=kinds), "kind"
             ) from None
-    return [_meta(row, public_url) for row in await query.limit(limit).offset(offset)]
+    return query
+
+
+async def list_certificates(
+    principal: Principal, kind: str | None, public_url: str, limit: int, offset: int
+) -> list[dict[str, Any]]:
+    """The certificates the caller may see, newest first."""
+    query = Certificate.select(*_META_COLUMNS).order_by(Certificate.id, ascending=False)
+    rows = await _listed(principal, query, kind).limit(limit).offset(offset)
+    return [_meta(row, public_url) for row in rows]
+
+
+async def count_certificates(principal: Principal, kind: str | None) -> int:
+    """How many certificates `list_certificates` lists on all its pages together."""
+    return int(await _listed(principal, Certificate.count(), kind))
 
 
 def _canonical_number(number: str) -> str:

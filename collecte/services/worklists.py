@@ -8,29 +8,12 @@ from typing import Any
 
 from collecte.db.tables import Device
 from collecte.domain import tags
-from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.lifecycle import OPEN_STATUSES
 from collecte.domain.vocabulary import Status
-from collecte.services.devices import device_select, device_summary, visible_to
+from collecte.services.devices import device_select
 
-MAX_LISTED = 500
-
-
-async def list_devices(
-    principal: Principal, statuses: Sequence[Status], limit: int = MAX_LISTED
-) -> list[dict[str, Any]]:
-    """The devices in `statuses` the caller may see, most recently changed first."""
-    query = (
-        device_select()
-        .where(Device.status.is_in([status.value for status in statuses]))
-        .order_by(Device.updated_at, ascending=False)
-        .limit(limit)
-    )
-    scope = visible_to(principal)
-    if scope is not None:
-        query = query.where(scope)
-    return [device_summary(row, principal) for row in await query]
+MAX_LISTED = 500  # per list: the dashboard says « 500 sur N » beyond
 
 
 # Who has a device in hand at each status (for a missing one: who had it last).
@@ -81,17 +64,16 @@ async def needing_attention(stale_days: int, at: datetime | None = None) -> dict
     """For the coordination: the devices reported missing, and those in an open status with no
     event for more than `stale_days` days, each list grouped by holder."""
     cutoff = (at or now()) - timedelta(days=stale_days)
-    missing = (
-        await device_select()
-        .where(Device.status == Status.MISSING.value)
-        .order_by(Device.updated_at)
-        .limit(MAX_LISTED)
-    )
     waiting = [status.value for status in OPEN_STATUSES if status is not Status.MISSING]
-    stale = (
-        await device_select()
-        .where(Device.status.is_in(waiting) & (Device.updated_at < cutoff))
-        .order_by(Device.updated_at)
-        .limit(MAX_LISTED)
-    )
-    return {"stale_days": stale_days, "missing": _by_holder(missing), "stale": _by_holder(stale)}
+    found: dict[str, Any] = {"stale_days": stale_days}
+    for key, where in (
+        ("missing", Device.status == Status.MISSING.value),
+        ("stale", Device.status.is_in(waiting) & (Device.updated_at < cutoff)),
+    ):
+        rows = await device_select().where(where).order_by(Device.updated_at).limit(MAX_LISTED)
+        found[key] = _by_holder(rows)
+        found[f"{key}_shown"] = len(rows)
+        found[f"{key}_total"] = (
+            len(rows) if len(rows) < MAX_LISTED else await Device.count().where(where)
+        )
+    return found

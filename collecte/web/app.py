@@ -67,6 +67,7 @@ ROUTES: list[Any] = [
     donations.get_donation,
     donations.add_device,
     donations.import_devices,
+    devices.list_devices,
     devices.get_device,
     devices.scan,
     devices.transition_device,

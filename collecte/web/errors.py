@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import logging
 import sqlite3
-from typing import Any
+from collections.abc import Callable, Sequence
+from enum import Enum
+from typing import Any, get_args
 
 import asyncpg
 from litestar import Request, Response
@@ -88,6 +90,29 @@ def tag_error_handler(request: Request[Any, Any, Any], error: Exception) -> Resp
     )
 
 
+def _enum_in(annotation: object) -> type[Enum] | None:
+    """The enum an annotation holds, however wrapped (`list[Status] | None`), if any."""
+    if isinstance(annotation, type) and issubclass(annotation, Enum):
+        return annotation
+    for argument in get_args(annotation):
+        if found := _enum_in(argument):
+            return found
+    return None
+
+
+def _parameter_choices(
+    request: Request[Any, Any, Any], name: object
+) -> Callable[[str], Sequence[str]] | None:
+    """The values an enumerated parameter of the route accepts (`?status=`), None for any
+    other field."""
+    parameter = request.route_handler.parsed_fn_signature.parameters.get(str(name))
+    enum = _enum_in(parameter.annotation) if parameter is not None else None
+    if enum is None:
+        return None
+    allowed = [str(member.value) for member in enum]
+    return lambda _field: allowed
+
+
 def validation_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Litestar's request validation (types, missing fields, malformed JSON) answers 422."""
     assert isinstance(error, ValidationException)
@@ -95,7 +120,11 @@ def validation_handler(request: Request[Any, Any, Any], error: Exception) -> Res
     status = HTTP_422_UNPROCESSABLE_ENTITY
     reports = error.extra if isinstance(error.extra, list) else []
     problems = [
-        describe(str(report.get("message")), report.get("key"))
+        describe(
+            str(report.get("message")),
+            report.get("key"),
+            _parameter_choices(request, report.get("key")),
+        )
         for report in reports
         if isinstance(report, dict)
     ]

@@ -226,6 +226,17 @@ class DeviceSummaryOut(Answer):
     allowed_actions: Annotated[list[Action], Meta(description="What the caller may do to it now")]
 
 
+class DeviceListOut(Answer):
+    """One page of a device search, newest first."""
+
+    items: list[DeviceSummaryOut]
+    total: Annotated[int, Meta(description="How many devices match, on every page together")]
+    next_cursor: Annotated[
+        str | None,
+        Meta(description="Send back as `cursor` for the next page; null on the last page"),
+    ]
+
+
 class ActorOut(Answer):
     """Who performed an event, copied at the time so the history outlives users."""
 

@@ -8,7 +8,9 @@ import msgspec
 from litestar import Request, get, post
 from litestar.params import HeaderParameter, JSONBody, QueryParameter
 
-from collecte.services import devices, transitions
+from collecte.domain.device_filters import DEFAULT_LIMIT, MAX_LIMIT, MAX_QUERY, parse_filters
+from collecte.domain.vocabulary import Category, Status
+from collecte.services import device_search, devices, transitions
 from collecte.services.idempotency import run_idempotent
 from collecte.web.actions import (
     BatchTransitionBody,
@@ -18,8 +20,8 @@ from collecte.web.actions import (
     device_action_rules_first,
 )
 from collecte.web.auth import principal_of
-from collecte.web.responses import BatchOut, DeviceOut, TransitionOut
-from collecte.web.schemas import Lang, ScanIn, Tag
+from collecte.web.responses import BatchOut, DeviceListOut, DeviceOut, TransitionOut
+from collecte.web.schemas import MAX_ID, Lang, ScanIn, Tag
 
 Language = Annotated[
     Lang | None,
@@ -28,6 +30,70 @@ Language = Annotated[
 IdempotencyKey = Annotated[
     str | None, HeaderParameter(name="Idempotency-Key", required=False, max_length=200)
 ]
+
+OrganizationFilter = Annotated[int | None, QueryParameter(required=False, ge=1, le=MAX_ID)]
+
+
+@get("/api/devices", tags=["devices"], summary="Search and list devices")
+async def list_devices(
+    request: Request[Any, Any, Any],
+    q: Annotated[
+        str | None,
+        QueryParameter(
+            required=False,
+            max_length=MAX_QUERY,
+            description="A tag (with or without its dash, any case) or its beginning, the "
+            "beginning of a serial number, brand, brand and model, or model (any case), a lot "
+            "number (LOT-2026-00012) or a certificate number (EFF-2026-00003)",
+        ),
+    ] = None,
+    status: Annotated[
+        list[Status] | None, QueryParameter(required=False, description="Repeat for several")
+    ] = None,
+    category: Annotated[
+        list[Category] | None, QueryParameter(required=False, description="Repeat for several")
+    ] = None,
+    donor_id: OrganizationFilter = None,
+    reconditioner_id: OrganizationFilter = None,
+    association_id: OrganizationFilter = None,
+    start: Annotated[
+        str | None,
+        QueryParameter(
+            name="from",
+            required=False,
+            description="Registered on or after this Nouméa day, YYYY-MM-DD",
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        QueryParameter(
+            name="to", required=False, description="Registered on or before this Nouméa day"
+        ),
+    ] = None,
+    limit: Annotated[int, QueryParameter(required=False, ge=1, le=MAX_LIMIT)] = DEFAULT_LIMIT,
+    cursor: Annotated[
+        str | None,
+        QueryParameter(required=False, description="The `next_cursor` of the previous page"),
+    ] = None,
+) -> DeviceListOut:
+    """The devices the caller may see (donors: theirs; workshops: those they hold or held and
+    those waiting for collection; associations: those allocated to them), newest first, with
+    the exact `total` for the filters. Every filter narrows; a status or category may repeat."""
+    filters = parse_filters(
+        q=q,
+        status=status,
+        category=category,
+        donor_id=donor_id,
+        reconditioner_id=reconditioner_id,
+        association_id=association_id,
+        start=start,
+        end=end,
+        limit=limit,
+        cursor=cursor,
+    )
+    found = await device_search.search_devices(principal_of(request), filters)
+    page = {key: found[key] for key in ("items", "total", "next_cursor")}
+    return msgspec.convert(page, DeviceListOut)
 
 
 @get("/api/devices/{tag:str}", tags=["devices"], summary="One device with its history")

@@ -10,9 +10,10 @@ from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Status
-from collecte.services import certificates, transitions, worklists
+from collecte.services import certificates, transitions
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
+from collecte.web.pages.listing import device_list
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import require_principal
 from collecte.web.statuses import status_of
@@ -22,13 +23,15 @@ async def _page(
     request: Request[Any, Any, Any], principal: Principal, *, status_code: int = 200, **context: Any
 ) -> Template:
     settings = request.app.state.settings
+    listing = await device_list(
+        request, principal, (Status.ALLOCATED, Status.DELIVERED), default=Status.ALLOCATED
+    )
     return render(
         request,
         "association/home.html",
-        status_code=status_code,
+        status_code=422 if listing.error and status_code == 200 else status_code,
         principal=principal,
-        waiting=await worklists.list_devices(principal, [Status.ALLOCATED]),
-        delivered=await worklists.list_devices(principal, [Status.DELIVERED], limit=50),
+        listing=listing,
         receipts=await certificates.list_certificates(
             principal, "receipt", settings.public_url, 20, 0
         ),
@@ -42,7 +45,8 @@ async def association_page(
     recus: FromQuery[str | None] = None,
     certificat: FromQuery[str | None] = None,
 ) -> Template:
-    """Devices allocated to the association, to tick when they arrive."""
+    """Devices allocated to the association, to tick when they arrive, and those received
+    (`?q=&status=&category=&cursor=`: search, filters and pages)."""
     principal = require_principal(request)
     return await _page(
         request,

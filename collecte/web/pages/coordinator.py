@@ -17,6 +17,7 @@ from collecte.web.pages import forms
 from collecte.web.pages.charts import monthly_chart
 from collecte.web.pages.errors import PAGE_ERRORS, failures_of, message_of
 from collecte.web.pages.i18n import Words
+from collecte.web.pages.listing import device_list
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
 from collecte.web.statuses import status_of
@@ -150,12 +151,13 @@ async def create_user(request: Request[Any, Any, Any]) -> Response[Any]:
 async def _allocation_page(
     request: Request[Any, Any, Any], principal: Principal, *, status_code: int = 200, **context: Any
 ) -> Template:
+    listing = await device_list(request, principal, (Status.REFURBISHED,))
     return render(
         request,
         "coordinator/allocate.html",
-        status_code=status_code,
+        status_code=422 if listing.error and status_code == 200 else status_code,
         principal=principal,
-        devices=await worklists.list_devices(principal, [Status.REFURBISHED]),
+        listing=listing,
         associations=await accounts.list_organizations(principal, "association"),
         **context,
     )
@@ -165,7 +167,7 @@ async def _allocation_page(
 async def allocation_page(
     request: Request[Any, Any, Any], attribues: FromQuery[str | None] = None
 ) -> Template:
-    """Refurbished devices waiting for an association."""
+    """Refurbished devices waiting for an association (`?q=&category=&cursor=`)."""
     principal = _coordinator(request)
     return await _allocation_page(
         request, principal, allocated=forms.integer(attribues), values={}, codes=[]

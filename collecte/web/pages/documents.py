@@ -10,22 +10,43 @@ from litestar.response import Stream, Template
 
 from collecte.domain.clock import now
 from collecte.domain.impact import noumea_day
+from collecte.i18n import msg
 from collecte.services import certificates, exports
+from collecte.web.pages import forms
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
+
+PER_PAGE = 100
 
 
 @get("/certificats", name="certificates_page")
 async def certificates_page(
-    request: Request[Any, Any, Any], type: FromQuery[str | None] = None
+    request: Request[Any, Any, Any],
+    type: FromQuery[str | None] = None,
+    page: FromQuery[str | None] = None,
 ) -> Template:
-    """The certificates the user's organisation received or issued (coordination: all)."""
+    """The certificates the user's organisation received or issued (coordination: all), a
+    hundred a page (`?page=`), newest first."""
     principal = require_principal(request)
     settings = request.app.state.settings
+    number = forms.integer(page or "1")
+    wanted = number if isinstance(number, int) and 1 <= number <= 1_000_000 else 1
     found = await certificates.list_certificates(
-        principal, type or None, settings.public_url, 500, 0
+        principal, type or None, settings.public_url, PER_PAGE, (wanted - 1) * PER_PAGE
     )
-    return render(request, "certificates.html", principal=principal, certificates=found, kind=type)
+    total = await certificates.count_certificates(principal, type or None)
+    return render(
+        request,
+        "certificates.html",
+        principal=principal,
+        certificates=found,
+        kind=type,
+        page=wanted,
+        pages=max(1, -(-total // PER_PAGE)),
+        shown=msg("{count} certificat(s)", count=total)
+        if len(found) == total
+        else msg("{shown} sur {total} certificat(s)", shown=len(found), total=total),
+    )
 
 
 @get("/certificats/{filename:str}", name="certificate_pdf")

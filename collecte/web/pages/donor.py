@@ -9,10 +9,12 @@ from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
-from collecte.domain.vocabulary import Category, Role
-from collecte.services import accounts, donations, labels, pickups
+from collecte.domain.vocabulary import Category, Role, Status
+from collecte.i18n import msg
+from collecte.services import accounts, donation_lists, donations, labels, pickups
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
+from collecte.web.pages.listing import device_list
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import require_principal
 from collecte.web.statuses import status_of
@@ -27,11 +29,27 @@ def _rows_wanted(value: str | None) -> int:
 
 
 @get("/dons", name="donations_page")
-async def donations_page(request: Request[Any, Any, Any]) -> Template:
-    """The donations the user may see, newest first, with where their devices stand."""
+async def donations_page(
+    request: Request[Any, Any, Any], page: FromQuery[str | None] = None
+) -> Template:
+    """The donations the user may see, newest first, a page at a time (`?page=`), with where
+    their devices stand; a search or filter (`?q=&status=&category=&cursor=`) lists devices."""
     principal = require_principal(request)
-    found = await donations.list_donations(principal, 200, 0)
-    return render(request, "donor/donations.html", principal=principal, donations=found)
+    listing = await device_list(request, principal, tuple(Status))
+    number = forms.integer(page or "1")
+    wanted = number if isinstance(number, int) and 1 <= number <= 1_000_000 else 1
+    found = await donation_lists.donation_page(principal, wanted)
+    return render(
+        request,
+        "donor/donations.html",
+        status_code=422 if listing.error else 200,
+        principal=principal,
+        donations=found,
+        donations_shown=msg(
+            "{shown} sur {total} don(s)", shown=len(found["items"]), total=found["total"]
+        ),
+        listing=listing,
+    )
 
 
 async def _new_donation_page(

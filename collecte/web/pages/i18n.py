@@ -31,10 +31,19 @@ from collecte.domain.vocabulary import (
     event_label,
     label_of,
 )
-from collecte.i18n import LANGUAGES, N_, Message, gettext, language_or_default, ngettext, say
+from collecte.i18n import (
+    LANGUAGES,
+    N_,
+    Message,
+    gettext,
+    language_or_default,
+    msg,
+    ngettext,
+    say,
+)
 from collecte.web.pages.forms import action_fields
 
-__all__ = ["LANGUAGES", "Words", "install"]
+__all__ = ["LANGUAGES", "Words", "install", "shown_of"]
 
 
 class Words:
@@ -160,6 +169,13 @@ class Words:
             said = field.extra.get("said")
             facts.append(say(self.lang, said, value=shown) if said else shown)
         return facts
+
+
+def shown_of(shown: int, total: int) -> Message:
+    """« 50 sur 236 appareil(s) », or « 236 appareil(s) » when every one is shown."""
+    if shown == total:
+        return msg("{count} appareil(s)", count=total)
+    return msg("{shown} sur {total} appareil(s)", shown=shown, total=total)
 
 
 @pass_context

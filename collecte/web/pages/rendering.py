@@ -152,6 +152,7 @@ def _configure(engine: JinjaTemplateEngine) -> None:
     i18n.install(engine.engine)
     engine.engine.globals["fields_of_action"] = forms.action_fields
     engine.engine.globals["rows_shown"] = forms.rows_shown
+    engine.engine.globals["shown_of"] = i18n.shown_of
     engine.engine.filters["when"] = _when
     engine.engine.filters["thousands"] = _thousands
     engine.engine.trim_blocks = True

@@ -11,9 +11,10 @@ from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Status
-from collecte.services import pickups, worklists
+from collecte.services import pickups
 from collecte.web.pages import forms
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
+from collecte.web.pages.listing import device_list
 from collecte.web.pages.rendering import render
 from collecte.web.pages.session import require_principal
 from collecte.web.statuses import status_of
@@ -29,17 +30,14 @@ async def _workshop_page(
     status_code: int = 200,
     **context: Any,
 ) -> Template:
-    found = await worklists.list_devices(principal, _GROUPS)
-    groups: dict[str, list[dict[str, Any]]] = {status.value: [] for status in _GROUPS}
-    for device in found:
-        groups.setdefault(device["status"], []).append(device)
+    listing = await device_list(request, principal, _GROUPS)
     open_pickups = await pickups.list_pickups(principal, "open", limit=500)
     return render(
         request,
         "workshop.html",
-        status_code=status_code,
+        status_code=422 if listing.error and status_code == 200 else status_code,
         principal=principal,
-        groups=groups,
+        listing=listing,
         pickups=open_pickups,
         **context,
     )
@@ -51,7 +49,8 @@ async def workshop_page(
     cloture: FromQuery[str | None] = None,
     certificat: FromQuery[str | None] = None,
 ) -> Template:
-    """Open pickups to close, then what to receive, wipe, refurbish or recycle next."""
+    """Open pickups to close, then what to receive, wipe, refurbish or recycle next
+    (`?q=&status=&category=&cursor=`: search, filters and pages)."""
     principal = require_principal(request)
     return await _workshop_page(request, principal, closed=cloture, certificate=certificat)
 
