@@ -251,6 +251,17 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+def _rotate_key(_: argparse.Namespace, settings: Settings) -> int:
+    from collecte.services.accounts import rotate_signing_key
+
+    ended = asyncio.run(_with_database(settings, lambda: rotate_signing_key(settings)))
+    print(
+        f"Clé de signature renouvelée ; {ended} session(s) terminée(s) : chacun se reconnecte.\n"
+        "Redémarrez maintenant chaque processus du service (il garde la clé lue au démarrage)."
+    )
+    return 0
+
+
 def _backup(args: argparse.Namespace, settings: Settings) -> int:
     from collecte.db.backup import backup_postgres, backup_sqlite
 
@@ -326,6 +337,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     backup.add_argument("dest", metavar="DEST", help="fichier à créer, ou dossier (fichier daté)")
     backup.set_defaults(run=_backup)
+    commands.add_parser(
+        "rotate-key",
+        help="renouveler la clé qui signe les jetons (toutes les sessions se terminent)",
+    ).set_defaults(run=_rotate_key)
     return parser
 
 

@@ -276,3 +276,4 @@ class SessionEnd(Labelled):
     DEACTIVATED = "deactivated", N_("Compte désactivé")
     PASSWORD_CHANGED = "password_changed", N_("Mot de passe changé")
     PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
+    KEY_ROTATED = "key_rotated", N_("Clé de signature renouvelée")

@@ -33,9 +33,11 @@ from collecte.domain.errors import (
     Unauthenticated,
 )
 from collecte.domain.passwords import check_new_password
-from collecte.domain.vocabulary import Role, SecurityEvent
+from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
 from collecte.i18n import msg
 from collecte.services.security_log import record
+from collecte.services.sessions import end_all_sessions
+from collecte.settings import Settings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", "address", "city")
@@ -331,6 +333,30 @@ async def signing_secret() -> str:
     row = await AppSecret.select(AppSecret.value).where(AppSecret.name == "token").first()
     assert row is not None
     return str(row["value"])
+
+
+async def rotate_signing_key(settings: Settings) -> int:
+    """Replace the token signing key kept in the database and end every live session at once
+    (a leaked key then signs nothing that is accepted); return how many sessions ended.
+
+    Each server process keeps the key it read at start-up: restart them all afterwards, so new
+    sign-ins are signed with the new key. A key given by COLLECTE_SECRET_KEY is the operator's
+    to change, not this command's.
+    """
+    if settings.secret_key is not None:
+        raise Conflict(
+            msg(
+                "La clé de signature vient de COLLECTE_SECRET_KEY : remplacez cette variable "
+                "(32 octets au moins), puis redémarrez le service."
+            ),
+            "COLLECTE_SECRET_KEY",
+        )
+    await signing_secret()  # created first if it never was, so the rotation has one to replace
+    async with write_transaction():
+        await AppSecret.update({AppSecret.value: new_secret_key()}).where(AppSecret.name == "token")
+        ended = await end_all_sessions(SessionEnd.KEY_ROTATED)
+        await record(SecurityEvent.KEY_ROTATED, detail=f"{ended} session(s) terminée(s)")
+    return ended
 
 
 async def find_or_create_organization(name: str, kind: Role) -> dict[str, Any]:

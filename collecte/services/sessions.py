@@ -134,6 +134,16 @@ async def end_user_sessions(user_id: int, reason: SessionEnd) -> None:
     ).where((UserSession.account == user_id) & UserSession.ended_at.is_null())
 
 
+async def end_all_sessions(reason: SessionEnd) -> int:
+    """End every live session (the signing key changed); inside the caller's transaction."""
+    ended = await (
+        UserSession.update({UserSession.ended_at: now(), UserSession.end_reason: reason.value})
+        .where(UserSession.ended_at.is_null())
+        .returning(UserSession.id)
+    )
+    return len(ended)
+
+
 async def purge_sessions(before: datetime) -> int:
     """Delete the sessions expired or ended, and the reset links expired, before `before`;
     return how many sessions went."""
