@@ -4,13 +4,14 @@ UTF-8 with a byte-order mark (so Excel reads the accents), `;` between cells, de
 dates in Nouméa time as `JJ/MM/AAAA HH:MM`; headers and yes/no in the reader's language (the
 status and category columns hold their codes, as the API does). A cell starting with = + - @,
 a tab or a carriage return gets a leading apostrophe, so a spreadsheet never runs it as a formula
-(CSV injection). The devices are read in pages of `PAGE_SIZE` by increasing id (keyset
-pagination), so memory stays the same whatever the number of devices.
+(CSV injection). The devices are read in batches of `PAGE_SIZE` by increasing id, so memory
+stays the same whatever the number of devices.
 
-On PostgreSQL the database formats the cells (dates, yes/no, neutralising and quoting exactly as
-`csv.writer` does) and hands each line over in two pieces around the weight, which Python
-formats only when PostgreSQL's shortest text for it has more than three decimals (where the
-rounding could differ): Python then only joins strings. SQLite goes through `cells`.
+On PostgreSQL one query is read through a server-side cursor, and the database formats the
+cells (dates, yes/no, neutralising and quoting exactly as `csv.writer` does); it hands each line
+over in two pieces around the weight, which Python formats only when PostgreSQL's shortest text
+for it has more than three decimals (where the rounding could differ): Python only joins
+strings. SQLite reads keyset pages and goes through `cells`.
 """
 
 from __future__ import annotations
@@ -23,7 +24,9 @@ from datetime import date, datetime
 from functools import lru_cache
 from typing import Any
 
-from collecte.db.engine import backend, fetch
+from piccolo.engine.postgres import PostgresEngine
+
+from collecte.db.engine import backend, current_engine
 from collecte.db.tables import Device
 from collecte.domain import tags
 from collecte.domain.access import Principal
@@ -263,27 +266,26 @@ _WEIGHT_SQL = (
     f" THEN replace({_WEIGHT_TEXT}, '.', ',') END"
 )
 _DATES_SQL = ", ".join(_date_sql(f"d.{key}") for key in _STEP_KEYS)
-# $1: after this id, $2: page size, $3/$4: yes/no as cells, then the scope's arguments.
+# $1/$2: yes/no as cells, then the scope's arguments. (Dates formatted by Python's `local_time`
+# instead of `to_char` made the export twice slower: most devices have dates of their own.)
 _LINES_SQL = f"""
-SELECT d.id,
-       concat_ws(';', left(d.tag, 4) || '-' || substr(d.tag, 5), d.status, d.category,
+SELECT concat_ws(';', left(d.tag, 4) || '-' || substr(d.tag, 5), d.status, d.category,
                  {_text_sql("d.brand")}, {_text_sql("d.model")}, {_text_sql("d.serial_number")},
-                 {_number_sql("d.year")}, CASE WHEN d.has_storage THEN $3 ELSE $4 END,
+                 {_number_sql("d.year")}, CASE WHEN d.has_storage THEN $1 ELSE $2 END,
                  {_text_sql("d.condition")}, {_text_sql("n.number")}, {_text_sql("o.name")},
                  {_text_sql("r.name")}, {_text_sql("a.name")}, {_text_sql("d.grade")},
                  {_number_sql("d.estimated_value_xpf")}) || ';' AS head,
        {_WEIGHT_SQL} AS weight,
        d.weight_kg,
-       ';' || concat_ws(';', CASE WHEN d.weight_estimated THEN $3 ELSE $4 END, {_DATES_SQL})
+       ';' || concat_ws(';', CASE WHEN d.weight_estimated THEN $1 ELSE $2 END, {_DATES_SQL})
            || E'\\r\\n' AS tail
 FROM device d
 JOIN donation n ON n.id = d.donation
 JOIN organization o ON o.id = d.donor
 LEFT JOIN organization r ON r.id = d.reconditioner
 LEFT JOIN organization a ON a.id = d.association
-WHERE d.id > $1 AND {{scope}}
+WHERE {{scope}}
 ORDER BY d.id
-LIMIT $2
 """
 
 
@@ -294,24 +296,55 @@ def _cell(text: str) -> str:
     return buffer.getvalue()[1:]  # beside an empty cell: a lone empty cell is written ""
 
 
+def _lines(rows: list[Any]) -> bytes:
+    """The CSV lines of a batch: (head, weight cell or None, weight, tail)."""
+    return "".join(
+        [
+            head + (weight if weight is not None else _cell(decimal_fr(kg))) + tail
+            for head, weight, kg, tail in rows
+        ]
+    ).encode("utf-8")
+
+
 async def _postgres_csv(
     principal: Principal, page_size: int, language: str
 ) -> AsyncIterator[bytes]:
-    """The devices' lines, one chunk per page, formatted by PostgreSQL."""
+    """The devices' lines, one chunk per batch of `page_size`, formatted by PostgreSQL.
+
+    One query read through a server-side cursor, in one read-only snapshot, on a connection of
+    its own: keyset pages made PostgreSQL plan the query again for every page and, for a donor,
+    gather and sort all its devices again each time. A connection of its own, because a slow
+    download would otherwise hold one of the pool's few connections for minutes. The next batch
+    is fetched while this one is sent; when the download stops, the fetch under way is waited
+    for (never cancelled, see `_pages`) before the transaction ends.
+    """
     yes, no = _cell(gettext(language, N_("oui"))), _cell(gettext(language, N_("non")))
-    scope, scope_args = visible_sql(principal, "d", 5)
-    sql = _LINES_SQL.format(scope=scope)
+    scope, scope_args = visible_sql(principal, "d", 3)
+    engine = current_engine()
+    assert isinstance(engine, PostgresEngine)
+    connection = await engine.get_new_connection()
+    read: asyncio.Future[list[Any]] | None = None
+    try:
+        async with connection.transaction(isolation="repeatable_read", readonly=True):
+            # Plan for reading every row (the default plans for the first tenth: nested loops).
+            await connection.execute("SET LOCAL cursor_tuple_fraction = 1.0")
+            cursor = await connection.cursor(_LINES_SQL.format(scope=scope), yes, no, *scope_args)
 
-    async def page(after: int, size: int) -> list[Any]:
-        return await fetch(sql, after, size, yes, no, *scope_args)
+            async def batch(_after: int, size: int) -> list[Any]:
+                return await cursor.fetch(size)
 
-    async for rows in _pages(page, lambda row: int(row[0]), page_size):
-        yield "".join(
-            [
-                head + (weight if weight is not None else _cell(decimal_fr(kg))) + tail
-                for _, head, weight, kg, tail in rows
-            ]
-        ).encode("utf-8")
+            try:
+                read = _read(batch, 0, page_size)
+                while read is not None:
+                    rows = await asyncio.shield(read)
+                    read = _read(batch, 0, page_size) if len(rows) == page_size else None
+                    if rows:
+                        yield _lines(rows)
+            finally:
+                if read is not None:  # the download stopped: let the fetch end first
+                    await asyncio.wait([read])
+    finally:
+        await connection.close()
 
 
 async def devices_csv(
