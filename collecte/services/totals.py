@@ -101,31 +101,39 @@ async def _query(sql: str, args: list[Any]) -> list[Any]:
 _PLACEHOLDER = re.compile(r"\{\}")
 # Each figure summed over its shards first, then the organisations' names joined to the few
 # thousand sums (not to the tally's rows).
-# `sign` is -1 on the rows of the spans subtracted (see `signed_spans`).
+# `rows`: (status, dimension, key, devices, weight_g, value_xpf) rows to add up.
 _SUMS = (
     "SELECT 0 AS part, s.status, s.dimension, s.key, o.name, NULL AS day, s.devices,"
     " s.weight_g, s.value_xpf FROM (SELECT status, dimension, key,"
-    " CAST(sum(sign * devices) AS BIGINT) AS devices,"
-    " CAST(sum(sign * weight_g) AS BIGINT) AS weight_g,"
-    " CAST(sum(sign * value_xpf) AS BIGINT) AS value_xpf"
-    " FROM (SELECT status, dimension, key, devices, weight_g, value_xpf, {sign} AS sign"
-    " FROM device_tally WHERE {where}) AS t GROUP BY status, dimension, key) AS s"
+    " CAST(sum(devices) AS BIGINT) AS devices, CAST(sum(weight_g) AS BIGINT) AS weight_g,"
+    " CAST(sum(value_xpf) AS BIGINT) AS value_xpf FROM ({rows}) AS t"
+    " GROUP BY status, dimension, key) AS s"
     " LEFT JOIN organization o ON o.id = CASE WHEN s.dimension IN"
     " ('donor', 'reconditioner', 'association') THEN CAST(s.key AS INTEGER) END"
+)
+_ROWS = (
+    "SELECT status, dimension, key, devices, weight_g, value_xpf FROM device_tally WHERE {where}"
+)
+# Each side summed on its own first: PostgreSQL then hashes a few thousand groups per side,
+# where one signed sum over all the rows made it sort them on disk.
+_SIGNED_ROWS = (
+    "SELECT status, dimension, key, sum(devices) AS devices, sum(weight_g) AS weight_g,"
+    " sum(value_xpf) AS value_xpf FROM device_tally WHERE {added}"
+    " GROUP BY status, dimension, key UNION ALL"
+    " SELECT status, dimension, key, -sum(devices), -sum(weight_g), -sum(value_xpf)"
+    " FROM device_tally WHERE {subtracted} GROUP BY status, dimension, key"
 )
 
 
 def _signed_sums(period: Period) -> tuple[str, list[Any]]:
     """`_SUMS` over `period`, as whole years minus what lies outside when that reads less."""
     chosen = signed_spans(period)
-    sign = _Where().any_of([span for span, way in chosen if way < 0])
-    where = _Where().any_of([span for span, _ in chosen])
-    if not sign.args:
-        return _SUMS.format(sign="1", where=where.sql), where.args
-    return (
-        _SUMS.format(sign=f"CASE WHEN {sign.sql} THEN -1 ELSE 1 END", where=where.sql),
-        [*sign.args, *where.args],
-    )
+    added = _Where().any_of([span for span, way in chosen if way > 0])
+    subtracted = _Where().any_of([span for span, way in chosen if way < 0])
+    if not subtracted.args:
+        return _SUMS.format(rows=_ROWS.format(where=added.sql)), added.args
+    rows = _SIGNED_ROWS.format(added=added.sql, subtracted=subtracted.sql)
+    return _SUMS.format(rows=rows), [*added.args, *subtracted.args]
 
 
 _MONTHLY = (
@@ -234,7 +242,7 @@ async def public_totals() -> dict[str, Any]:
         .among("dimension", _EVERY_DEVICE)
         .among("status", [s.value for s in _COUNTED])
     )
-    rows = await _query(_SUMS.format(sign="1", where=where.sql), where.args)
+    rows = await _query(_SUMS.format(rows=_ROWS.format(where=where.sql)), where.args)
     return public_counters([_tally_sum(row) for row in rows], load_impact_factors())
 
 
