@@ -9,15 +9,16 @@ custody events, every status and a realistic mix of categories and fates), then 
 Figures, each beside a baseline measured in the same run:
 - totals for 2025 through the real service function (median of runs), against a bare
   `SELECT count(*) FROM device`, and against the same figures grouped straight from the device
-  rows (five GROUP BY queries on the indexed dates: what the tally spares). Target: < 100 ms.
+  rows (five GROUP BY queries on the indexed dates: what the tally spares). Target: < 100 ms
+  and at most twice the bare count, each figure printed with PASS or FAIL.
   Also shown: the same over HTTP (JSON included), a period with days at both ends (the tally's
   day rows), and the public counters.
 - the CSV export streamed through the ASGI app, for a donor who sees 100,000 devices and for the
   coordination (1,000,000): rows/s and resident memory growth (peak during the export minus the
   size before it), against PostgreSQL's own `COPY … TO STDOUT` of the same rows. Target: the
-  same memory for 100,000 and 1,000,000 rows. The app is driven by a minimal ASGI client that
-  counts and drops each chunk: httpx's ASGITransport keeps the whole body in memory, which would
-  measure the client instead of the app.
+  same memory for 100,000 and 1,000,000 rows, and at least 40 % of COPY's rows/s. The app is
+  driven by a minimal ASGI client that counts and drops each chunk: httpx's ASGITransport keeps
+  the whole body in memory, which would measure the client instead of the app.
 - the same totals on SQLite, reading a copy of the PostgreSQL tally (the only table totals read).
 
 The data is loaded with foreign-key checks and triggers off (`session_replication_role`), so the
@@ -53,9 +54,9 @@ from collecte.db.engine import close_pool, engine_for, start_pool, use_engine
 from collecte.db.migrate import migrate
 from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Role
-from collecte.services import totals
+from collecte.services import exports, totals
 from collecte.services.sessions import open_session
-from collecte.settings import Settings
+from collecte.settings import DatabaseTimeouts, Settings
 from collecte.web.app import create_app
 
 BASE_URL = os.environ.get(
@@ -68,7 +69,9 @@ PER_LOT = 50
 DATA_VERSION = f"3 devices={DEVICES} per_lot={PER_LOT}"
 YEAR = ("2025-01-01", "2025-12-31")
 ODD_PERIOD = ("2025-01-15", "2025-12-20")  # whole months in the middle, days at both ends
-TARGET_MS = 100.0
+TARGET_MS = 100.0  # totals of any period: under this, and
+TARGET_TIMES_COUNT = 2.0  # within this multiple of the bare count(*) of the same run
+TARGET_COPY_SHARE = 0.40  # the export: at least this share of COPY's rows/s
 SECRET = "bench-secret-" + "x" * 40
 
 DONORS, WORKSHOPS, ASSOCIATIONS = 2000, 25, 300
@@ -268,6 +271,20 @@ def line(label: str, seconds: float, note: str = "") -> None:
     print(f"  {label:<42} {ms(seconds)}" + (f"  ({note})" if note else ""))
 
 
+def verdict(met: bool) -> str:
+    return "PASS" if met else "FAIL"
+
+
+def totals_verdict(label: str, seconds: float, baseline: float) -> bool:
+    """One totals figure beside the bare count(*) and the target, with its verdict."""
+    met = seconds < TARGET_MS / 1000 and seconds <= TARGET_TIMES_COUNT * baseline
+    print(
+        f"  {label:<42} {ms(seconds)} = {seconds / baseline:.2f}x the count(*)"
+        f"  target < {TARGET_MS:.0f} ms and <= {TARGET_TIMES_COUNT:.0f}x: {verdict(met)}"
+    )
+    return met
+
+
 def rss_bytes() -> int:
     """The process's resident memory now."""
     with open("/proc/self/statm") as statm:
@@ -404,15 +421,17 @@ async def bench_totals(connection: asyncpg.Connection, runs: int) -> dict[str, A
     grouped, _ = await median_of(3, direct)
     body = await totals.totals(coordinator, YEAR[0], YEAR[1], 900)
     line("baseline: SELECT count(*) FROM device", baseline)
-    line("totals for 2025 (service function)", service, f"fastest {ms(fastest).strip()}")
-    line("the same through HTTP (ASGI app, JSON)", http)
-    line(f"totals for {ODD_PERIOD[0]}..{ODD_PERIOD[1]}", edges, "days at both ends")
-    line("public counters, all time", public)
+    met = [
+        totals_verdict("totals for 2025 (service function)", service, baseline),
+        totals_verdict(f"totals for {ODD_PERIOD[0]}..{ODD_PERIOD[1]}", edges, baseline),
+        totals_verdict("public counters, all time", public, baseline),
+    ]
+    line("totals for 2025, fastest run", fastest)
+    line("the same through HTTP (ASGI app, JSON)", http, "not a target")
     line("same figures grouped from device rows", grouped, "without the tally")
-    verdict = "met" if service < TARGET_MS / 1000 else "NOT met"
     print(
-        f"  -> {service / baseline:.2f}x the bare count(*), {grouped / service:.0f}x faster than "
-        f"grouping the devices; target < {TARGET_MS:.0f} ms: {verdict}"
+        f"  -> {grouped / service:.0f}x faster than grouping the devices; "
+        f"totals targets: {verdict(all(met))}"
     )
     print(
         f"  (2025: {body['devices']['total']:,} registered, {body['flow']['collected']:,} "
@@ -488,7 +507,10 @@ async def copy_baseline(connection: asyncpg.Connection, where: str) -> tuple[int
 
 
 async def bench_csv(connection: asyncpg.Connection) -> None:
-    print("\nGET /api/devices.csv through the ASGI app (pages of 2,000, keyset by id)")
+    print(
+        f"\nGET /api/devices.csv through the ASGI app (batches of {exports.PAGE_SIZE:,};"
+        " PostgreSQL: one cursor)"
+    )
     app = create_app(
         Settings(secret_key=SECRET, database_url=database_url()), manage_database=False
     )
@@ -504,20 +526,25 @@ async def bench_csv(connection: asyncpg.Connection) -> None:
         rows, size, seconds, growth = await stream_export(app, principal)
         _, copy_seconds = await copy_baseline(connection, where)
         results.append((rows, growth))
-        print(
-            f"  {label:<28} {rows:>9,} rows {size / 1e6:7.1f} MB {seconds:6.1f} s "
-            f"{rows / seconds:>9,.0f} rows/s  memory +{growth / 1e6:5.1f} MB"
-        )
+        share = copy_seconds / seconds
         print(
             f"  {'  baseline: COPY … TO STDOUT':<28} {rows:>9,} rows {'':>10} "
             f"{copy_seconds:6.1f} s "
             f"{rows / copy_seconds:>9,.0f} rows/s"
         )
+        print(
+            f"  {label:<28} {rows:>9,} rows {size / 1e6:7.1f} MB {seconds:6.1f} s "
+            f"{rows / seconds:>9,.0f} rows/s  memory +{growth / 1e6:5.1f} MB"
+        )
+        print(
+            f"  {'':<28} {share:.0%} of COPY's rows/s; target >= {TARGET_COPY_SHARE:.0%}: "
+            f"{verdict(share >= TARGET_COPY_SHARE)}"
+        )
     (small_rows, small), (big_rows, big) = results
     constant = big <= max(2 * small, small + 16e6)
     print(
         f"  -> {big_rows / small_rows:.0f}x the rows, memory growth {small / 1e6:.1f} MB vs "
-        f"{big / 1e6:.1f} MB: constant memory target {'met' if constant else 'NOT met'}"
+        f"{big / 1e6:.1f} MB: target the same memory (within 2x or 16 MB): {verdict(constant)}"
     )
 
 
@@ -552,7 +579,7 @@ async def bench_sqlite(connection: asyncpg.Connection, runs: int) -> None:
             runs, lambda: totals.totals(coordinator, YEAR[0], YEAR[1], 900)
         )
         line(f"baseline: count(*) of the tally's {len(tally):,} rows", baseline)
-        line("totals for 2025 (service function)", service)
+        line("totals for 2025 (service function)", service, "no target on SQLite")
 
 
 async def main() -> None:
@@ -569,7 +596,8 @@ async def main() -> None:
     engine = engine_for(database_url())
     await migrate(engine)
     use_engine(engine)
-    await start_pool(engine, 2, 10)
+    # Long statements allowed: filling the tally of 10^6 devices outlasts the service's limit.
+    await start_pool(engine, 2, 10, DatabaseTimeouts(statement=3600))
     connection = await asyncpg.connect(database_url())
     try:
         if args.regenerate or not await is_filled(connection):

@@ -77,6 +77,22 @@ def visible_to(principal: Principal) -> Any:
     return Device.association == org
 
 
+def visible_sql(principal: Principal, alias: str, first: int) -> tuple[str, list[Any]]:
+    """`visible_to` as hand-written SQL on the device table `alias`: (condition, arguments),
+    placeholders numbered from `$first` (for the export's PostgreSQL path)."""
+    org = principal.organization_id
+    if principal.role is Role.COORDINATOR:
+        return "true", []
+    if principal.role is Role.DONOR:
+        return f"{alias}.donor = ${first}", [org]
+    if principal.role is Role.RECONDITIONER:
+        return (
+            f"({alias}.reconditioner = ${first} OR {alias}.status = ${first + 1})",
+            [org, Status.REGISTERED.value],
+        )
+    return f"{alias}.association = ${first}", [org]
+
+
 def state_of(row: dict[str, Any]) -> DeviceState:
     """The lifecycle's view of a device row."""
     return DeviceState(

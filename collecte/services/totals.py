@@ -4,20 +4,21 @@ Every figure is read from `device_tally`, which database triggers keep equal to 
 dates (see the `device tally triggers` and `device tally shards` migrations), per Nouméa day,
 month and year, each figure spread over 16 shards (every query sums them): a period reads its
 whole years, whole months and remaining days, a bounded number of rows whatever the number of
-devices. Three aggregate queries in one read snapshot: sums by status and key (with the
-organisations' names), the monthly series, the year's collections.
+devices. One statement reads it all, so one round trip and one consistent view: sums by status
+and key (with the organisations' names), the monthly series, the year's collections.
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
+import itertools
+import re
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
 from piccolo.engine.postgres import PostgresEngine
 
-from collecte.db.engine import current_engine
+from collecte.db.engine import backend, current_engine, fetch
 from collecte.db.tables import DeviceTally
 from collecte.db.transactions import write_transaction
 from collecte.domain.access import Principal
@@ -26,12 +27,14 @@ from collecte.domain.errors import Forbidden
 from collecte.domain.impact import (
     MONTHLY_STATUSES,
     Period,
+    Span,
     TallySum,
     factors_json,
     monthly_series,
     noumea_day,
     parse_period,
     public_counters,
+    signed_spans,
     spans,
     summarise,
     target_progress,
@@ -45,18 +48,8 @@ _COUNTED = (Status.COLLECTED, Status.DELIVERED, Status.RECYCLED)
 _EVERY_DEVICE = ["category", "all"]
 
 
-@asynccontextmanager
-async def _snapshot() -> AsyncIterator[None]:
-    """One consistent view of the tally for every query of an answer (read only)."""
-    engine = current_engine()
-    async with engine.transaction():
-        if isinstance(engine, PostgresEngine):
-            await engine.run_ddl("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-        yield
-
-
 class _Where:
-    """A WHERE clause for `Table.raw` (`{}` placeholders, arguments beside)."""
+    """A WHERE clause with `{}` placeholders, its arguments beside (numbered `$n` on PostgreSQL)."""
 
     def __init__(self) -> None:
         self.parts: list[str] = []
@@ -69,8 +62,12 @@ class _Where:
 
     def within(self, period: Period, coarsest: str = "year") -> _Where:
         """The tally rows that add up to `period`: every day counted once."""
+        return self.any_of(spans(period, coarsest))
+
+    def any_of(self, chosen: list[Span]) -> _Where:
+        """The tally rows of any of the spans."""
         alternatives = []
-        for span in spans(period, coarsest):
+        for span in chosen:
             test = ["grain = {}"]
             self.args.append(span.grain)
             if span.first is not None:
@@ -91,69 +88,124 @@ class _Where:
         return " AND ".join(self.parts) if self.parts else "true"
 
 
-# Hand-written SQL: Piccolo's select builder costs twice the query itself on a few thousand
-# grouped rows (bench/bench_totals.py). The organisations' names come in the same query.
-async def _sums(where: _Where) -> tuple[list[TallySum], dict[int, str]]:
-    """The tally's sums by status, dimension and key, and the names of the organisations."""
-    rows = await DeviceTally.raw(
-        "SELECT t.status, t.dimension, t.key, o.name, sum(t.devices) AS devices,"
-        " sum(t.weight_g) AS weight_g, sum(t.value_xpf) AS value_xpf"
-        " FROM device_tally t LEFT JOIN organization o ON o.id = CASE WHEN t.dimension IN"
-        " ('donor', 'reconditioner', 'association') THEN CAST(t.key AS INTEGER) END"
-        f" WHERE {where.sql} GROUP BY t.status, t.dimension, t.key, o.name",
-        *where.args,
+async def _query(sql: str, args: list[Any]) -> list[Any]:
+    """Rows of `sql` (`{}` placeholders) by column name: straight on asyncpg on PostgreSQL (no
+    copy of each row), through Piccolo on SQLite."""
+    if backend() == "postgres":
+        numbers = itertools.count(1)
+        return await fetch(_PLACEHOLDER.sub(lambda _: f"${next(numbers)}", sql), *args)
+    rows: list[Any] = await DeviceTally.raw(sql, *args)
+    return rows
+
+
+_PLACEHOLDER = re.compile(r"\{\}")
+# Each figure summed over its shards first, then the organisations' names joined to the few
+# thousand sums (not to the tally's rows).
+# `rows`: (status, dimension, key, devices, weight_g, value_xpf) rows to add up.
+_SUMS = (
+    "SELECT 0 AS part, s.status, s.dimension, s.key, o.name, NULL AS day, s.devices,"
+    " s.weight_g, s.value_xpf FROM (SELECT status, dimension, key,"
+    " CAST(sum(devices) AS BIGINT) AS devices, CAST(sum(weight_g) AS BIGINT) AS weight_g,"
+    " CAST(sum(value_xpf) AS BIGINT) AS value_xpf FROM ({rows}) AS t"
+    " GROUP BY status, dimension, key) AS s"
+    " LEFT JOIN organization o ON o.id = CASE WHEN s.dimension IN"
+    " ('donor', 'reconditioner', 'association') THEN CAST(s.key AS INTEGER) END"
+)
+_ROWS = (
+    "SELECT status, dimension, key, devices, weight_g, value_xpf FROM device_tally WHERE {where}"
+)
+# Each side summed on its own first: PostgreSQL then hashes a few thousand groups per side,
+# where one signed sum over all the rows made it sort them on disk.
+_SIGNED_ROWS = (
+    "SELECT status, dimension, key, sum(devices) AS devices, sum(weight_g) AS weight_g,"
+    " sum(value_xpf) AS value_xpf FROM device_tally WHERE {added}"
+    " GROUP BY status, dimension, key UNION ALL"
+    " SELECT status, dimension, key, -sum(devices), -sum(weight_g), -sum(value_xpf)"
+    " FROM device_tally WHERE {subtracted} GROUP BY status, dimension, key"
+)
+
+
+def _signed_sums(period: Period) -> tuple[str, list[Any]]:
+    """`_SUMS` over `period`, as whole years minus what lies outside when that reads less."""
+    chosen = signed_spans(period)
+    added = _Where().any_of([span for span, way in chosen if way > 0])
+    subtracted = _Where().any_of([span for span, way in chosen if way < 0])
+    if not subtracted.args:
+        return _SUMS.format(rows=_ROWS.format(where=added.sql)), added.args
+    rows = _SIGNED_ROWS.format(added=added.sql, subtracted=subtracted.sql)
+    return _SUMS.format(rows=rows), [*added.args, *subtracted.args]
+
+
+_MONTHLY = (
+    "SELECT 1, status, NULL, NULL, NULL, day, CAST(sum(devices) AS BIGINT), 0, 0"
+    " FROM device_tally WHERE {where} GROUP BY day, status"
+)
+_COLLECTED = (
+    "SELECT 2, NULL, NULL, NULL, NULL, NULL, CAST(sum(devices) AS BIGINT), 0, 0"
+    " FROM device_tally WHERE {where}"
+)
+
+
+def _tally_sum(row: Any) -> TallySum:
+    return TallySum(
+        status=row["status"],
+        dimension=row["dimension"],
+        key=row["key"],
+        devices=row["devices"] or 0,
+        weight_g=row["weight_g"] or 0,
+        value_xpf=row["value_xpf"] or 0,
     )
-    sums = [
-        TallySum(
-            status=row["status"],
-            dimension=row["dimension"],
-            key=row["key"],
-            devices=int(row["devices"] or 0),
-            weight_g=int(row["weight_g"] or 0),
-            value_xpf=int(row["value_xpf"] or 0),
-        )
-        for row in rows
-    ]
-    names = {int(row["key"]): row["name"] for row in rows if row["name"] is not None}
-    return sums, names
 
 
-async def _monthly(period: Period) -> list[tuple[date, str, int]]:
-    """(day or first of a month, status, devices) for the statuses of the monthly series."""
-    where = (
+@dataclass
+class _Read:
+    """What one answer reads from the tally."""
+
+    sums: list[TallySum]
+    names: dict[int, str]
+    monthly: list[tuple[date, str, int]]
+    collected_in_year: int
+
+
+async def _read(period: Period, year: int) -> _Read:
+    """The period's sums (with the organisations' names), its monthly series and the year's
+    collections, in one statement: one round trip, one consistent view of the tally."""
+    sums, sums_args = _signed_sums(period)
+    monthly = (
         _Where()
         .within(period, coarsest="month")
         .among("status", [s.value for s in MONTHLY_STATUSES])
         .among("dimension", _EVERY_DEVICE)
     )
-    rows = await DeviceTally.raw(
-        f"SELECT day, status, sum(devices) AS devices FROM device_tally WHERE {where.sql}"
-        " GROUP BY day, status",
-        *where.args,
-    )
-    return [
-        (_as_date(row["day"]), row["status"], int(row["devices"] or 0))
-        for row in rows
-        if row["devices"]
-    ]
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-async def _collected_in(year: int) -> int:
-    where = (
+    collected = (
         _Where()
         .add("grain = {}", "year")
         .add("day = {}", date(year, 1, 1))
         .add("status = {}", Status.COLLECTED.value)
         .add("dimension = {}", "all")
     )
-    rows = await DeviceTally.raw(
-        f"SELECT sum(devices) AS devices FROM device_tally WHERE {where.sql}", *where.args
+    rows = await _query(
+        f"{sums} UNION ALL {_MONTHLY.format(where=monthly.sql)}"
+        f" UNION ALL {_COLLECTED.format(where=collected.sql)}",
+        [*sums_args, *monthly.args, *collected.args],
     )
-    return int(rows[0]["devices"] or 0) if rows else 0
+    read = _Read([], {}, [], 0)
+    for row in rows:
+        part = row["part"]
+        if part == 0:
+            read.sums.append(_tally_sum(row))
+            if row["name"] is not None:
+                read.names[int(row["key"])] = row["name"]
+        elif part == 1:
+            if row["devices"]:
+                read.monthly.append((_as_date(row["day"]), row["status"], row["devices"]))
+        else:
+            read.collected_in_year = row["devices"] or 0
+    return read
+
+
+def _as_date(value: Any) -> date:
+    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 async def totals(
@@ -170,15 +222,12 @@ async def totals(
     today = noumea_day(now())
     year = period.end.year if period.end else today.year
     factors = load_impact_factors()
-    async with _snapshot():
-        sums, names = await _sums(_Where().within(period))
-        monthly = await _monthly(period)
-        collected_in_year = await _collected_in(year)
+    read = await _read(period, year)
     return {
         "period": period.as_json(),
-        **summarise(sums, names, factors),
-        "monthly": monthly_series(monthly, period, today),
-        "target": target_progress(year, yearly_target, collected_in_year),
+        **summarise(read.sums, read.names, factors),
+        "monthly": monthly_series(read.monthly, period, today),
+        "target": target_progress(year, yearly_target, read.collected_in_year),
         "method": factors.method.get("fr", ""),
         "method_en": factors.method.get("en", ""),
         "factors": factors_json(factors),
@@ -187,13 +236,14 @@ async def totals(
 
 async def public_totals() -> dict[str, Any]:
     """Programme counters since the start, for anyone: no names, no period."""
-    sums, _ = await _sums(
+    where = (
         _Where()
         .add("grain = {}", "year")
         .among("dimension", _EVERY_DEVICE)
         .among("status", [s.value for s in _COUNTED])
     )
-    return public_counters(sums, load_impact_factors())
+    rows = await _query(_SUMS.format(rows=_ROWS.format(where=where.sql)), where.args)
+    return public_counters([_tally_sum(row) for row in rows], load_impact_factors())
 
 
 # --- keeping the tally honest ------------------------------------------------------------------

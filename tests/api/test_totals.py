@@ -590,6 +590,54 @@ async def test_csv_neutralises_formulas(client: httpx.AsyncClient) -> None:
     assert second["Marque"] == 'Dell; "Latitude"'  # quoted by the CSV, not altered
 
 
+async def _reference_csv(principal: Principal, language: str) -> bytes:
+    """The export as `cells` and `csv.writer` write it, whatever the backend's own path."""
+    chunks = [exports._encode([exports.headers(language)], bom=True)]
+    async for rows in exports.device_pages(principal):
+        chunks.append(exports._encode([exports.cells(row, language) for row in rows]))
+    return b"".join(chunks)
+
+
+@pytest.mark.parametrize("language", ["fr", "en"])
+async def test_csv_bytes_equal_the_reference_formatting(
+    client: httpx.AsyncClient, language: str
+) -> None:
+    # PostgreSQL formats the cells itself: every quoting, neutralising and rounding case must
+    # come out byte for byte as Python's `cells` + `csv.writer` write it.
+    world = await make_world()
+    created = await make_donation(client, world.donor, count=12)
+    tags = [d["tag"] for d in created["devices"]]
+    odd: list[dict[str, Any]] = [
+        {"brand": 'a;b "c"', "model": "line\nbreak", "serial_number": "\r=cmd", "year": -5},
+        {"brand": "=1+1", "model": "\tTab", "condition": "x\r\ny", "estimated_value_xpf": -3},
+        {"brand": "", "model": None, "serial_number": '"', "grade": None, "weight_kg": None},
+        {"weight_kg": 0.0625},  # an exact tie at the fourth decimal: Python rounds it to even
+        {"weight_kg": 1.0005, "weight_estimated": False},  # just under the tie in binary
+        {"weight_kg": 1.0015},  # just over
+        {"weight_kg": 123.4567},
+        {"weight_kg": 1e-05},  # PostgreSQL writes 1e-05
+        {"weight_kg": 1000.0},
+        {"weight_kg": 0.09, "has_storage": False, "weight_estimated": True},
+        {"weight_kg": 2.25, "year": 2019, "estimated_value_xpf": 0},
+        {"registered_at": datetime(999, 6, 1, 0, 0, tzinfo=UTC)},  # a year of three digits
+    ]
+    for tag, fields in zip(tags, odd, strict=True):
+        await Device.update(fields).where(Device.tag == tag)
+    await Device.update(
+        {Device.delivered_at: datetime(2025, 12, 31, 13, 59, 59, tzinfo=UTC)}
+    ).where(Device.tag == tags[0])
+    coordinator = Principal(
+        world.coordinator.user_id, world.coordinator.email, "",
+        world.coordinator.organization_id, "", Role.COORDINATOR,
+    )  # fmt: skip
+
+    exported = b"".join([chunk async for chunk in exports.devices_csv(coordinator, 5, language)])
+
+    assert exported == await _reference_csv(coordinator, language)
+    assert b"/06/999 " in exported  # the year unpadded
+    assert b";01/01/2026 00:59;" in exported  # Nouméa is 11 hours ahead of UTC
+
+
 async def test_csv_is_scoped_to_what_each_role_may_see(client: httpx.AsyncClient) -> None:
     world = await make_world()
     await programme(client, world)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import random
+from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -13,6 +14,7 @@ from collecte.domain.impact import (
     Span,
     monthly_series,
     parse_period,
+    signed_spans,
     spans,
     target_progress,
 )
@@ -68,6 +70,37 @@ def test_spans_count_every_day_of_the_period_once(coarsest: str) -> None:
 
     for period in periods:
         assert _covered(period, coarsest) == _expected(period), period
+
+
+def test_signed_spans_count_every_day_of_the_period_once_and_nothing_else() -> None:
+    rng = random.Random(16)
+    candidates = [date(2024, 1, 1), date(2024, 12, 31), date(2024, 2, 29), date(2025, 1, 2)]
+    candidates += [date(2023, 1, 1) + timedelta(days=rng.randrange(3 * 365)) for _ in range(40)]
+    periods = [Period(None, None)]
+    periods += [Period(d, None) for d in candidates[:12]]
+    periods += [Period(None, d) for d in candidates[:12]]
+    periods += [Period(*sorted(rng.sample(candidates, 2))) for _ in range(80)]
+    periods += [Period(d, d) for d in candidates[:4]]
+
+    for period in periods:
+        counted: Counter[date] = Counter()
+        for span, way in signed_spans(period):
+            for day in _days_of(span):
+                counted[day] += way
+        assert +counted == Counter(_expected(period)), period
+        assert -counted == Counter(), period  # nothing subtracted that was not added
+
+
+def test_a_period_inside_one_year_reads_the_year_minus_its_edges() -> None:
+    assert signed_spans(Period(date(2025, 1, 15), date(2025, 12, 20))) == [
+        (Span("year", date(2025, 1, 1), date(2025, 1, 1)), 1),
+        (Span("day", date(2025, 1, 1), date(2025, 1, 14)), -1),
+        (Span("day", date(2025, 12, 21), date(2025, 12, 31)), -1),
+    ]
+    # Two months read as two months, not as a year minus ten.
+    assert signed_spans(Period(date(2025, 3, 1), date(2025, 4, 30))) == [
+        (Span("month", date(2025, 3, 1), date(2025, 4, 1)), 1)
+    ]
 
 
 def test_a_calendar_year_reads_year_rows_only() -> None:
