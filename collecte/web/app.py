@@ -51,6 +51,7 @@ ROUTES: list[Any] = [
     donations.get_donation,
     donations.add_device,
     donations.import_devices,
+    donations.import_template,
     devices.get_device,
     devices.scan,
     devices.transition_device,
