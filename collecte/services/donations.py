@@ -138,7 +138,7 @@ async def _claim_blank_tags(devices: Sequence[DeviceInput]) -> dict[str, int]:
 # tables), unless another registration bound it first.
 _BIND_BLANK_TAGS = (
     "UPDATE blank_tag SET device = (SELECT device.id FROM device WHERE device.tag = blank_tag.tag)"
-    " WHERE device IS NULL AND tag IN ({tags}) RETURNING tag"
+    " WHERE blank_tag.device IS NULL AND blank_tag.tag IN ({tags}) RETURNING tag"
 )
 
 

@@ -14,6 +14,7 @@ from collecte.db.tables import Device
 from collecte.domain.device_csv import parse_devices_csv
 from collecte.domain.vocabulary import Role
 from collecte.services import donations
+from tests.api.test_pages import sign_in
 from tests.factory import make_account, make_donation, make_world
 
 TEMPLATE_HEADER = (
@@ -155,10 +156,14 @@ def _big_csv(count: int) -> bytes:
 
 
 async def _pings_while(client: httpx.AsyncClient, work: asyncio.Task[object]) -> list[float]:
-    """How long each /api/ping took, asked one after the other until `work` is done."""
+    """How long each /api/ping took to come back, asked every few milliseconds until `work`
+    is done (the pause counted: a stalled event loop shows there)."""
     latencies = []
     while not work.done():
         started = time.perf_counter()
+        # In process, a ping never waits on anything: without a pause between two, the event
+        # loop would never get back to `work`.
+        await asyncio.sleep(0.005)
         response = await client.get("/api/ping")
         latencies.append(time.perf_counter() - started)
         assert response.status_code == 200
@@ -198,3 +203,23 @@ async def test_ping_answers_during_a_whole_import_of_the_maximum(
     # Loose: no stall of more than a fifth of the import (it was the whole import).
     assert len(latencies) >= 10, (total, latencies)
     assert max(latencies) < total / 5, (total, sorted(latencies)[-5:])
+
+
+async def test_the_new_donation_page_links_to_the_template_which_downloads(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    signed_out = await client.get("/dons/modele.csv")
+    await sign_in(client, world.donor)
+
+    page = await client.get("/dons/nouveau")
+    french = await client.get("/dons/modele.csv?lang=fr")
+    english = await client.get("/dons/modele.csv?lang=en")
+
+    assert signed_out.status_code == 303
+    assert 'href="/dons/modele.csv?lang=fr"' in page.text
+    assert "Télécharger le modèle CSV" in page.text
+    assert "jusqu’à 5 000 appareils" in page.text.replace("\u202f", " ").replace("\xa0", " ")
+    assert french.status_code == 200
+    assert french.content.decode("utf-8").lstrip("\ufeff").startswith(TEMPLATE_HEADER)
+    assert english.content.decode("utf-8").lstrip("\ufeff").startswith("Category;Brand;")
