@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+import sqlite3
 import stat
 import weakref
 from typing import Any
@@ -37,6 +38,21 @@ SQLITE_BUSY_TIMEOUT_S = 30
 # measures the difference).
 SQLITE_SYNCHRONOUS = "FULL"
 _SYNCHRONOUS_LEVELS = ("OFF", "NORMAL", "FULL", "EXTRA")
+
+# SQLite's default limit on the bound parameters of one statement (since 3.32). Debian's build
+# raises it to 250,000, others keep it: every connection is held to the default, so a statement
+# that would fail elsewhere fails here too, in the tests (`collecte.db.chunks` keeps under it).
+SQLITE_MAX_VARIABLES = 32_766
+
+
+class LimitedConnection(sqlite3.Connection):
+    """A connection that allows at most `SQLITE_MAX_VARIABLES` parameters per statement,
+    whatever the build; set as it opens, in aiosqlite's thread, at no extra cost."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if self.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) > SQLITE_MAX_VARIABLES:
+            self.setlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER, SQLITE_MAX_VARIABLES)
 
 
 # The database holds the token signing key and everyone's personal data: only its owner may read
@@ -131,7 +147,7 @@ class CollecteSQLiteEngine(SQLiteEngine):
     ) -> None:
         if synchronous not in _SYNCHRONOUS_LEVELS:
             raise ValueError(f"unknown synchronous level: {synchronous!r}")
-        super().__init__(path=path, **connection_kwargs)
+        super().__init__(path=path, **{"factory": LimitedConnection, **connection_kwargs})
         self.synchronous = synchronous
         # The file is protected (and created) at the first connection, not here: building an
         # engine must not create a database (`collecte backup` of a missing one says so).

@@ -1,9 +1,8 @@
-"""Device fields as donors type them (JSON) or export them (CSV): checked and cleaned. Pure."""
+"""Device fields as donors type them (JSON, or a CSV line: `collecte.domain.device_csv`):
+checked and cleaned. Pure."""
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import date
@@ -150,7 +149,8 @@ def _weight(value: Any) -> float | None:
     return float(value)
 
 
-def _bool(name: str, value: Any) -> bool | None:
+def yes_no(name: str, value: Any) -> bool | None:
+    """A yes/no cell (true/false, oui/non, 1/0, x…); None when blank."""
     if _blank(value):
         return None
     if isinstance(value, bool):
@@ -180,7 +180,7 @@ def parse_device(data: Mapping[str, Any]) -> DeviceInput:
     if not isinstance(data, Mapping):
         raise Invalid(msg("Un appareil doit être un objet JSON."), "devices")
     category = _category(data.get("category"))
-    has_storage = _bool("has_storage", data.get("has_storage"))
+    has_storage = yes_no("has_storage", data.get("has_storage"))
     weight = _weight(data.get("weight_kg"))
     return DeviceInput(
         category=category,
@@ -197,98 +197,3 @@ def parse_device(data: Mapping[str, Any]) -> DeviceInput:
         weight_estimated=weight is None,
         tag=_tag(data.get("tag")),
     )
-
-
-def parse_devices_csv(text: str, max_rows: int) -> list[DeviceInput]:
-    """Return every device of a CSV export; any bad row raises Invalid naming its line.
-
-    The header names the columns (the device fields, any order, unknown ones refused);
-    commas or semicolons (French spreadsheets) both work, and a UTF-8 BOM is ignored.
-    """
-    text = text.lstrip("\ufeff")
-    if not text.strip():
-        raise Invalid(msg("Le fichier CSV est vide."), "csv")
-    if "\x00" in text:
-        raise Invalid(msg("Le fichier contient des caractères nuls : est-ce bien un CSV ?"), "csv")
-    first_line = text.splitlines()[0]
-    delimiter = ";" if first_line.count(";") > first_line.count(",") else ","
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    try:
-        devices = _read_rows(reader, max_rows)
-    except csv.Error as error:
-        # A malformed file (e.g. a cell beyond the csv module's size limit) is bad input.
-        line = reader.line_num or 1
-        raise Invalid(
-            msg("Ligne {line} : ligne CSV illisible ({error}).", line=line, error=error),
-            "csv",
-            line=line,
-        ) from None
-    if not devices:
-        raise Invalid(msg("Le fichier CSV ne contient aucun appareil."), "csv")
-    return devices
-
-
-def _read_rows(reader: Any, max_rows: int) -> list[DeviceInput]:
-    """The devices of a CSV reader positioned before its header."""
-    header = [column.strip().lower() for column in next(reader)]
-    repeated = sorted({column for column in header if column and header.count(column) > 1})
-    if repeated:
-        raise Invalid(
-            msg("Ligne 1 : colonne(s) en double : {columns}.", columns=", ".join(repeated)),
-            "csv",
-            line=1,
-        )
-    unknown = [column for column in header if column and column not in FIELDS]
-    if unknown:
-        raise Invalid(
-            msg(
-                "Ligne 1 : colonne(s) inconnue(s) : {unknown} (colonnes possibles : {known}).",
-                unknown=", ".join(unknown),
-                known=", ".join(FIELDS),
-            ),
-            "csv",
-            line=1,
-        )
-    if "category" not in header:
-        raise Invalid(msg("Ligne 1 : la colonne « category » est obligatoire."), "csv", line=1)
-    devices: list[DeviceInput] = []
-    seen_tags: dict[str, int] = {}
-    for row in reader:
-        line = reader.line_num
-        if not any(cell.strip() for cell in row):
-            continue
-        if len(row) > len(header):
-            raise Invalid(
-                msg("Ligne {line} : trop de colonnes ({count}).", line=line, count=len(row)),
-                "csv",
-                line=line,
-            )
-        if len(devices) >= max_rows:
-            raise Invalid(
-                msg("Le fichier dépasse {max} appareils.", max=max_rows), "csv", line=line
-            )
-        values = dict(zip(header, row, strict=False))
-        try:
-            device = parse_device(values)
-        except Invalid as error:
-            raise Invalid(
-                msg("Ligne {line} : {problem}", line=line, problem=error.sentence),
-                error.field,
-                line=line,
-                column=error.field,
-            ) from None
-        if device.tag:
-            if device.tag in seen_tags:
-                raise Invalid(
-                    msg(
-                        "Ligne {line} : l’étiquette {tag} figure déjà ligne {first}.",
-                        line=line,
-                        tag=tags.display(device.tag),
-                        first=seen_tags[device.tag],
-                    ),
-                    "tag",
-                    line=line,
-                )
-            seen_tags[device.tag] = line
-        devices.append(device)
-    return devices

@@ -15,6 +15,7 @@ from typing import Any
 
 import anyio
 
+from collecte.db.chunks import each_chunk
 from collecte.db.tables import Certificate, DeviceEvent, Organization
 from collecte.documents.certificates.model import (
     DEFAULT_LEGAL_MENTION,
@@ -96,15 +97,18 @@ async def _organizations(ids: set[int | None]) -> dict[int, dict[str, Any]]:
 
 
 async def _erasure_numbers(device_ids: Sequence[int]) -> dict[int, tuple[str, ...]]:
-    rows = await (
-        DeviceEvent.select(DeviceEvent.device, DeviceEvent.certificate_number)
-        .where(
-            DeviceEvent.device.is_in(list(device_ids))
-            & (DeviceEvent.action == Action.WIPE.value)
-            & DeviceEvent.certificate_number.is_not_null()
-        )
-        .order_by(DeviceEvent.id)
-    )
+    rows = await each_chunk(
+        list(device_ids),
+        lambda part: (
+            DeviceEvent.select(DeviceEvent.device, DeviceEvent.certificate_number)
+            .where(
+                DeviceEvent.device.is_in(part)
+                & (DeviceEvent.action == Action.WIPE.value)
+                & DeviceEvent.certificate_number.is_not_null()
+            )
+            .order_by(DeviceEvent.id)
+        ),
+    )  # each device's events come whole from one piece, oldest first
     numbers: dict[int, tuple[str, ...]] = {}
     for row in rows:
         numbers[row["device"]] = (*numbers.get(row["device"], ()), row["certificate_number"])

@@ -5,21 +5,32 @@ from __future__ import annotations
 import sqlite3
 from collections.abc import Sequence
 from datetime import datetime
+from functools import cache
 from typing import Any
 
+import anyio
 import asyncpg
 
+from collecte.db.chunks import each_chunk, insert_rows
 from collecte.db.tables import BlankTag, Device, DeviceEvent, Donation, Organization
 from collecte.db.transactions import write_transaction
 from collecte.domain import tags, text
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
-from collecte.domain.device_input import DeviceInput, parse_device, parse_devices_csv
+from collecte.domain.device_csv import parse_devices_csv, template
+from collecte.domain.device_input import DeviceInput, parse_device
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from collecte.domain.vocabulary import REGISTER_EVENT, Role, Status
-from collecte.i18n import msg
+from collecte.i18n import LANGUAGES, msg
 from collecte.services.custody import event_fields
-from collecte.services.devices import device_select, device_summary, visible_to
+from collecte.services.devices import (
+    device_select,
+    device_summary,
+    in_turn,
+    summaries,
+    visible_to,
+)
+from collecte.services.exports import headers as export_headers
 from collecte.services.fresh_tags import new_tags
 from collecte.services.numbering import next_number
 
@@ -94,15 +105,20 @@ async def _claim_blank_tags(devices: Sequence[DeviceInput]) -> dict[str, int]:
     wanted = {device.tag: index for index, device in enumerate(devices) if device.tag}
     if not wanted:
         return {}
-    on_devices = await Device.select(Device.tag).where(Device.tag.is_in(list(wanted)))
+    on_devices = await each_chunk(
+        list(wanted), lambda part: Device.select(Device.tag).where(Device.tag.is_in(part))
+    )
     if on_devices:
-        taken = on_devices[0]["tag"]
+        taken = min(on_devices, key=lambda row: wanted[row["tag"]])["tag"]
         raise Conflict(
             msg("L’étiquette {taken} est déjà attribuée à un appareil.", taken=tags.display(taken)),
             f"devices[{wanted[taken]}].tag",
         )
-    rows = await BlankTag.select(BlankTag.id, BlankTag.tag, BlankTag.device).where(
-        BlankTag.tag.is_in(list(wanted))
+    rows = await each_chunk(
+        list(wanted),
+        lambda part: BlankTag.select(BlankTag.id, BlankTag.tag, BlankTag.device).where(
+            BlankTag.tag.is_in(part)
+        ),
     )
     known = {row["tag"]: row["id"] for row in rows if row["device"] is None}
     unknown = [tag for tag in wanted if tag not in known]
@@ -118,6 +134,30 @@ async def _claim_blank_tags(devices: Sequence[DeviceInput]) -> dict[str, int]:
     return known
 
 
+# Binds each blank tag to the device that now carries it (found by the tag, unique on both
+# tables), unless another registration bound it first.
+_BIND_BLANK_TAGS = (
+    "UPDATE blank_tag SET device = (SELECT device.id FROM device WHERE device.tag = blank_tag.tag)"
+    " WHERE blank_tag.device IS NULL AND blank_tag.tag IN ({tags}) RETURNING tag"
+)
+
+
+async def _bind_blank_tags(blank: dict[str, int]) -> None:
+    """Bind the blank tags just put on new devices; Conflict if one was bound meanwhile."""
+
+    async def bind(part: list[str]) -> list[dict[str, Any]]:
+        sql = _BIND_BLANK_TAGS.format(tags=", ".join("{}" for _ in part))
+        rows: list[dict[str, Any]] = await BlankTag.raw(sql, *part)
+        return rows
+
+    bound = {row["tag"] for row in await each_chunk(sorted(blank), bind)}
+    lost = [tag for tag in blank if tag not in bound]
+    if lost:
+        raise Conflict(
+            msg("L’étiquette {tag} vient d’être attribuée.", tag=tags.display(lost[0])), "tag"
+        )
+
+
 async def _insert_devices(
     principal: Principal, donation_id: int, donor_id: int, devices: Sequence[DeviceInput]
 ) -> list[int]:
@@ -126,52 +166,34 @@ async def _insert_devices(
     fresh = iter(await new_tags(sum(1 for d in devices if not d.tag)))
     moment: datetime = now()
     rows = [
-        Device(
-            tag=device.tag or next(fresh),
-            donation=donation_id,
-            donor=donor_id,
-            category=device.category.value,
-            brand=device.brand,
-            model=device.model,
-            serial_number=device.serial_number,
-            year=device.year,
-            has_storage=device.has_storage,
-            condition=device.condition,
-            estimated_value_xpf=device.estimated_value_xpf,
-            weight_kg=device.weight_kg,
-            weight_estimated=device.weight_estimated,
-            status=Status.REGISTERED.value,
-            registered_at=moment,
-            updated_at=moment,
-        )
+        {
+            "tag": device.tag or next(fresh),
+            "donation": donation_id,
+            "donor": donor_id,
+            "category": device.category.value,
+            "brand": device.brand,
+            "model": device.model,
+            "serial_number": device.serial_number,
+            "year": device.year,
+            "has_storage": device.has_storage,
+            "condition": device.condition,
+            "estimated_value_xpf": device.estimated_value_xpf,
+            "weight_kg": device.weight_kg,
+            "weight_estimated": device.weight_estimated,
+            "status": Status.REGISTERED.value,
+            "registered_at": moment,
+            "updated_at": moment,
+        }
         for device in devices
     ]
     if not rows:
         return []
-    inserted = await Device.insert(*rows).returning(Device.id, Device.tag)
+    inserted = await insert_rows(Device, rows, returning=("id", "tag"))
     ids = {row["tag"]: row["id"] for row in inserted}
-    await DeviceEvent.insert(
-        *[
-            DeviceEvent(
-                device=ids[row.tag],
-                **event_fields(
-                    principal, REGISTER_EVENT, None, Status.REGISTERED.value, {}, moment
-                ),
-            )
-            for row in rows
-        ]
-    )
-    for tag, blank_id in blank.items():
-        bound = (
-            await BlankTag.update({BlankTag.device: ids[tag]})
-            .where((BlankTag.id == blank_id) & BlankTag.device.is_null())
-            .returning(BlankTag.id)
-        )
-        if not bound:
-            raise Conflict(
-                msg("L’étiquette {tag} vient d’être attribuée.", tag=tags.display(tag)), "tag"
-            )
-    return [ids[row.tag] for row in rows]
+    fields = event_fields(principal, REGISTER_EVENT, None, Status.REGISTERED.value, {}, moment)
+    await insert_rows(DeviceEvent, [{"device": ids[row["tag"]], **fields} for row in rows])
+    await _bind_blank_tags(blank)
+    return [ids[row["tag"]] for row in rows]
 
 
 async def create_donation(
@@ -186,9 +208,10 @@ async def create_donation(
     await _check_donor(donor_id)
     pickup_address = text.address("pickup_address", data.get("pickup_address"))
     notes = text.notes("notes", data.get("notes"))
-    devices = parse_device_list(data.get("devices"), max_devices)
+    # Thousands of devices take a good part of a second to check: in a worker thread.
+    devices = await anyio.to_thread.run_sync(parse_device_list, data.get("devices"), max_devices)
     if csv:
-        devices += parse_devices_csv(decode_csv(csv), max_devices)
+        devices += await read_devices_csv(csv, max_devices)
         if len(devices) > max_devices:
             raise Invalid(
                 msg("Au plus {max_devices} appareils par requête.", max_devices=max_devices),
@@ -229,8 +252,7 @@ async def add_devices(
     donation = await _owned_donation(principal, donation_id)
     async with write_transaction():
         ids = await _insert_devices(principal, donation["id"], donation["donor"], devices)
-    rows = await device_select().where(Device.id.is_in(ids)).order_by(Device.id) if ids else []
-    return [device_summary(row, principal) for row in rows]
+    return await summaries(principal, ids)
 
 
 async def add_device(
@@ -246,8 +268,35 @@ async def import_devices_csv(
 ) -> list[dict[str, Any]]:
     """Add every device of a CSV file to a donation; any bad row and nothing is added."""
     await _owned_donation(principal, donation_id)
-    devices = parse_devices_csv(decode_csv(body), max_devices)
+    devices = await read_devices_csv(body, max_devices)
     return await add_devices(principal, donation_id, devices)
+
+
+@cache
+def _export_columns() -> tuple[str, ...]:
+    """The devices export's columns in every language: those that are not device fields
+    (status, lot, dates…) are read past on import, so that an export, edited, imports as is."""
+    return tuple(header for language in LANGUAGES for header in export_headers(language))
+
+
+def _devices_of_file(body: bytes, max_devices: int) -> list[DeviceInput]:
+    return parse_devices_csv(decode_csv(body), max_devices, ignored=_export_columns())
+
+
+async def read_devices_csv(body: bytes, max_devices: int) -> list[DeviceInput]:
+    """The devices of an uploaded CSV file, or Invalid naming the line at fault.
+
+    Parsed in a worker thread: 5,000 lines take a good second of CPU, during which the event
+    loop keeps answering every other request.
+    """
+    return await anyio.to_thread.run_sync(_devices_of_file, body, max_devices)
+
+
+def csv_template(language: str) -> tuple[str, bytes]:
+    """The import template in `language` (its file name and content): the header, then one
+    example line to replace by the donation's devices."""
+    name = "modele-import-appareils.csv" if language == "fr" else "device-import-template.csv"
+    return name, template(language).encode("utf-8")
 
 
 def decode_csv(body: bytes) -> str:
@@ -315,13 +364,17 @@ def _donation_select() -> Any:
 async def _visible_devices(
     principal: Principal, donation_ids: list[int]
 ) -> dict[int, list[dict[str, Any]]]:
-    query = device_select().where(Device.donation.is_in(donation_ids)).order_by(Device.id)
     scope = visible_to(principal)
-    if scope is not None:
-        query = query.where(scope)
+
+    def devices_of(part: list[int]) -> Any:
+        query = device_select().where(Device.donation.is_in(part)).order_by(Device.id)
+        return query if scope is None else query.where(scope)
+
     by_donation: dict[int, list[dict[str, Any]]] = {i: [] for i in donation_ids}
-    for row in await query:
+    # Each donation's devices come whole from one piece, in the order of their ids.
+    for row in await each_chunk(donation_ids, devices_of):
         by_donation[row["donation"]].append(device_summary(row, principal))
+        await in_turn()
     return by_donation
 
 

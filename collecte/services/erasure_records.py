@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from collecte.db.chunks import each_chunk
 from collecte.db.tables import Device, DeviceEvent
 from collecte.domain.erasure import MediumRecord, records_in
 from collecte.domain.errors import Invalid
@@ -20,15 +21,17 @@ async def media_of(device_ids: Sequence[int]) -> dict[int, list[MediumRecord]]:
     if not device_ids:
         return media
     kinds = [Action.WIPE.value, Action.RETURN.value, Action.REVERT.value]
-    wipes = DeviceEvent.device.is_in(list(device_ids)) & DeviceEvent.action.is_in(kinds)
-    rows = (
-        await DeviceEvent.select(
-            DeviceEvent.id, DeviceEvent.device, DeviceEvent.action, DeviceEvent.data
-        )
-        .where(wipes)
-        .order_by(DeviceEvent.id)
-        .output(load_json=True)
-    )
+    rows = await each_chunk(
+        list(device_ids),
+        lambda part: (
+            DeviceEvent.select(
+                DeviceEvent.id, DeviceEvent.device, DeviceEvent.action, DeviceEvent.data
+            )
+            .where(DeviceEvent.device.is_in(part) & DeviceEvent.action.is_in(kinds))
+            .order_by(DeviceEvent.id)
+            .output(load_json=True)
+        ),
+    )  # each device's events come whole from one piece, oldest first
     events: dict[int, list[dict[str, Any]]] = {device_id: [] for device_id in device_ids}
     for row in rows:
         events[row["device"]].append(row)

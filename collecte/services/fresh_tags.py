@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collecte.db.chunks import each_chunk
 from collecte.db.tables import BlankTag, Device
 from collecte.domain import tags
 
@@ -17,11 +18,12 @@ async def new_tags(count: int) -> list[str]:
     while len(chosen) < count:
         candidates = {tags.generate() for _ in range(count - len(chosen))} - set(chosen)
         wanted = sorted(candidates)
-        taken = {
-            row["tag"] for row in await Device.select(Device.tag).where(Device.tag.is_in(wanted))
-        } | {
-            row["tag"]
-            for row in await BlankTag.select(BlankTag.tag).where(BlankTag.tag.is_in(wanted))
-        }
+        on_devices = await each_chunk(
+            wanted, lambda part: Device.select(Device.tag).where(Device.tag.is_in(part))
+        )
+        reserved = await each_chunk(
+            wanted, lambda part: BlankTag.select(BlankTag.tag).where(BlankTag.tag.is_in(part))
+        )
+        taken = {row["tag"] for row in [*on_devices, *reserved]}
         chosen.extend(tag for tag in wanted if tag not in taken)
     return chosen

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
+from collecte.db.chunks import each_chunk, insert_rows
 from collecte.db.device_sql import move_device, move_device_by_tag, read_device
 from collecte.db.engine import backend
 from collecte.db.tables import Device, DeviceEvent, Organization
@@ -56,6 +57,7 @@ from collecte.services.devices import (
     not_visible,
     parse_code,
     state_of,
+    summaries,
 )
 from collecte.services.erasure_records import media_of
 from collecte.services.pickups import fill_collect, pickups_for_collect
@@ -136,20 +138,23 @@ def _restored(step: Mapping[str, Any]) -> dict[str, Any]:
 
 async def _histories(ids: Sequence[int]) -> dict[int, list[dict[str, Any]]]:
     """The custody logs of these devices, oldest first."""
-    rows = (
-        await DeviceEvent.select(
-            DeviceEvent.id,
-            DeviceEvent.device,
-            DeviceEvent.action,
-            DeviceEvent.from_status,
-            DeviceEvent.to_status,
-            DeviceEvent.data,
-            DeviceEvent.certificate_number,
-        )
-        .where(DeviceEvent.device.is_in(list(ids)))
-        .order_by(DeviceEvent.id)
-        .output(load_json=True)
-    )
+    rows = await each_chunk(
+        list(ids),
+        lambda part: (
+            DeviceEvent.select(
+                DeviceEvent.id,
+                DeviceEvent.device,
+                DeviceEvent.action,
+                DeviceEvent.from_status,
+                DeviceEvent.to_status,
+                DeviceEvent.data,
+                DeviceEvent.certificate_number,
+            )
+            .where(DeviceEvent.device.is_in(part))
+            .order_by(DeviceEvent.id)
+            .output(load_json=True)
+        ),
+    )  # each device's events come whole from one piece, oldest first
     histories: dict[int, list[dict[str, Any]]] = {device_id: [] for device_id in ids}
     for row in rows:
         histories[row["device"]].append(row)
@@ -179,7 +184,10 @@ def _event_fields(
 
 async def _lost_race(ids: Sequence[int]) -> Conflict:
     """The 409 for devices another scanner moved between our read and our update."""
-    current = await Device.select(Device.tag, Device.status).where(Device.id.is_in(list(ids)))
+    current = await each_chunk(
+        list(ids),
+        lambda part: Device.select(Device.tag, Device.status).where(Device.id.is_in(part)),
+    )
     moved = [
         msg("{tag} ({status})", tag=tags.display(r["tag"]), status=Status(r["status"]))
         for r in current
@@ -191,6 +199,21 @@ async def _lost_race(ids: Sequence[int]) -> Conflict:
         code="wrong_status",
         current_status=current[0]["status"] if current else None,
     )  # fmt: skip
+
+
+async def _update_where(
+    ids: Sequence[int], columns: dict[Any, Any], status: str | None = None
+) -> set[int]:
+    """Set `columns` on the devices `ids` (those still in `status`, when given); the ids
+    updated. In pieces, for a batch's thousands of ids."""
+
+    def update(part: list[int]) -> Any:
+        where: Any = Device.id.is_in(part)
+        if status is not None:
+            where &= Device.status == status
+        return Device.update(columns).where(where).returning(Device.id)
+
+    return {row["id"] for row in await each_chunk(list(ids), update)}
 
 
 @dataclass(frozen=True)
@@ -243,18 +266,14 @@ async def _apply(
         groups.setdefault(key, []).append(row["id"])
     for (from_status, changed), ids in groups.items():
         columns = {getattr(Device, name): value for name, value in changed}
-        updated = await (
-            Device.update(columns)
-            .where(Device.id.is_in(ids) & (Device.status == from_status))
-            .returning(Device.id)
-        )
+        updated = await _update_where(ids, columns, from_status)
         if len(updated) != len(ids):
-            raise await _lost_race(sorted(set(ids) - {r["id"] for r in updated}))
+            raise await _lost_race(sorted(set(ids) - updated))
     by_pickup: dict[int, list[int]] = {}
     for device_id, (pickup_id, _) in pickup_of.items():
         by_pickup.setdefault(pickup_id, []).append(device_id)
     for pickup_id, ids in sorted(by_pickup.items()):
-        await Device.update({Device.pickup: pickup_id}).where(Device.id.is_in(ids))
+        await _update_where(ids, {Device.pickup: pickup_id})
     issued = await issue_for_transition(
         principal, rows, data, at, context.settings, context.language
     )
@@ -285,8 +304,8 @@ async def _apply(
         if row["id"] in pickup_of:
             pickup_id, pickup_number = pickup_of[row["id"]]
             fields["data"] = {**fields["data"], "pickup_id": pickup_id, "pickup": pickup_number}
-        events.append(DeviceEvent(device=row["id"], **fields))
-    await DeviceEvent.insert(*events)
+        events.append({"device": row["id"], **fields})
+    await insert_rows(DeviceEvent, events)
     return [row["id"] for row in rows], issued, superseded
 
 
@@ -507,7 +526,9 @@ async def _accepted_or_rejected(
             failures.append(_failure(code, 422, error.sentence))
             continue
         wanted[tag] = None
-    rows = await device_select().where(Device.tag.is_in(list(wanted))) if wanted else []
+    rows = await each_chunk(
+        list(wanted), lambda part: device_select().where(Device.tag.is_in(part))
+    )
     by_tag = {row["tag"]: row for row in rows}
     accepted = []
     for tag in wanted:
@@ -596,10 +617,9 @@ async def _transition_batch(
         for row in accepted:
             _check_other_workshop(row, data)
         ids, issued, superseded = await _apply(principal, accepted, data, context)
-        updated = await device_select().where(Device.id.is_in(ids)).order_by(Device.id)
         return {
             "action": data.action.value,
-            "devices": [device_summary(row, principal) for row in updated],
+            "devices": await summaries(principal, ids),
             "certificate": issued[0].as_json() if issued else None,
             "certificates": [item.as_json() for item in issued],
             "superseded": superseded,

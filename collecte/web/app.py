@@ -68,6 +68,7 @@ ROUTES: list[Any] = [
     donations.add_device,
     donations.import_devices,
     devices.list_devices,
+    donations.import_template,
     devices.get_device,
     devices.scan,
     devices.transition_device,

@@ -74,6 +74,7 @@ GET  /api/donations                                       |  200  |  200  |  200
 GET  /api/donations/{donation}                            |  200  |  200  |  404   |  200  |  404   |  200  |  404   |  401
 POST /api/donations/{donation}/devices                    |  201  |  201  |  404   |  403  |  403   |  403  |  403   |  401
 POST /api/donations/{donation}/devices/import             |  201  |  201  |  404   |  403  |  403   |  403  |  403   |  401
+GET  /api/donations/template.csv                          |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
 GET  /api/devices/{registered}                            |  200  |  200  |  404   |  200  |  200   |  404  |  404   |  401
 GET  /api/devices/{collected}                             |  200  |  200  |  404   |  200  |  404   |  404  |  404   |  401
 GET  /api/devices/{allocated}                             |  200  |  200  |  404   |  200  |  404   |  200  |  404   |  401

@@ -7,7 +7,8 @@ from typing import Any
 
 import pytest
 
-from collecte.domain.device_input import DeviceInput, parse_device, parse_devices_csv
+from collecte.domain.device_csv import parse_devices_csv
+from collecte.domain.device_input import DeviceInput, parse_device
 from collecte.domain.errors import Invalid
 from collecte.domain.impact_factors import default_weight_kg
 from collecte.domain.tags import check_character
@@ -349,10 +350,10 @@ def test_csv_blank_lines_are_skipped() -> None:
     assert [d.brand for d in devices] == ["Dell", "HP"]
 
 
-def test_csv_short_rows_leave_the_missing_fields_blank() -> None:
-    text = "category,brand,model\nlaptop\n"
-    (device,) = parse_devices_csv(text, max_rows=10)
-    assert (device.brand, device.model) == (None, None)
+def test_csv_short_rows_are_refused_rather_than_shifted() -> None:
+    error = _invalid("category,brand,model\nlaptop,Dell,E5\nlaptop\n")
+    assert error.message == "Ligne 3 : 1 colonne au lieu de 3."
+    assert error.extra["line"] == 3
 
 
 def test_csv_tags_are_bound() -> None:
@@ -368,7 +369,7 @@ def _invalid(text: str, max_rows: int = 100) -> Invalid:
 
 
 @pytest.mark.parametrize(
-    "header", ["category,colour", "category;couleur;brand", "catégorie,brand", "brand,categry"]
+    "header", ["category,colour", "category;couleur;brand", "catégori,brand", "brand,categry"]
 )
 def test_csv_unknown_column_is_an_error_on_line_1(header: str) -> None:
     error = _invalid(f"{header}\nlaptop,x\n")

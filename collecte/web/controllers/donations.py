@@ -5,12 +5,13 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 import msgspec
-from litestar import Request, get, post
+from litestar import Request, Response, get, post
 from litestar.params import JSONBody, PathParameter, QueryParameter
 
 from collecte.services import donations
 from collecte.settings import Settings
 from collecte.web.auth import principal_of
+from collecte.web.language import api_language
 from collecte.web.openapi_bodies import file_body
 from collecte.web.responses import DeviceSummaryOut, DonationOut
 from collecte.web.schemas import MAX_ID, DeviceIn, DonationIn
@@ -81,3 +82,20 @@ async def import_devices(
         principal_of(request), donation_id, await request.body(), settings.max_devices_per_request
     )
     return msgspec.convert(added, list[DeviceSummaryOut])
+
+
+@get(
+    "/api/donations/template.csv",
+    tags=["donations"],
+    summary="The CSV import template",
+    media_type="text/csv; charset=utf-8",
+)
+async def import_template(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The columns of an import (French headers; English with `Accept-Language: en`) and one
+    example line to replace; `;` between cells, UTF-8 with BOM, as the devices export."""
+    name, content = donations.csv_template(api_language(request))
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )

@@ -71,6 +71,7 @@ async def _new_donation_page(
         rows=rows,
         donors=donors,
         categories=[category.value for category in Category],
+        max_devices=request.app.state.settings.max_devices_per_request,
         **context,
     )
 
@@ -83,6 +84,18 @@ async def new_donation_page(
     principal = require_principal(request)
     rows: list[dict[str, str]] = [{} for _ in range(_rows_wanted(appareils))]
     return await _new_donation_page(request, principal, rows, values={})
+
+
+@get("/dons/modele.csv", name="import_template_page")
+async def import_template_page(request: Request[Any, Any, Any]) -> Response[bytes]:
+    """The CSV import template, in the page's language, for any signed-in user."""
+    require_principal(request)
+    name, content = donations.csv_template(language_of(request))
+    return Response(
+        content,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
 
 
 @post("/dons/nouveau", name="new_donation", status_code=200)
@@ -217,6 +230,7 @@ async def donation_labels(
 ROUTES = [
     donations_page,
     new_donation_page,
+    import_template_page,
     new_donation,
     donation_page,
     import_devices,
