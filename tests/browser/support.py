@@ -32,11 +32,12 @@ async def new_page(
     return context, await context.new_page()
 
 
-async def sign_in(page: Page, account: Account) -> None:
-    """Fill and send the sign-in form the page shows (or open it first)."""
+async def sign_in(page: Page, account: Account | str, password: str = PASSWORD) -> None:
+    """Fill and send the sign-in form the page shows (or open it first); `account` or an e-mail."""
+    email = account if isinstance(account, str) else account.email
     if "/connexion" not in page.url:
         await page.goto("/connexion")
-    await page.get_by_label("Adresse e-mail").fill(account.email)
-    await page.get_by_label("Mot de passe").fill(PASSWORD)
+    await page.get_by_label("Adresse e-mail").fill(email)
+    await page.get_by_label("Mot de passe").fill(password)
     await page.get_by_role("button", name="Se connecter").click()
     await page.wait_for_url(lambda url: "/connexion" not in url)
