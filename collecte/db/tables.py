@@ -64,6 +64,25 @@ class User(Table, tablename="account"):
         default=False,
         help_text="Set by someone else (a coordinator, the command line): changed at sign-in.",
     )
+    totp_secret = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        secret=True,
+        help_text="Base32 key of the second factor (TOTP); null: signs in with the password alone.",
+    )
+    totp_pending = Varchar(
+        length=64,
+        null=True,
+        default=None,
+        secret=True,
+        help_text="A TOTP key being enrolled, kept until a code from it is confirmed.",
+    )
+    totp_last_step = BigInt(
+        null=True,
+        default=None,
+        help_text="The last accepted 30-second TOTP step: a code is never accepted twice.",
+    )
     created_at = Timestamptz()
 
 

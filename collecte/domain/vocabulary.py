@@ -267,6 +267,8 @@ class SecurityEvent(Labelled):
     PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
     ROLE_CHANGED = "role_changed", N_("Rôle modifié")
     KEY_ROTATED = "key_rotated", N_("Clé de signature renouvelée")
+    TOTP_ENABLED = "totp_enabled", N_("Double authentification activée")
+    TOTP_DISABLED = "totp_disabled", N_("Double authentification désactivée")
 
 
 class SessionEnd(Labelled):

@@ -37,6 +37,7 @@ from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
 from collecte.i18n import msg
 from collecte.services.security_log import record
 from collecte.services.sessions import end_all_sessions
+from collecte.services.totp import second_factor
 from collecte.settings import Settings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -261,10 +262,15 @@ async def _reserve_attempt(email: str, client: str, policy: LoginPolicy) -> int:
     return int(attempt.id)
 
 
-async def login(email: str, password: str, policy: LoginPolicy, client: str = "") -> Principal:
+async def login(
+    email: str, password: str, policy: LoginPolicy, client: str = "", totp: str | None = None
+) -> Principal:
     """Return the principal for valid credentials; failures are counted and limited.
 
     `client` is the caller's address, limited beside the e-mail (empty: the e-mail alone).
+    `totp` is the code of an account with the second factor on: missing (401 `totp_required`)
+    or wrong (401 `bad_totp`), the attempt stays failed, as with a wrong password; it is only
+    asked once the password is right, so it says nothing to someone who guesses passwords.
     """
     email = (email or "").strip().lower()[:254]
     client = client[:64]
@@ -277,6 +283,8 @@ async def login(email: str, password: str, policy: LoginPolicy, client: str = ""
                 User.full_name,
                 User.password_hash,
                 User.is_active,
+                User.totp_secret,
+                User.totp_last_step,
                 User.organization.id.as_alias("org_id"),
                 User.organization.name.as_alias("org_name"),
                 User.organization.kind.as_alias("org_kind"),
@@ -292,12 +300,22 @@ async def login(email: str, password: str, policy: LoginPolicy, client: str = ""
         )
     valid = valid and row is not None and row["is_active"]
     principal = _principal(row) if valid and row is not None else None
+    refusal: Unauthenticated | None = None
     async with write_transaction():
+        if principal is not None and row is not None and row["totp_secret"]:
+            refusal = await second_factor(
+                row["id"], row["totp_secret"], row["totp_last_step"], totp
+            )
+            if refusal is not None:
+                principal = None
         if principal is not None:
             await LoginAttempt.update({LoginAttempt.succeeded: True}).where(
                 LoginAttempt.id == attempt_id
             )
-        await record(_sign_in_event(principal), email, actor=principal)
+        detail = refusal.code if refusal is not None else ""
+        await record(_sign_in_event(principal), email, actor=principal, detail=detail)
+    if refusal is not None:
+        raise refusal
     if principal is None:
         raise Unauthenticated(msg("E-mail ou mot de passe incorrect."), code="bad_credentials")
     return principal

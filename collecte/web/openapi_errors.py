@@ -61,7 +61,8 @@ class ErrorBody(msgspec.Struct):
 # answer is for people, in French unless Accept-Language prefers English.
 _DESCRIPTIONS = {
     401: "Authentication required: token missing, invalid or expired, or its session ended "
-    "(logout, deactivation, password change) (at sign-in: wrong e-mail or password)",
+    "(logout, deactivation, password change) (at sign-in: wrong e-mail or password, or the "
+    "second factor's code missing, extra.code totp_required, or wrong or used, bad_totp)",
     403: "Role or organisation not allowed for this action, or a provisional password to "
     "change first (extra.code password_change_required)",
     404: "Not found, or outside what the caller may see",

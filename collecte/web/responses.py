@@ -88,6 +88,13 @@ class TokenOut(Answer):
     ]
 
 
+class TotpEnrolmentOut(Answer):
+    """A second-factor key being enrolled: type it, or scan its URI as a QR code, in the app."""
+
+    secret: Annotated[str, Meta(description="The key, base32, to type into the app")]
+    otpauth_uri: Annotated[str, Meta(description="otpauth://totp/… to show as a QR code")]
+
+
 # --- organisations and users --------------------------------------------------------------------
 
 

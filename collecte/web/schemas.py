@@ -155,11 +155,39 @@ CategoryName = Annotated[
 ]
 
 
+# A code of an authenticator app: six digits, the spaces or dash some apps show forgiven.
+TotpCode = Annotated[
+    str,
+    Meta(
+        pattern=r"^[ -]*(?:[0-9][ -]*){6}$",
+        max_length=32,
+        description="The 6-digit code the authenticator app shows now (spaces forgiven)",
+    ),
+]
+# At sign-in, blank is absent (a form's empty field): answered 401 `totp_required` when needed.
+SignInTotpCode = Annotated[
+    str,
+    Meta(
+        pattern=r"^[ -]*(?:(?:[0-9][ -]*){6})?$",
+        max_length=32,
+        description="With the second factor on: the 6-digit code the authenticator app shows "
+        "now (spaces forgiven); missing or blank: 401 totp_required, wrong or used: 401 bad_totp",
+    ),
+]
+
+
 class LoginIn(Struct):
-    """Credentials."""
+    """Credentials; `totp` is the app's code of an account with the second factor on."""
 
     email: Text
     password: Text
+    totp: SignInTotpCode | None = None
+
+
+class TotpCodeIn(Struct, kw_only=True, forbid_unknown_fields=True):
+    """A code of the authenticator app (confirming the enrolment, or turning it off)."""
+
+    code: TotpCode
 
 
 class OrganizationIn(Struct, kw_only=True):

@@ -69,6 +69,9 @@ POST /api/users/{donor_user}/reset                        |  201  |  403  |  403
 POST /api/auth/password                                   |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
 POST /api/auth/reset                                      |  404  |  404  |  404   |  404  |  404   |  404  |  404   |  404
 POST /api/auth/logout                                     |  204  |  204  |  204   |  204  |  204   |  204  |  204   |  401
+POST /api/auth/totp                                       |  200  |  403  |  403   |  403  |  403   |  403  |  403   |  401
+POST /api/auth/totp/confirm                               |  409  |  403  |  403   |  403  |  403   |  403  |  403   |  401
+POST /api/auth/totp/disable                               |  409  |  403  |  403   |  403  |  403   |  403  |  403   |  401
 POST /api/donations                                       |  201  |  201  |  403   |  403  |  403   |  403  |  403   |  401
 GET  /api/donations                                       |  200  |  200  |  200   |  200  |  200   |  200  |  200   |  401
 GET  /api/donations/{donation}                            |  200  |  200  |  404   |  200  |  404   |  200  |  404   |  401
@@ -115,6 +118,9 @@ BODIES: dict[str, Any] = {
     "PATCH /api/users/{donor_user}": {"full_name": "Nouveau nom"},
     "POST /api/auth/password": {"current": PASSWORD, "new": "un-tout-nouveau-mot-de-passe"},
     "POST /api/auth/reset": {"token": "lien-inconnu", "new": "un-tout-nouveau-mot-de-passe"},
+    # Nothing pending, nothing on: the coordinator's answer is a 409 saying so.
+    "POST /api/auth/totp/confirm": {"code": "123456"},
+    "POST /api/auth/totp/disable": {"code": "123456"},
     "POST /api/donations": {"donor_id": "{donor_org}", "devices": [{"category": "laptop"}]},
     "POST /api/donations/{donation}/devices": {"category": "monitor"},
     "POST /api/donations/{donation}/devices/import": "category;brand\nlaptop;Dell\n",

@@ -80,7 +80,8 @@ STRICT = ("coordinator", "donor")
 # - a file whose content the service cannot read (CSV rows, erasure reports): 422 / 415;
 # - a field required of the coordinator only, who acts for an organisation it must name;
 # - an id in a body that names no record (422 naming the field, as the document says);
-# - a label `skip` beyond the positions of the stock chosen.
+# - a label `skip` beyond the positions of the stock chosen;
+# - a second factor's code of the right shape that is not the one the app shows now.
 COORDINATOR_NAMES = {"POST /api/donations": "donor_id", "POST /api/pickups": "reconditioner_id"}
 FILE_CONTENT = {
     "POST /api/donations/{donation_id}/devices/import": (422, "csv"),
@@ -138,6 +139,8 @@ def _documented_refusal(role: str, case: Any, response: Any) -> bool:
         return _wrong_check_character(case)
     if response.status_code == 422 and extra.get("code") == "batch_rejected":
         return _refused_for_the_devices(extra.get("errors") or [])
+    if response.status_code == 422 and extra.get("code") == "bad_totp":
+        return field_ == "code"  # six digits, but not the ones the app shows now
     if label in FILE_CONTENT:
         status, name = FILE_CONTENT[label]
         return response.status_code == status and field_.split("[")[0].split(".")[0] == name

@@ -8,7 +8,7 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
-from collecte.services import sessions, users
+from collecte.services import sessions, totp, users
 from collecte.services.accounts import login
 from collecte.web.auth import (
     ALLOWED_WITH_PROVISIONAL_PASSWORD,
@@ -16,8 +16,8 @@ from collecte.web.auth import (
     principal_of,
     session_of,
 )
-from collecte.web.responses import TokenOut
-from collecte.web.schemas import LoginIn, PasswordChangeIn, PasswordResetIn
+from collecte.web.responses import TokenOut, TotpEnrolmentOut
+from collecte.web.schemas import LoginIn, PasswordChangeIn, PasswordResetIn, TotpCodeIn
 from collecte.web.signin import client_address
 
 
@@ -26,10 +26,14 @@ async def sign_in(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> T
     """Exchange e-mail and password for a bearer token; repeated failures answer 429.
 
     With `password_change_required`, the token serves only to change the password or sign out.
+    An account with the second factor on also needs `totp`: without it 401 `totp_required`,
+    wrong or already used 401 `bad_totp` (both count as failed attempts).
     """
     settings = request.app.state.settings
     policy = request.app.state.login_policy
-    principal = await login(data.email, data.password, policy, client_address(request))
+    principal = await login(
+        data.email, data.password, policy, client_address(request), totp=data.totp
+    )
     ttl = timedelta(minutes=settings.token_ttl_minutes)
     opened = await sessions.open_session(principal, request.app.state.secret_key, ttl)
     return TokenOut(
@@ -91,3 +95,32 @@ async def change_password(
 async def reset_password(data: JSONBody[PasswordResetIn]) -> None:
     """`token` is the end of the link's address; a used or expired link answers 409."""
     await users.reset_password(data.token, data.new)
+
+
+@post("/api/auth/totp", tags=["auth"], status_code=200, summary="Start the second factor")
+async def start_totp(request: Request[Any, Any, Any]) -> TotpEnrolmentOut:
+    """A new key for the authenticator app (coordinators), pending until a code confirms it;
+    409 while the second factor is on."""
+    return TotpEnrolmentOut(**await totp.start_enrolment(principal_of(request)))
+
+
+@post(
+    "/api/auth/totp/confirm",
+    tags=["auth"],
+    status_code=204,
+    summary="Turn the second factor on",
+)
+async def confirm_totp(request: Request[Any, Any, Any], data: JSONBody[TotpCodeIn]) -> None:
+    """Turn the pending key on with a code the app computed from it (wrong: 422 `code`)."""
+    await totp.confirm_enrolment(principal_of(request), data.code)
+
+
+@post(
+    "/api/auth/totp/disable",
+    tags=["auth"],
+    status_code=204,
+    summary="Turn the second factor off",
+)
+async def disable_totp(request: Request[Any, Any, Any], data: JSONBody[TotpCodeIn]) -> None:
+    """Turn the second factor off with a valid code of the current key (wrong: 422 `code`)."""
+    await totp.disable(principal_of(request), data.code)

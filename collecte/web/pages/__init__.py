@@ -28,6 +28,7 @@ from collecte.web.pages import (
     donor,
     public,
     scan,
+    second_factor,
     security,
     signin,
     workshop,
@@ -58,6 +59,7 @@ def routers() -> list[Any]:
     handlers = [
         *signin.ROUTES,
         *account.ROUTES,
+        *second_factor.ROUTES,
         *scan.ROUTES,
         *donor.ROUTES,
         *documents.ROUTES,

@@ -10,13 +10,14 @@ from litestar import Request, Response, get, post
 from litestar.params import FromPath
 from litestar.response import Redirect, Template
 
+from collecte.documents.qr_svg import qr_svg
 from collecte.domain.access import Principal
 from collecte.domain.errors import Invalid
-from collecte.i18n import msg
-from collecte.services import accounts, sessions, users
+from collecte.i18n import msg, say
+from collecte.services import accounts, sessions, totp, users
 from collecte.web.auth import ALLOWED_WITH_PROVISIONAL_PASSWORD, PUBLIC
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
-from collecte.web.pages.rendering import render
+from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import (
     PASSWORD_PAGE,
     home_for,
@@ -29,25 +30,33 @@ ACCOUNTS_PAGE = "/coordination/comptes"
 # The page routes are already public to the bearer middleware; these also let a user whose
 # password is provisional in (the password page is where `require_principal` sends them).
 _PROVISIONAL_OK = {**PUBLIC, **ALLOWED_WITH_PROVISIONAL_PASSWORD}
+_QR_TITLE = msg("QR code de la clé de double authentification")
 
 
-def _password_page(
+async def password_page_with(
     request: Request[Any, Any, Any], principal: Principal, *, status_code: int = 200, **context: Any
 ) -> Template:
+    """The account page: the password form, and the second factor's section for coordinators."""
+    second_factor = await totp.state(principal)
+    uri = second_factor["otpauth_uri"]
     return render(
         request,
         "session/password.html",
         status_code=status_code,
         principal=principal,
         required=bool(request.state.get("password_change_required")),
+        second_factor=second_factor,
+        totp_qr=qr_svg(uri, say(language_of(request), _QR_TITLE)) if uri else None,
+        totp_done=request.query_params.get("totp"),
         **context,
     )
 
 
 @get(PASSWORD_PAGE, name="password_page", opt=_PROVISIONAL_OK)
 async def password_page(request: Request[Any, Any, Any]) -> Template:
-    """Change one's password (where a provisional password sends its user)."""
-    return _password_page(request, require_principal(request))
+    """Change one's password (where a provisional password sends its user); coordinators also
+    manage their second factor here."""
+    return await password_page_with(request, require_principal(request))
 
 
 @post(PASSWORD_PAGE, name="change_password", opt=_PROVISIONAL_OK, status_code=303)
@@ -57,7 +66,7 @@ async def change_password(request: Request[Any, Any, Any]) -> Response[Any]:
     form = await request.form()
     new = str(form.get("new") or "")
     if new != str(form.get("confirm") or ""):
-        return _password_page(
+        return await password_page_with(
             request,
             principal,
             status_code=422,
@@ -66,7 +75,7 @@ async def change_password(request: Request[Any, Any, Any]) -> Response[Any]:
     try:
         await users.change_password(principal, str(form.get("current") or ""), new)
     except PAGE_ERRORS as error:
-        return _password_page(
+        return await password_page_with(
             request, principal, status_code=status_of(error), error=message_of(request, error)
         )
     # Every session ended with the change, this one too: the browser gets a new one.

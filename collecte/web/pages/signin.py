@@ -25,6 +25,9 @@ from collecte.web.pages.session import (
 from collecte.web.signin import client_address
 from collecte.web.statuses import status_of
 
+# The refusals that mean "the password was right: now the app's code".
+SECOND_FACTOR_CODES = {"totp_required", "bad_totp"}
+
 
 @get("/", name="home", sync_to_thread=False)
 def home(request: Request[Any, Any, Any]) -> Redirect:
@@ -52,10 +55,13 @@ async def sign_in(request: Request[Any, Any, Any]) -> Response:
     settings = request.app.state.settings
     policy = request.app.state.login_policy
     password = str(form.get("password") or "")
+    code = str(form.get("totp") or "")
     try:
-        principal = await login(email, password, policy, client_address(request))
+        principal = await login(email, password, policy, client_address(request), totp=code)
     except (Unauthenticated, TooManyAttempts, Unavailable) as error:
         status = status_of(error)
+        # The code field appears once the server asks for it (or refused one); the password
+        # is asked again, never written back into the page.
         page: Template = render(
             request,
             "session/sign_in.html",
@@ -63,6 +69,7 @@ async def sign_in(request: Request[Any, Any, Any]) -> Response:
             next=target or "",
             email=email,
             error=error.message,
+            ask_totp=error.code in SECOND_FACTOR_CODES or bool(code),
         )
         return page
     ttl = timedelta(minutes=settings.token_ttl_minutes)
