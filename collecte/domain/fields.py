@@ -23,7 +23,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "year": N_("Année"),
     "has_storage": N_("Stockage de données"),
     "condition": N_("État"),
-    "estimated_value_xpf": N_("Valeur estimée (F CFP)"),
+    "estimated_value_xpf": N_("Valeur estimée (XPF)"),
     "weight_kg": N_("Poids (kg)"),
     "weight_estimated": N_("Poids estimé"),
     "tag": N_("Étiquette"),
@@ -71,7 +71,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "media.verification": N_("Vérification"),
     # Organisations and accounts.
     "name": N_("Raison sociale"),
-    "kind": N_("Type d’organisation"),
+    "kind": N_("Rôle"),
     "short_name": N_("Nom court"),
     "ridet": N_("RIDET"),
     "email": N_("E-mail"),
@@ -82,6 +82,11 @@ FIELD_LABELS: Mapping[str, str] = {
     "organization_id": N_("Organisation"),
     "full_name": N_("Nom complet"),
     "password": N_("Mot de passe"),
+    # The filters of a list of devices.
+    "q": N_("Rechercher"),
+    "status": N_("Statut"),
+    "limit": N_("Nombre par page"),
+    "donation_id": N_("Don"),
     # Labels.
     "format": N_("Support d’étiquettes"),
     "skip": N_("Positions déjà utilisées à sauter"),
