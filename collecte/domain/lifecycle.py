@@ -258,7 +258,7 @@ class WrongStatus(LifecycleError):
 
     def __init__(self, action: Action, current: Status, has_storage: bool) -> None:
         # Worded only when read (`sentence`): `allowed_actions` raises one per action ruled out.
-        Exception.__init__(self, action, current)
+        Exception.__init__(self, action, current, has_storage)  # args rebuild it (pickle)
         self.field = "action"
         self.action = action
         self.current = current
