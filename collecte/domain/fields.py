@@ -71,7 +71,7 @@ FIELD_LABELS: Mapping[str, str] = {
     "media.verification": N_("Vérification"),
     # Organisations and accounts.
     "name": N_("Raison sociale"),
-    "kind": N_("Rôle"),
+    "organization.kind": N_("Rôle"),  # an event's kind (security log) is another thing
     "short_name": N_("Nom court"),
     "ridet": N_("RIDET"),
     "email": N_("E-mail"),

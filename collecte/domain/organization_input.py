@@ -36,7 +36,7 @@ def kind(value: Any) -> Role:
         raise Invalid(
             msg(
                 "Le champ « {field} » doit valoir l’un de : {kinds}.",
-                field=field_label("kind"),
+                field=field_label("organization.kind"),
                 kinds=kinds,
             ),
             "kind",

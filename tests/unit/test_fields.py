@@ -24,7 +24,7 @@ from collecte.i18n import catalog_messages, say
         ("reconditioner_id", "Atelier", "Workshop"),
         ("devices[3].brand", "Marque (appareil 4)", "Brand (device 4)"),
         ("media[0].kind", "Type de support (support 1)", "Medium type (medium 1)"),
-        ("kind", "Rôle", "Role"),
+        ("organization.kind", "Rôle", "Role"),
         ("signature.name", "Nom du signataire", "Name of the signer"),
     ],
 )
