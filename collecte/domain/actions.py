@@ -26,6 +26,7 @@ from collecte.domain.erasure import (
     shorthand_records,
 )
 from collecte.domain.errors import Invalid
+from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import InvalidData, parse_action
 from collecte.domain.text import FILLED_LINE, SINGLE_LINE
 from collecte.domain.validation import describe
@@ -178,7 +179,14 @@ class Wipe(ActionData, tag="wipe"):
             shorthand = [f for f in ("method", "tool", "verified") if getattr(self, f) is not None]
             if shorthand or self.storage_serials:
                 raise InvalidData(
-                    msg("Donnez soit « media », soit method, tool et verified, pas les deux."),
+                    msg(
+                        "Décrivez les supports effacés soit un par un (« {media} »), soit par "
+                        "« {method} », « {tool} » et « {verified} », pas les deux.",
+                        media=field_label("media"),
+                        method=field_label("method"),
+                        tool=field_label("tool"),
+                        verified=field_label("verified"),
+                    ),
                     "media",
                 )
             seen: set[str] = set()
@@ -192,7 +200,10 @@ class Wipe(ActionData, tag="wipe"):
                 seen.add(medium.serial or "")
                 if medium.started_at and medium.ended_at and medium.ended_at < medium.started_at:
                     raise InvalidData(
-                        msg("La fin de l’effacement précède son début ({field}).", field=field),
+                        msg(
+                            "La fin de l’effacement du support {number} précède son début.",
+                            number=index + 1,
+                        ),
                         f"{field}.ended_at",
                     )
             return
@@ -200,8 +211,9 @@ class Wipe(ActionData, tag="wipe"):
         if not shorthand and not self.storage_serials:
             raise InvalidData(
                 msg(
-                    "Décrivez au moins un support effacé (« media » : une entrée par support, "
-                    "avec sa technique, son résultat et sa vérification)."
+                    "Décrivez au moins un support effacé (« {media} » : un par support, avec sa "
+                    "technique, son résultat et sa vérification).",
+                    media=field_label("media"),
                 ),
                 "media",
             )
@@ -209,9 +221,10 @@ class Wipe(ActionData, tag="wipe"):
             if getattr(self, field) is None:
                 raise InvalidData(
                     msg(
-                        "Le champ « {field} » est obligatoire (ou donnez « media », un support "
-                        "par entrée).",
-                        field=field,
+                        "Le champ « {field} » est obligatoire (ou décrivez chaque support dans "
+                        "« {media} »).",
+                        media=field_label("media"),
+                        field=field_label(field),
                     ),
                     field,
                 )
@@ -608,7 +621,7 @@ def complete(data: ActionData, actor_role: Role, actor_organization: int) -> Act
         if actor_role is not Role.RECONDITIONER:
             raise InvalidData(
                 msg("Le champ « {field} » est obligatoire pour cette action.",
-                    field="reconditioner_id"),
+                    field=field_label("reconditioner_id")),
                 "reconditioner_id",
             )  # fmt: skip
         return msgspec.structs.replace(data, reconditioner_id=actor_organization)

@@ -10,6 +10,7 @@ from typing import Any
 
 from collecte.domain import tags
 from collecte.domain.errors import Invalid
+from collecte.domain.fields import field_label
 from collecte.domain.impact_factors import default_weight_kg
 from collecte.domain.lifecycle import STORAGE_BY_DEFAULT
 from collecte.domain.text import single_line
@@ -80,7 +81,9 @@ def _blank(value: Any) -> bool:
 
 def _category(value: Any) -> Category:
     if _blank(value):
-        raise Invalid(msg("Le champ « category » est obligatoire."), "category")
+        raise Invalid(
+            msg("Le champ « {field} » est obligatoire.", field=field_label("category")), "category"
+        )
     text = str(value).strip().lower()
     try:
         return Category(text)
@@ -106,24 +109,28 @@ def _int(name: str, value: Any, low: int, high: int) -> int | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
-        raise Invalid(msg("Le champ « {name} » doit être un nombre entier.", name=name), name)
+        raise Invalid(
+            msg("Le champ « {name} » doit être un nombre entier.", name=field_label(name)), name
+        )
     if isinstance(value, str):
         cleaned = value.strip().replace("\u202f", "").replace("\xa0", "").replace(" ", "")
         try:
             value = int(cleaned)
         except ValueError:
             raise Invalid(
-                msg("Le champ « {name} » doit être un nombre entier.", name=name), name
+                msg("Le champ « {name} » doit être un nombre entier.", name=field_label(name)), name
             ) from None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     if not isinstance(value, int):
-        raise Invalid(msg("Le champ « {name} » doit être un nombre entier.", name=name), name)
+        raise Invalid(
+            msg("Le champ « {name} » doit être un nombre entier.", name=field_label(name)), name
+        )
     if not low <= value <= high:
         raise Invalid(
             msg(
                 "Le champ « {name} » doit être compris entre {low} et {high}.",
-                name=name,
+                name=field_label(name),
                 low=low,
                 high=high,
             ),
@@ -136,15 +143,25 @@ def _weight(value: Any) -> float | None:
     if _blank(value):
         return None
     if isinstance(value, bool):
-        raise Invalid(msg("Le champ « weight_kg » doit être un nombre."), "weight_kg")
+        raise Invalid(
+            msg("Le champ « {field} » doit être un nombre.", field=field_label("weight_kg")),
+            "weight_kg",
+        )
     if isinstance(value, str):
         try:
             value = float(value.strip().replace(",", "."))  # French decimal comma
         except ValueError:
-            raise Invalid(msg("Le champ « weight_kg » doit être un nombre."), "weight_kg") from None
+            raise Invalid(
+                msg("Le champ « {field} » doit être un nombre.", field=field_label("weight_kg")),
+                "weight_kg",
+            ) from None
     if not isinstance(value, int | float) or not 0 < value <= 1000:
         raise Invalid(
-            msg("Le champ « weight_kg » doit être un nombre entre 0 et 1000."), "weight_kg"
+            msg(
+                "Le champ « {field} » doit être un nombre entre 0 et 1000.",
+                field=field_label("weight_kg"),
+            ),
+            "weight_kg",
         )
     return float(value)
 
@@ -160,7 +177,8 @@ def yes_no(name: str, value: Any) -> bool | None:
     if isinstance(value, str) and value.strip().lower() in _FALSE:
         return False
     raise Invalid(
-        msg("Le champ « {name} » doit valoir true ou false (oui / non).", name=name), name
+        msg("Le champ « {name} » doit valoir true ou false (oui / non).", name=field_label(name)),
+        name,
     )
 
 
@@ -168,7 +186,9 @@ def _tag(value: Any) -> str | None:
     if _blank(value):
         return None
     if not isinstance(value, str):
-        raise Invalid(msg("Le champ « tag » doit être un texte."), "tag")
+        raise Invalid(
+            msg("Le champ « {field} » doit être un texte.", field=field_label("tag")), "tag"
+        )
     try:
         return tags.parse(value)
     except tags.TagError as error:

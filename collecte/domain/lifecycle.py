@@ -8,6 +8,7 @@ status by status without a database.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -256,27 +257,75 @@ class WrongStatus(LifecycleError):
     code = "wrong_status"
 
     def __init__(self, action: Action, current: Status, has_storage: bool) -> None:
-        expected = [s for s in Status if s in starting_statuses(action, has_storage)]
-        must_wipe = has_storage and current in RULES[action].from_statuses_without_storage
-        # For pages: the statuses in words. For the API: their codes too, for programs.
-        self.plain_sentence = msg(
-            "« {action} » impossible : l’appareil est au statut « {status} »{hint}.",
-            action=action,
-            status=current,
-            hint=msg(" ; un appareil avec stockage doit d’abord être effacé") if must_wipe else "",
-        )
-        sentence = msg(
-            "Action « {action} » impossible : l’appareil est au statut « {status} » "
-            "({code} ; attendu : {expected}){hint}.",
-            action=action,
-            status=current,
-            code=current.value,
-            expected=", ".join(s.value for s in expected),
-            hint=msg(" ; un appareil avec stockage doit d’abord être effacé") if must_wipe else "",
-        )
-        super().__init__(sentence, field="action")
+        # Worded only when read (`sentence`): `allowed_actions` raises one per action ruled out.
+        Exception.__init__(self, action, current, has_storage)  # args rebuild it (pickle)
+        self.field = "action"
         self.action = action
         self.current = current
+        self.has_storage = has_storage
+
+    @functools.cached_property
+    def sentence(self) -> Message:  # type: ignore[override]
+        """The refusal in words: the status the device is in, the one it should be in, and
+        what to do first. Statuses by their labels only; programs read `extra.current_status`."""
+        expected = [s for s in Status if s in starting_statuses(self.action, self.has_storage)]
+        should_be = _either(expected)
+        return msg(
+            "« {action} » impossible : l’appareil est « {status} »{should_be}.{hint}",
+            action=self.action,
+            status=self.current,
+            should_be=msg(" alors qu’il devrait être {expected}", expected=should_be)
+            if should_be is not None
+            else "",
+            hint=_what_to_do(self.action, self.current, self.has_storage, expected),
+        )
+
+    def __str__(self) -> str:
+        return str(self.sentence)
+
+
+def _either(statuses: Sequence[Status]) -> Message | None:
+    """« A », « A » ou « B », « A », « B » ou « C »; None for more (a list too long to help)."""
+    if len(statuses) == 1:
+        return msg("« {a} »", a=statuses[0])
+    if len(statuses) == 2:
+        return msg("« {a} » ou « {b} »", a=statuses[0], b=statuses[1])
+    if len(statuses) == 3:
+        return msg("« {a} », « {b} » ou « {c} »", a=statuses[0], b=statuses[1], c=statuses[2])
+    return None
+
+
+# The steps a refusal may point to: the normal path, a missing device found, a delivered one
+# returned; not the sideways moves (a transfer, a refusal), which are choices, not the way on.
+_STEPS_TO_SUGGEST = FORWARD_ACTIONS | {Action.FOUND, Action.RETURN, Action.REPORT_MISSING}
+
+
+def _what_to_do(
+    action: Action, current: Status, has_storage: bool, expected: Sequence[Status]
+) -> Message | str:
+    """The sentence that says what must happen first, led by a space (or nothing)."""
+    rule = RULES[action]
+    if has_storage and current in rule.from_statuses_without_storage:
+        return msg(
+            " Un appareil avec stockage doit d’abord être effacé (« {wipe} »).", wipe=Action.WIPE
+        )
+    if current == rule.to_status and action in _STEPS_TO_SUGGEST:
+        return msg(" Cette étape est déjà faite.")
+    if action is Action.REVERT:
+        return msg(" Il n’a encore aucune étape à annuler.")
+    for step in Action:
+        if step not in _STEPS_TO_SUGGEST or current not in starting_statuses(step, has_storage):
+            continue
+        leads_to = RULES[step].to_status
+        if step is Action.REPORT_MISSING:
+            continue  # never the way on, but "already done" when asked twice
+        if (leads_to in expected) or (step is Action.FOUND and leads_to is None):
+            if RULES[step].roles == _ANY_COORDINATOR:
+                return msg(" Il faut d’abord « {step} » (par la coordination).", step=step)
+            return msg(" Il faut d’abord « {step} ».", step=step)
+    if current in TERMINAL_STATUSES:
+        return msg(" Son parcours est terminé.")
+    return ""
 
 
 class NothingToWipe(LifecycleError):

@@ -7,6 +7,7 @@ from typing import Any
 
 from collecte.domain import text
 from collecte.domain.errors import Invalid
+from collecte.domain.fields import field_label
 from collecte.domain.vocabulary import Role
 from collecte.i18n import msg
 
@@ -20,7 +21,9 @@ def name(value: Any) -> str:
     """The legal name: one line, required."""
     cleaned = text.single_line("name", value, 200)
     if not cleaned:
-        raise Invalid(msg("Le champ « name » est obligatoire."), "name")
+        raise Invalid(
+            msg("Le champ « {field} » est obligatoire.", field=field_label("name")), "name"
+        )
     return cleaned
 
 
@@ -31,7 +34,12 @@ def kind(value: Any) -> Role:
     except ValueError:
         kinds = ", ".join(r.value for r in Role)
         raise Invalid(
-            msg("Le champ « kind » doit valoir l’un de : {kinds}.", kinds=kinds), "kind"
+            msg(
+                "Le champ « {field} » doit valoir l’un de : {kinds}.",
+                field=field_label("organization.kind"),
+                kinds=kinds,
+            ),
+            "kind",
         ) from None
 
 
@@ -55,7 +63,10 @@ def language(value: Any) -> str:
     """The language of its certificates (French unless told)."""
     chosen = value or "fr"
     if chosen not in ("fr", "en"):
-        raise Invalid(msg("Le champ « language » doit valoir fr ou en."), "language")
+        raise Invalid(
+            msg("Le champ « {field} » doit valoir fr ou en.", field=field_label("language")),
+            "language",
+        )
     return str(chosen)
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from collecte.domain.errors import Invalid
+from collecte.domain.fields import field_label
 from collecte.domain.text import single_line
 from collecte.i18n import msg
 
@@ -46,29 +47,35 @@ def png_from_data_url(value: object) -> bytes:
             msg(
                 "Le champ « {field} » doit être une image PNG en data URL "
                 "(data:image/png;base64,…).",
-                field=IMAGE_FIELD,
+                field=field_label(IMAGE_FIELD),
             )
         )
     encoded = value[len(DATA_URL_PREFIX) :]
     # Checked before decoding, so a huge body is not decoded to be refused.
     if len(encoded) > (IMAGE_MAX_BYTES + 2) // 3 * 4:
-        raise _image_error(msg("Le champ « {field} » dépasse 100 Ko.", field=IMAGE_FIELD))
+        raise _image_error(
+            msg("Le champ « {field} » dépasse 100 Ko.", field=field_label(IMAGE_FIELD))
+        )
     try:
         image = base64.b64decode(encoded, validate=True)
     except (binascii.Error, ValueError):
         raise _image_error(
-            msg("Le champ « {field} » n’est pas du base64 valide.", field=IMAGE_FIELD)
+            msg("Le champ « {field} » n’est pas du base64 valide.", field=field_label(IMAGE_FIELD))
         ) from None
     if len(image) > IMAGE_MAX_BYTES:
-        raise _image_error(msg("Le champ « {field} » dépasse 100 Ko.", field=IMAGE_FIELD))
+        raise _image_error(
+            msg("Le champ « {field} » dépasse 100 Ko.", field=field_label(IMAGE_FIELD))
+        )
     if not image.startswith(PNG_MAGIC) or image[12:16] != b"IHDR" or len(image) < 33:
-        raise _image_error(msg("Le champ « {field} » n’est pas une image PNG.", field=IMAGE_FIELD))
+        raise _image_error(
+            msg("Le champ « {field} » n’est pas une image PNG.", field=field_label(IMAGE_FIELD))
+        )
     width, height = struct.unpack(">II", image[16:24])
     if not (0 < width <= MAX_SIDE and 0 < height <= MAX_SIDE):
         raise _image_error(
             msg(
                 "Le champ « {field} » mesure {width} × {height} pixels ; au plus {max} de côté.",
-                field=IMAGE_FIELD,
+                field=field_label(IMAGE_FIELD),
                 width=width,
                 height=height,
                 max=MAX_SIDE,
@@ -81,15 +88,16 @@ def parse_signature(value: object) -> Signature:
     """The signature of a pickup's close: `{"name", "image"?}`, checked; Invalid otherwise."""
     if not isinstance(value, Mapping):
         raise Invalid(
-            msg("Le champ « {field} » doit être un objet avec « name » et, au besoin, « image ».",
-                field="signature"),
+            msg("Le champ « {field} » doit donner « {name} » et, au besoin, « {image} ».",
+                field=field_label("signature"), name=field_label(NAME_FIELD),
+                image=field_label(IMAGE_FIELD)),
             "signature",
         )  # fmt: skip
     name = single_line(NAME_FIELD, value.get("name"))
     if name is None:
         raise Invalid(
             msg("Le champ « {field} » est obligatoire : le nom de la personne qui signe.",
-                field=NAME_FIELD),
+                field=field_label(NAME_FIELD)),
             NAME_FIELD,
         )  # fmt: skip
     image = value.get("image")

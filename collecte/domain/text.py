@@ -11,6 +11,7 @@ import re
 from typing import Any
 
 from collecte.domain.errors import Invalid
+from collecte.domain.fields import field_label
 from collecte.i18n import msg
 
 # C0 and C1 control characters (line breaks and tabs among them), DEL, and the Unicode line and
@@ -37,7 +38,7 @@ def one_line_sentence(field: str) -> Any:
     return msg(
         "Le champ « {field} » doit tenir sur une ligne, sans saut de ligne ni caractère de "
         "contrôle.",
-        field=field,
+        field=field_label(field),
     )
 
 
@@ -45,7 +46,7 @@ def _too_long(field: str, max_length: int) -> Invalid:
     return Invalid(
         msg(
             "Le champ « {field} » dépasse {max_length} caractères.",
-            field=field,
+            field=field_label(field),
             max_length=max_length,
         ),
         field,
@@ -57,7 +58,9 @@ def single_line(field: str, value: Any, max_length: int = SINGLE_MAX) -> str | N
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Invalid(msg("Le champ « {field} » doit être un texte.", field=field), field)
+        raise Invalid(
+            msg("Le champ « {field} » doit être un texte.", field=field_label(field)), field
+        )
     value = value.strip()
     if not value:
         return None
@@ -74,7 +77,9 @@ def multi_line(field: str, value: Any, max_length: int, max_lines: int) -> str |
     if value is None:
         return None
     if not isinstance(value, str):
-        raise Invalid(msg("Le champ « {field} » doit être un texte.", field=field), field)
+        raise Invalid(
+            msg("Le champ « {field} » doit être un texte.", field=field_label(field)), field
+        )
     lines = [line.replace("\t", " ").rstrip() for line in _NEWLINES.sub("\n", value).split("\n")]
     while lines and not lines[-1]:
         lines.pop()
@@ -86,7 +91,7 @@ def multi_line(field: str, value: Any, max_length: int, max_lines: int) -> str |
         raise Invalid(
             msg(
                 "Le champ « {field} » contient un caractère de contrôle interdit.",
-                field=field,
+                field=field_label(field),
             ),
             field,
         )
@@ -94,7 +99,7 @@ def multi_line(field: str, value: Any, max_length: int, max_lines: int) -> str |
         raise Invalid(
             msg(
                 "Le champ « {field} » dépasse {max_lines} lignes.",
-                field=field,
+                field=field_label(field),
                 max_lines=max_lines,
             ),
             field,

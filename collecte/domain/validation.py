@@ -10,6 +10,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
+from collecte.domain.fields import field_label
 from collecte.domain.text import FILLED_LINE, SINGLE_LINE, one_line_sentence
 from collecte.i18n import N_, Message, msg
 
@@ -75,30 +76,39 @@ def describe(
         # The object at fault may be one of a list (`media[0]`): keep its index.
         where = at.group("path").lstrip(".") if at else field
         name = f"{where}.{missing.group('name')}" if where else missing.group("name")
-        return Problem(name, msg("Le champ « {field} » est obligatoire.", field=name))
+        return Problem(name, msg("Le champ « {field} » est obligatoire.", field=field_label(name)))
     if not field:
         if want := _TYPE.match(text):
             kind = _KINDS.get(want.group("want"), want.group("want"))
             return Problem("", msg("Le corps de la requête doit être {kind}.", kind=msg(kind)))
         return Problem("", msg("Requête invalide : {detail}.", detail=text))
+    label = field_label(field)
     if length := _LENGTH.match(text):
         n = int(length.group("n"))
         if length.group("kind") == "str":
             if length.group("op").startswith("<"):
-                sentence = msg("Le champ « {field} » dépasse {max} caractères.", field=field, max=n)
+                sentence = msg(
+                    "Le champ « {field} » dépasse {max} caractères.",
+                    field=label,
+                    max=n,
+                )
             else:
                 sentence = msg(
                     "Le champ « {field} » doit compter au moins {min} caractères.",
-                    field=field,
+                    field=label,
                     min=n,
                 )
         elif length.group("op").startswith("<"):
             sentence = msg(
-                "Le champ « {field} » compte plus de {max} éléments.", field=field, max=n
+                "Le champ « {field} » compte plus de {max} éléments.",
+                field=label,
+                max=n,
             )
         else:
             sentence = msg(
-                "Le champ « {field} » doit compter au moins {min} éléments.", field=field, min=n
+                "Le champ « {field} » doit compter au moins {min} éléments.",
+                field=label,
+                min=n,
             )
         return Problem(field, sentence)
     if bound := _BOUND.match(text):
@@ -106,7 +116,7 @@ def describe(
             field,
             msg(
                 "Le champ « {field} » doit être {comparison} {limit}.",
-                field=field,
+                field=label,
                 comparison=msg(_OPERATORS[bound.group("op")]),
                 limit=_number(bound.group("n")),
             ),
@@ -114,7 +124,7 @@ def describe(
     if _ENUM.match(text) and choices is not None:
         allowed = ", ".join(choices(field))
         return Problem(
-            field, msg("Le champ « {field} » doit valoir l’un de : {allowed}.", field=field,
+            field, msg("Le champ « {field} » doit valoir l’un de : {allowed}.", field=label,
                        allowed=allowed)
         )  # fmt: skip
     if _MOMENT.match(text):
@@ -123,19 +133,23 @@ def describe(
             msg(
                 "Le champ « {field} » doit être une date et heure avec son fuseau horaire "
                 "(par exemple 2026-12-01T09:30:00+11:00).",
-                field=field,
+                field=label,
             ),
         )
     if _REGEX.match(text):
         if any(pattern in text for pattern in _ONE_LINE):
             return Problem(field, one_line_sentence(field))
         return Problem(
-            field, msg("Le champ « {field} » contient un caractère interdit (NUL).", field=field)
+            field,
+            msg(
+                "Le champ « {field} » contient un caractère interdit (NUL).",
+                field=label,
+            ),
         )
     if want := _TYPE.match(text):
         kinds = [k for k in want.group("want").split(" | ") if k != "null"]
         kind = _KINDS.get(kinds[0], kinds[0]) if len(kinds) == 1 else " | ".join(kinds)
-        return Problem(field, msg("Le champ « {field} » doit être {kind}.", field=field,
+        return Problem(field, msg("Le champ « {field} » doit être {kind}.", field=label,
                                   kind=msg(kind)))  # fmt: skip
-    return Problem(field, msg("Le champ « {field} » est invalide : {detail}.", field=field,
+    return Problem(field, msg("Le champ « {field} » est invalide : {detail}.", field=label,
                               detail=text))  # fmt: skip

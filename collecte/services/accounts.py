@@ -32,6 +32,7 @@ from collecte.domain.errors import (
     TooManyAttempts,
     Unauthenticated,
 )
+from collecte.domain.fields import field_label
 from collecte.domain.passwords import check_new_password
 from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
 from collecte.i18n import msg
@@ -141,7 +142,11 @@ async def create_user(principal: Principal, data: dict[str, Any]) -> dict[str, A
     organization_id = data.get("organization_id")
     if isinstance(organization_id, bool) or not isinstance(organization_id, int):
         raise Invalid(
-            msg("Le champ « organization_id » est obligatoire (entier)."), "organization_id"
+            msg(
+                "Le champ « {field} » est obligatoire (entier).",
+                field=field_label("organization_id"),
+            ),
+            "organization_id",
         )
     organization = await get_organization(organization_id)
     return await add_user(

@@ -16,6 +16,7 @@ from collecte.db.tables import BlankTag, Device, DeviceEvent
 from collecte.domain import tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.errors import Invalid, NotFound
+from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import Actor, DeviceState, allowed_actions
 from collecte.domain.vocabulary import Role, Status
 from collecte.i18n import msg
@@ -25,7 +26,11 @@ def parse_code(code: object, field: str = "code") -> str:
     """Return the canonical tag in a scanned or typed code, or raise Invalid naming `field`."""
     if not isinstance(code, str) or not code.strip():
         raise Invalid(
-            msg("Le champ « {field} » est obligatoire (étiquette ou adresse).", field=field), field
+            msg(
+                "Le champ « {field} » est obligatoire (étiquette ou adresse).",
+                field=field_label(field),
+            ),
+            field,
         )
     try:
         return tags.parse(code)

@@ -20,6 +20,7 @@ from collecte.domain.clock import now
 from collecte.domain.device_csv import parse_devices_csv, template
 from collecte.domain.device_input import DeviceInput, parse_device
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from collecte.domain.fields import field_label
 from collecte.domain.vocabulary import REGISTER_EVENT, Role, Status
 from collecte.i18n import LANGUAGES, msg
 from collecte.services.custody import event_fields
@@ -46,10 +47,20 @@ def _donor_for(principal: Principal, donor_id: object) -> int:
     if principal.role is Role.COORDINATOR:
         if donor_id is None:
             raise Invalid(
-                msg("Le champ « donor_id » est obligatoire pour la coordination."), "donor_id"
+                msg(
+                    "Le champ « {field} » est obligatoire pour la coordination.",
+                    field=field_label("donor_id"),
+                ),
+                "donor_id",
             )
         if isinstance(donor_id, bool) or not isinstance(donor_id, int):
-            raise Invalid(msg("Le champ « donor_id » doit être un identifiant entier."), "donor_id")
+            raise Invalid(
+                msg(
+                    "Le champ « {field} » doit être un identifiant entier.",
+                    field=field_label("donor_id"),
+                ),
+                "donor_id",
+            )
         return donor_id
     raise Forbidden(msg("Seuls les donateurs et la coordination enregistrent des dons."))
 
@@ -69,7 +80,10 @@ def parse_device_list(raw: object, max_devices: int) -> list[DeviceInput]:
     if raw is None:
         return []
     if not isinstance(raw, list):
-        raise Invalid(msg("Le champ « devices » doit être une liste."), "devices")
+        raise Invalid(
+            msg("Le champ « {field} » doit être une liste.", field=field_label("devices")),
+            "devices",
+        )
     if len(raw) > max_devices:
         raise Invalid(
             msg("Au plus {max_devices} appareils par requête.", max_devices=max_devices), "devices"

@@ -28,6 +28,7 @@ from collecte.domain import tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.clock import now
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from collecte.domain.fields import field_label
 from collecte.domain.vocabulary import Category, Role, label_of
 from collecte.i18n import N_, gettext, msg, say
 from collecte.services.devices import device_select, parse_code, state_of
@@ -124,26 +125,37 @@ def choose_format(
     if format_id is None or (isinstance(format_id, str) and not format_id.strip()):
         format_id = default
     if not isinstance(format_id, str):
-        raise Invalid(msg("Le champ « format » doit être l’identifiant d’un format."), "format")
+        raise Invalid(
+            msg(
+                "Le champ « {field} » doit être l’identifiant d’un format.",
+                field=field_label("format"),
+            ),
+            "format",
+        )
     fmt = found.formats.get(format_id.strip().lower())
     if fmt is None:
         known = ", ".join(sorted(found.formats)) or "aucun"
         raise Invalid(
             msg(
-                "Format d’étiquettes « {format} » inconnu ; « format » possibles : {known}.",
+                "Format d’étiquettes « {format} » inconnu ; « {field} » possibles : {known}.",
                 format=format_id.strip()[:60],
+                field=field_label("format"),
                 known=known,
             ),
             "format",
             code="unknown_format",
         )
     if isinstance(skip, bool) or not isinstance(skip, int):
-        raise Invalid(msg("Le champ « skip » doit être un nombre entier."), "skip")
+        raise Invalid(
+            msg("Le champ « {field} » doit être un nombre entier.", field=field_label("skip")),
+            "skip",
+        )
     if not 0 <= skip < fmt.per_page:
         raise Invalid(
             msg(
-                "« skip » doit être compris entre 0 et {last} pour ce format "
+                "Le champ « {field} » doit être compris entre 0 et {last} pour ce format "
                 "({per_page} étiquette(s) par page) ; reçu {skip}.",
+                field=field_label("skip"),
                 last=fmt.per_page - 1,
                 per_page=fmt.per_page,
                 skip=skip,
@@ -303,7 +315,13 @@ async def tag_labels(
     Every tag must be one the caller may see; a coordinator may also reprint unbound blank tags.
     """
     if not isinstance(codes, list) or not codes:
-        raise Invalid(msg("Le champ « tags » doit être une liste non vide d’étiquettes."), "tags")
+        raise Invalid(
+            msg(
+                "Le champ « {field} » doit être une liste non vide d’étiquettes.",
+                field=field_label("tags"),
+            ),
+            "tags",
+        )
     if len(codes) > MAX_TAGS_PER_REQUEST:
         raise Invalid(
             msg(
@@ -353,11 +371,15 @@ async def reserve_blank_tags(
     if principal.role is not Role.COORDINATOR:
         raise Forbidden(msg("Seule la coordination imprime des étiquettes vierges."))
     if isinstance(count, bool) or not isinstance(count, int):
-        raise Invalid(msg("Le champ « count » doit être un nombre entier."), "count")
+        raise Invalid(
+            msg("Le champ « {field} » doit être un nombre entier.", field=field_label("count")),
+            "count",
+        )
     if not 1 <= count <= MAX_BLANK_TAGS:
         raise Invalid(
             msg(
-                "« count » doit être compris entre 1 et {max} ; reçu {count}.",
+                "Le champ « {field} » doit être compris entre 1 et {max} ; reçu {count}.",
+                field=field_label("count"),
                 max=MAX_BLANK_TAGS,
                 count=count,
             ),

@@ -32,6 +32,7 @@ from collecte.domain.access import Principal
 from collecte.domain.actions import Collect
 from collecte.domain.clock import NOUMEA, Clock, noumea_day_start, now
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
+from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX
 from collecte.domain.signature import IMAGE_FIELD, Signature, parse_signature
 from collecte.domain.vocabulary import CertificateKind, PickupStatus, Role
@@ -175,7 +176,7 @@ async def _check_reconditioner(reconditioner_id: int) -> None:
     if not row or row[0]["kind"] != Role.RECONDITIONER.value:
         raise Invalid(
             msg("Le champ « {field} » ne désigne pas un(e) {kind}.",
-                field="reconditioner_id", kind=Role.RECONDITIONER),
+                field=field_label("reconditioner_id"), kind=Role.RECONDITIONER),
             "reconditioner_id",
         )  # fmt: skip
 
@@ -195,7 +196,7 @@ def _destination(principal: Principal, reconditioner_id: int | None) -> int:
     if reconditioner_id is None:
         raise Invalid(
             msg("Le champ « {field} » est obligatoire pour cette action.",
-                field="reconditioner_id"),
+                field=field_label("reconditioner_id")),
             "reconditioner_id",
         )  # fmt: skip
     return reconditioner_id
@@ -406,7 +407,10 @@ def _decodable(signature: Signature) -> Signature:
             image.load()
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
         raise Invalid(
-            msg("Le champ « {field} » n’est pas une image PNG lisible.", field=IMAGE_FIELD),
+            msg(
+                "Le champ « {field} » n’est pas une image PNG lisible.",
+                field=field_label(IMAGE_FIELD),
+            ),
             IMAGE_FIELD,
         ) from None
     return signature

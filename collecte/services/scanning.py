@@ -77,8 +77,7 @@ async def check_scan(
     try:
         check_transition(state_of(row), principal.actor, action)
     except LifecycleError as error:
-        sentence = getattr(error, "plain_sentence", None) or error.sentence
-        return _answer("refused", sentence, row, error.code)
+        return _answer("refused", error.sentence, row, error.code)
     if minimum is not None and action in ERASURE_GATED:
         records = (await media_of([row["id"]]))[row["id"]]
         try:

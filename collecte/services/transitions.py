@@ -27,6 +27,7 @@ from collecte.domain.access import Principal, can_see_device
 from collecte.domain.actions import ActionData, Collect
 from collecte.domain.clock import now
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
+from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import (
     ERASURE_GATED,
     FORWARD_ACTIONS,
@@ -76,7 +77,11 @@ async def _check_targets(data: ActionData) -> dict[str, str]:
         )
         if row is None or row["kind"] != kind.value:
             raise Invalid(
-                msg("Le champ « {field} » ne désigne pas un(e) {kind}.", field=field, kind=kind),
+                msg(
+                    "Le champ « {field} » ne désigne pas un(e) {kind}.",
+                    field=field_label(field),
+                    kind=kind,
+                ),
                 field,
             )
         names[field] = row["name"]
@@ -498,13 +503,21 @@ def _failure(tag: str, status: int, sentence: Message, current: str | None = Non
 def batch_codes(raw: object, max_devices: int) -> list[str]:
     """The codes of a batch, or Invalid when there are none, too many, or one is not text."""
     if not isinstance(raw, list) or not raw:
-        raise Invalid(msg("Le champ « tags » doit être une liste non vide d’étiquettes."), "tags")
+        raise Invalid(
+            msg(
+                "Le champ « {field} » doit être une liste non vide d’étiquettes.",
+                field=field_label("tags"),
+            ),
+            "tags",
+        )
     if len(raw) > max_devices:
         raise Invalid(msg("Au plus {max} étiquettes par lot.", max=max_devices), "tags")
     for index, code in enumerate(raw):
         if not isinstance(code, str):
             field = f"tags[{index}]"
-            raise Invalid(msg("Le champ « {field} » doit être un texte.", field=field), field)
+            raise Invalid(
+                msg("Le champ « {field} » doit être un texte.", field=field_label(field)), field
+            )
     return list(raw)
 
 

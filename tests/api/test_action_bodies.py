@@ -88,7 +88,7 @@ async def test_the_rules_speak_before_the_data(client: httpx.AsyncClient) -> Non
     assert batch.status_code == 409
     assert [e["tag"] for e in batch.json()["extra"]["errors"]] == [tag, other]
     assert data_only.status_code == 422
-    assert data_only.json()["detail"] == "Le champ « reason » est obligatoire."
+    assert data_only.json()["detail"] == "Le champ « Motif » est obligatoire."
     assert data_only.json()["extra"]["field"] == "reason"
     assert await DeviceEvent.count() == 2  # the two registrations: nothing else was written
 

@@ -8,6 +8,7 @@ import httpx
 import pytest
 
 from collecte.db.tables import Device, DeviceEvent, Donation, Organization
+from collecte.domain.fields import field_label
 from tests.factory import make_donation, make_world
 
 HUGE = 99_999_999_999
@@ -77,7 +78,10 @@ async def test_bad_input_is_422_naming_the_field_and_writes_nothing(
     for method, path, body, field in _cases(world, tag, donation["id"]):
         response = await client.request(method, path, json=body, headers=world.coordinator.headers)
         assert response.status_code == 422, (path, body, response.text)
-        assert field in response.json()["detail"] or response.json()["extra"].get("field") == field
+        assert (
+            str(field_label(field)) in response.json()["detail"]
+            or response.json()["extra"].get("field") == field
+        )
 
     after = [await table.count() for table in (Organization, Donation, Device, DeviceEvent)]
     assert after == before

@@ -53,7 +53,7 @@ async def test_a_refused_correction_shows_why_and_keeps_the_form(
     )
 
     assert refused.status_code == 422
-    assert "Le champ « year » doit être compris entre 1970" in refused.text
+    assert "Le champ « Année » doit être compris entre 1970" in refused.text
     assert 'value="1969"' in refused.text
 
 

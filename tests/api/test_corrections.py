@@ -324,10 +324,10 @@ async def test_organisation_corrections_are_checked(client: httpx.AsyncClient) -
         f"Une organisation s’appelle déjà « {world.other_donor.organization_name} »."
     )
     assert blank_name.status_code == 422
-    assert blank_name.json()["detail"] == "Le champ « name » est obligatoire."
+    assert blank_name.json()["detail"] == "Le champ « Raison sociale » est obligatoire."
     assert name_200.status_code == 200
     assert name_201.status_code == 422
-    assert name_201.json()["detail"] == "Le champ « name » dépasse 200 caractères."
+    assert name_201.json()["detail"] == "Le champ « Raison sociale » dépasse 200 caractères."
     assert bad_ridet.status_code == 422
     assert bad_ridet.json()["detail"] == "Le RIDET doit être composé de chiffres (ex. 1234567.001)."
     assert bad_email.status_code == 422 and bad_email.json()["detail"] == "Adresse e-mail invalide."

@@ -195,10 +195,10 @@ async def test_limit_accepts_1_and_200_and_refuses_0_and_201(client: httpx.Async
         field, detail = await _refused(client, world.donor, limit=bad)
         assert field == "limit", detail
     assert (await _refused(client, world.donor, limit=201))[1] == (
-        "Requête invalide : Le champ « limit » doit être inférieur ou égal à 200."
+        "Requête invalide : Le champ « Nombre par page » doit être inférieur ou égal à 200."
     )
     assert (await _refused(client, world.donor, limit=0))[1] == (
-        "Requête invalide : Le champ « limit » doit être supérieur ou égal à 1."
+        "Requête invalide : Le champ « Nombre par page » doit être supérieur ou égal à 1."
     )
 
 
@@ -224,7 +224,7 @@ async def test_bad_values_are_refused_naming_the_parameter(client: httpx.AsyncCl
 
     assert await _refused(client, coordinator, status="perdu") == (
         "status",
-        "Requête invalide : Le champ « status » doit valoir l’un de : registered, collected, "
+        "Requête invalide : Le champ « Statut » doit valoir l’un de : registered, collected, "
         "received, wiped, refurbished, recycled, allocated, delivered, withdrawn, missing, "
         "returned.",
     )
@@ -243,7 +243,7 @@ async def test_bad_values_are_refused_naming_the_parameter(client: httpx.AsyncCl
     ] == "from"
     assert await _refused(client, coordinator, q="x" * 201) == (
         "q",
-        "Requête invalide : Le champ « q » dépasse 200 caractères.",
+        "Requête invalide : Le champ « Rechercher » dépasse 200 caractères.",
     )
     assert (await _list(client, coordinator, q="x" * 200))["total"] == 0
     assert (await _list(client, coordinator, donor_id=1))["total"] == 0

@@ -99,8 +99,9 @@ async def test_refusals_on_english_pages_are_english(client: httpx.AsyncClient) 
     unknown = await client.get(f"/d/{body}{wrong_check}")
 
     assert refused.status_code == 409
-    assert "“Collect” is not possible: the device's status is “Collected”." in html.unescape(
-        refused.text
+    assert (
+        "“Collect” is not possible: the device is “Collected” but it should be “Registered”. "
+        "This step is already done." in html.unescape(refused.text)
     )
     assert missing_reason.status_code == 409  # the rules first: it is not received yet
     assert unknown.status_code == 422 and "check character" in unknown.text
@@ -128,16 +129,16 @@ async def test_api_errors_speak_the_reader_s_language(client: httpx.AsyncClient)
     )
 
     assert french.json()["detail"] == (
-        "Action « Réceptionner à l’atelier » impossible : l’appareil est au statut "
-        "« Enregistré » (registered ; attendu : collected, returned)."
+        "« Réceptionner à l’atelier » impossible : l’appareil est « Enregistré » alors qu’il "
+        "devrait être « Collecté » ou « Rendu par l’association ». Il faut d’abord « Collecter »."
     )
     assert wrong.json()["detail"] == (
-        "“Receive at the workshop” is not possible: the device's status is “Registered” "
-        "(registered; expected: collected, returned)."
+        "“Receive at the workshop” is not possible: the device is “Registered” but it should be "
+        "“Collected” or “Returned by the association”. Do “Collect” first."
     )
     assert wrong.json()["extra"]["current_status"] == "registered"
     assert bad.status_code == 422
-    assert bad.json()["detail"] == "The field “reconditioner_id” must be at least 1."
+    assert bad.json()["detail"] == "The field “Workshop” must be at least 1."
     assert batch.status_code == 409
     assert batch.json()["detail"] == "Batch refused: 1 failing tag(s), nothing was changed."
     assert batch.json()["extra"]["errors"][0]["detail"].startswith("“Erase the data” is not")

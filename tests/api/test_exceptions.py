@@ -46,7 +46,7 @@ async def test_a_wrong_allocation_is_fixed(client: httpx.AsyncClient) -> None:
     assert refused.status_code == 404, refused.text
     no_reason = await act(client, world.coordinator, tag, "deallocate")
     assert no_reason.status_code == 422, no_reason.text
-    assert no_reason.json()["detail"] == "Le champ « reason » est obligatoire."
+    assert no_reason.json()["detail"] == "Le champ « Motif » est obligatoire."
     two_lines = await act(client, world.coordinator, tag, "deallocate", reason="a\nb")
     assert two_lines.status_code == 422, two_lines.text
     # Only the coordinator deallocates.
@@ -100,8 +100,8 @@ async def test_a_lost_device_is_found_and_continues(client: httpx.AsyncClient) -
     stuck = await act(client, world.reconditioner, tag, "refurbish", grade="A")
     assert stuck.status_code == 409, stuck.text
     assert stuck.json()["detail"] == (
-        "Action « Reconditionner » impossible : l’appareil est au statut « Introuvable » "
-        "(missing ; attendu : wiped)."
+        "« Reconditionner » impossible : l’appareil est « Introuvable » alors qu’il devrait être "
+        "« Données effacées ». Il faut d’abord « Signaler retrouvé » (par la coordination)."
     )
     found = await ok(await act(client, world.coordinator, tag, "found", note="Dans le camion"))
     assert found["status"] == "wiped"  # where it was before it went missing

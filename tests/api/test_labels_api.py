@@ -16,6 +16,7 @@ from PIL import Image
 from collecte.db.tables import BlankTag, Device
 from collecte.documents.label_sheets import LABELS_DIR, LabelFormat, label_box, load_formats
 from collecte.domain import tags
+from collecte.domain.fields import field_label
 from collecte.domain.vocabulary import Role
 from collecte.services import labels as label_service
 from collecte.settings import Settings
@@ -365,7 +366,7 @@ async def test_unknown_format_and_skip_out_of_range_are_named(
             pdf_of(answer)
         else:
             assert field_of(answer, 422) == field
-            assert field in answer.json()["detail"]
+            assert str(field_label(field)) in answer.json()["detail"]
 
 
 async def test_a_skip_that_is_not_a_number_is_refused(client: httpx.AsyncClient) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
+from collecte.domain.fields import field_label
 from collecte.domain.vocabulary import Role
 from tests.factory import make_account, make_organization
 
@@ -72,7 +73,9 @@ async def test_bad_organization_is_422_naming_the_field(
 
     assert response.status_code == 422
     assert response.json()["extra"]["field"] == field
-    assert field in response.json()["detail"] or field == "ridet" or field == "email"
+    assert (
+        str(field_label(field)) in response.json()["detail"] or field == "ridet" or field == "email"
+    )
 
 
 async def test_missing_or_mistyped_fields_are_422(client: httpx.AsyncClient) -> None:

@@ -212,8 +212,14 @@ async def test_a_refused_action_shows_the_reason_on_the_page(client: httpx.Async
     assert response.status_code == 409
     assert response.headers["content-type"].startswith("text/html")
     text = response.text.replace("\u00a0", " ")
-    assert "« Réceptionner à l’atelier » impossible" in text and "« Enregistré »" in text
-    assert invalid.status_code == 422 and "reconditioner_id" in invalid.text
+    assert (
+        "« Réceptionner à l’atelier » impossible : l’appareil est « Enregistré » alors qu’il "
+        "devrait être « Collecté » ou « Rendu par l’association ». Il faut d’abord « Collecter »."
+    ) in text
+    # The field is said by its label; its API name stays in the form, not in the sentence.
+    invalid_text = invalid.text.replace("\u00a0", " ")
+    assert invalid.status_code == 422
+    assert "Le champ « Atelier » doit être un nombre entier." in invalid_text
 
 
 async def test_the_batch_check_answers_accepted_already_or_refused(
@@ -246,7 +252,10 @@ async def test_the_batch_check_answers_accepted_already_or_refused(
     assert already["result"] == "already"
     assert refused["result"] == "refused" and refused["code"] == "wrong_status"
     message = str(refused["message"]).replace("\u00a0", " ")
-    assert "« Collecter » impossible" in message and "« Collecté »" in message
+    assert message.endswith(
+        "« Collecter » impossible : l’appareil est « Collecté » alors qu’il devrait être "
+        "« Enregistré ». Cette étape est déjà faite."
+    )
     assert unknown["result"] == "refused"
     assert no_token.status_code == 403
 

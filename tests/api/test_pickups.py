@@ -331,7 +331,7 @@ async def test_opening_refusals(client: httpx.AsyncClient) -> None:
     refused(
         await open_pickup(client, world.coordinator, donation["id"]),
         422,
-        "Le champ « reconditioner_id » est obligatoire pour cette action.",
+        "Le champ « Atelier » est obligatoire pour cette action.",
         "reconditioner_id",
     )
     refused(
@@ -342,7 +342,7 @@ async def test_opening_refusals(client: httpx.AsyncClient) -> None:
             reconditioner_id=world.donor.organization_id,
         ),
         422,
-        "Le champ « reconditioner_id » ne désigne pas un(e) Reconditionneur.",
+        "Le champ « Atelier » ne désigne pas un(e) Reconditionneur.",
         "reconditioner_id",
     )
     refused(
@@ -452,7 +452,7 @@ async def test_closing_refusals(client: httpx.AsyncClient) -> None:
     refused(
         await close(client, world.reconditioner, pickup_id, {"name": "  "}),
         422,
-        "Le champ « signature.name » est obligatoire : le nom de la personne qui signe.",
+        "Le champ « Nom du signataire » est obligatoire : le nom de la personne qui signe.",
         "signature.name",
     )
     long_name = await close(client, world.reconditioner, pickup_id, {"name": "N" * 201})
@@ -461,7 +461,8 @@ async def test_closing_refusals(client: httpx.AsyncClient) -> None:
     missing = await client.post(
         f"/api/pickups/{pickup_id}/close", json={}, headers=world.reconditioner.headers
     )
-    assert missing.status_code == 422 and "signature" in missing.json()["detail"]
+    assert missing.status_code == 422
+    assert missing.json()["detail"] == "Requête invalide : Le champ « Signature » est obligatoire."
     assert await Certificate.count() == 0
 
     done = await close(client, world.reconditioner, pickup_id, {"name": "N" * 200})
@@ -481,29 +482,29 @@ async def test_closing_refusals(client: httpx.AsyncClient) -> None:
     [
         (
             "https://exemple.nc/signature.png",
-            "Le champ « signature.image » doit être une image PNG en data URL "
+            "Le champ « Signature dessinée » doit être une image PNG en data URL "
             "(data:image/png;base64,…).",
         ),
         (
             "data:image/jpeg;base64,/9j/4AAQ",
-            "Le champ « signature.image » doit être une image PNG en data URL "
+            "Le champ « Signature dessinée » doit être une image PNG en data URL "
             "(data:image/png;base64,…).",
         ),
         (
             "data:image/png;base64,iVBORw0KGgo*",
-            "Le champ « signature.image » n’est pas du base64 valide.",
+            "Le champ « Signature dessinée » n’est pas du base64 valide.",
         ),
         (
             data_url(b"GIF89a" + b"\x00" * 40),
-            "Le champ « signature.image » n’est pas une image PNG.",
+            "Le champ « Signature dessinée » n’est pas une image PNG.",
         ),
         (
             data_url(padded_png(IMAGE_MAX_BYTES + 1)),
-            "Le champ « signature.image » dépasse 100 Ko.",
+            "Le champ « Signature dessinée » dépasse 100 Ko.",
         ),
         (
             data_url(drawn_png()[:60]),  # a PNG cut short: its header, no pixels
-            "Le champ « signature.image » n’est pas une image PNG lisible.",
+            "Le champ « Signature dessinée » n’est pas une image PNG lisible.",
         ),
         (
             data_url(
@@ -514,7 +515,7 @@ async def test_closing_refusals(client: httpx.AsyncClient) -> None:
                 + b"\x08\x06\x00\x00\x00"
                 + b"\x00" * 4
             ),
-            "Le champ « signature.image » mesure 40000 × 10 pixels ; au plus 4000 de côté.",
+            "Le champ « Signature dessinée » mesure 40000 × 10 pixels ; au plus 4000 de côté.",
         ),
     ],
     ids=["not-a-data-url", "jpeg", "bad-base64", "not-png", "too-large", "truncated", "huge"],

@@ -138,8 +138,8 @@ async def test_filters_by_kind_and_first_day(client: httpx.AsyncClient) -> None:
         ({"since": "hier"}, "since", "AAAA-MM-JJ"),
         ({"cursor": "abc"}, "cursor", "cursor"),
         ({"cursor": "0"}, "cursor", "cursor"),
-        ({"limit": "0"}, "limit", "limit"),
-        ({"limit": "501"}, "limit", "limit"),
+        ({"limit": "0"}, "limit", "Nombre par page"),
+        ({"limit": "501"}, "limit", "Nombre par page"),
     ],
 )
 async def test_bad_filters_are_422_naming_the_parameter(

@@ -12,6 +12,19 @@ from collecte.domain.vocabulary import Role
 from tests.api.test_pages import csrf_token, sign_in
 from tests.factory import device, make_account, make_world
 
+# The words each field is said by (the forms' labels), never its API name.
+LABELS = {
+    "brand": "Marque",
+    "model": "Modèle",
+    "serial_number": "N° de série",
+    "condition": "État",
+    "name": "Raison sociale",
+    "short_name": "Nom court",
+    "city": "Commune",
+    "phone": "Téléphone",
+    "ridet": "RIDET",
+    "email": "E-mail",
+}
 ONE_LINE = (
     "Le champ « {field} » doit tenir sur une ligne, sans saut de ligne ni caractère de contrôle."
 )
@@ -36,7 +49,7 @@ async def test_a_device_one_line_field_refuses_breaks_and_controls(
         "/api/donations", json={"devices": [device(**{field: bad})]}, headers=donor.headers
     )
 
-    refused(response, f"devices[0].{field}", ONE_LINE.format(field=f"devices[0].{field}"))
+    refused(response, f"devices[0].{field}", ONE_LINE.format(field=f"{LABELS[field]} (appareil 1)"))
 
 
 async def test_the_issue_s_75_line_brand_is_refused_at_input(client: httpx.AsyncClient) -> None:
@@ -47,7 +60,7 @@ async def test_the_issue_s_75_line_brand_is_refused_at_input(client: httpx.Async
         "/api/donations", json={"devices": [device(brand=brand)]}, headers=donor.headers
     )
 
-    refused(response, "devices[0].brand", ONE_LINE.format(field="devices[0].brand"))
+    refused(response, "devices[0].brand", ONE_LINE.format(field="Marque (appareil 1)"))
 
 
 async def test_a_device_brand_of_200_wide_characters_is_accepted_201_refused(
@@ -64,7 +77,7 @@ async def test_a_device_brand_of_200_wide_characters_is_accepted_201_refused(
 
     assert at_limit.status_code == 201, at_limit.text
     assert over.status_code == 422
-    assert "Le champ « brand » dépasse 200 caractères." in over.json()["detail"]
+    assert over.json()["detail"] == "Appareil n° 1 : Le champ « Marque » dépasse 200 caractères."
 
 
 async def test_a_csv_cell_with_a_line_break_is_refused_naming_its_line(
@@ -83,14 +96,14 @@ async def test_a_csv_cell_with_a_line_break_is_refused_naming_its_line(
     )
 
     assert response.status_code == 422
-    assert "Ligne 3 : " + ONE_LINE.format(field="brand") in response.json()["detail"]
+    assert "Ligne 3 : " + ONE_LINE.format(field="Marque") in response.json()["detail"]
 
 
 @pytest.mark.parametrize(
     ("field", "limit", "sentence"),
     [
-        ("pickup_address", 6, "Le champ « pickup_address » dépasse 6 lignes."),
-        ("notes", 20, "Le champ « notes » dépasse 20 lignes."),
+        ("pickup_address", 6, "Le champ « Adresse d’enlèvement » dépasse 6 lignes."),
+        ("notes", 20, "Le champ « Remarques » dépasse 20 lignes."),
     ],
 )
 async def test_donation_multi_line_fields_keep_their_number_of_lines(
@@ -128,8 +141,8 @@ async def test_an_organisation_address_of_six_lines_is_kept_seven_refused(
 
     assert at_limit.status_code == 201, at_limit.text
     assert at_limit.json()["address"] == "\n".join(["rue"] * 6)
-    refused(over, "address", "Le champ « address » dépasse 6 lignes.")
-    refused(issue, "address", "Le champ « address » dépasse 6 lignes.")
+    refused(over, "address", "Le champ « Adresse » dépasse 6 lignes.")
+    refused(issue, "address", "Le champ « Adresse » dépasse 6 lignes.")
 
 
 @pytest.mark.parametrize("field", ["name", "short_name", "ridet", "email", "phone", "city"])
@@ -141,7 +154,7 @@ async def test_organisation_one_line_fields_refuse_line_breaks(
 
     response = await client.post("/api/organizations", json=body, headers=coordinator.headers)
 
-    refused(response, field, ONE_LINE.format(field=field))
+    refused(response, field, ONE_LINE.format(field=LABELS[field]))
 
 
 async def test_a_user_name_is_one_line_of_at_most_200_characters(
@@ -163,8 +176,8 @@ async def test_a_user_name_is_one_line_of_at_most_200_characters(
     broken = await client.post("/api/users", json=body("c@x.nc", "Jean\nWaya"), headers=headers)
 
     assert at_limit.status_code == 201, at_limit.text
-    refused(over, "full_name", "Le champ « full_name » dépasse 200 caractères.")
-    refused(broken, "full_name", ONE_LINE.format(field="full_name"))
+    refused(over, "full_name", "Le champ « Nom complet » dépasse 200 caractères.")
+    refused(broken, "full_name", ONE_LINE.format(field="Nom complet"))
 
 
 async def test_the_organisation_form_names_the_address_over_its_lines(
@@ -185,7 +198,7 @@ async def test_the_organisation_form_names_the_address_over_its_lines(
     )
 
     assert response.status_code == 422
-    assert "Le champ « address » dépasse 6 lignes." in response.text.replace("&#34;", '"')
+    assert "Le champ « Adresse » dépasse 6 lignes." in response.text.replace("&#34;", '"')
 
 
 async def test_the_donation_form_names_a_brand_with_a_control_character(
@@ -202,4 +215,4 @@ async def test_the_donation_form_names_a_brand_with_a_control_character(
     )
 
     assert response.status_code == 422
-    assert "« brand »" in response.text and "sans saut de ligne" in response.text
+    assert ONE_LINE.format(field="Marque") in response.text.replace("\u00a0", " ")

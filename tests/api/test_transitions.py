@@ -28,7 +28,7 @@ async def test_wrong_status_is_409_naming_the_current_status(client: httpx.Async
     response = await act(client, world.coordinator, tag, "wipe", **WIPE)
 
     assert response.status_code == 409
-    assert "registered" in response.json()["detail"]
+    assert "l’appareil est « Enregistré »" in response.json()["detail"]
     assert response.json()["extra"]["current_status"] == "registered"
     assert await DeviceEvent.count() == 1
 

@@ -19,6 +19,7 @@ from collecte.domain.actions import (
     fields_of,
     organization_targets,
 )
+from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import Actor, InvalidData, UnknownAction
 from collecte.domain.vocabulary import Action, Role
 
@@ -275,7 +276,9 @@ def test_validate_data_names_the_bad_field(
     with pytest.raises(InvalidData) as caught:
         validate_data(action, data, who)
     assert caught.value.field == field
-    assert f"« {field} »" in caught.value.message
+    # The sentence names the field by its words, never by its API name.
+    assert f"« {field_label(field)} »" in caught.value.message
+    assert f"« {field} »" not in caught.value.message
 
 
 def test_every_action_has_valid_data_examples() -> None:
@@ -298,17 +301,17 @@ def test_only_a_reconditioner_may_omit_the_collect_destination(role: Role) -> No
 # --- both sides of every limit, and what each refusal says -----------------------------------
 
 TEXT_FIELDS = [
-    (Action.WIPE, "tool", {"method": "purge", "verified": True}),
-    (Action.REFURBISH, "notes", {"grade": "A"}),
-    (Action.RECYCLE, "channel", {}),
-    (Action.CONFIRM_RECEIPT, "received_by", {}),
-    (Action.WITHDRAW, "reason", {}),
+    (Action.WIPE, "tool", "Outil", {"method": "purge", "verified": True}),
+    (Action.REFURBISH, "notes", "Remarques", {"grade": "A"}),
+    (Action.RECYCLE, "channel", "Filière de recyclage", {}),
+    (Action.CONFIRM_RECEIPT, "received_by", "Reçu par", {}),
+    (Action.WITHDRAW, "reason", "Motif", {}),
 ]
 
 
-@pytest.mark.parametrize(("action", "field", "rest"), TEXT_FIELDS, ids=lambda v: str(v))
+@pytest.mark.parametrize(("action", "field", "label", "rest"), TEXT_FIELDS, ids=lambda v: str(v))
 def test_texts_of_200_characters_pass_and_201_are_refused(
-    action: Action, field: str, rest: dict[str, Any]
+    action: Action, field: str, label: str, rest: dict[str, Any]
 ) -> None:
     accepted = decode({"action": action.value, **rest, field: "é" * TEXT_MAX})
     with pytest.raises(InvalidData) as caught:
@@ -316,7 +319,7 @@ def test_texts_of_200_characters_pass_and_201_are_refused(
 
     assert getattr(accepted, field) == "é" * TEXT_MAX
     assert caught.value.field == field
-    assert caught.value.message == f"Le champ « {field} » dépasse 200 caractères."
+    assert caught.value.message == f"Le champ « {label} » dépasse 200 caractères."
 
 
 def test_32_storage_serials_pass_and_33_are_refused() -> None:
@@ -328,16 +331,20 @@ def test_32_storage_serials_pass_and_33_are_refused() -> None:
         decode({**wipe, "storage_serials": ["S" * (TEXT_MAX + 1)]})
 
     assert len(accepted.storage_serials) == 32  # type: ignore[attr-defined]
-    assert too_many.value.message == "Le champ « storage_serials » compte plus de 32 éléments."
-    assert too_long.value.message == "Le champ « storage_serials » dépasse 200 caractères."
+    assert too_many.value.message == (
+        "Le champ « N° de série des supports » compte plus de 32 éléments."
+    )
+    assert too_long.value.message == (
+        "Le champ « N° de série des supports » dépasse 200 caractères."
+    )
 
 
 @pytest.mark.parametrize(
     ("value", "message"),
     [
-        (0, "Le champ « association_id » doit être supérieur ou égal à 1."),
-        (2_147_483_648, "Le champ « association_id » doit être inférieur ou égal à 2147483647."),
-        ("30", "Le champ « association_id » doit être un nombre entier."),
+        (0, "Le champ « Association » doit être supérieur ou égal à 1."),
+        (2_147_483_648, "Le champ « Association » doit être inférieur ou égal à 2147483647."),
+        ("30", "Le champ « Association » doit être un nombre entier."),
     ],
 )
 def test_organisation_ids_from_1_to_the_largest_key(value: object, message: str) -> None:
@@ -357,8 +364,8 @@ def test_weights_above_zero_up_to_1000_kg() -> None:
     assert weight(1000) == 1000
     assert weight(1e-9) == 1e-9
     for refused, message in [
-        (0, "Le champ « weight_kg » doit être supérieur à 0."),
-        (1000.000001, "Le champ « weight_kg » doit être inférieur ou égal à 1000."),
+        (0, "Le champ « Poids (kg) » doit être supérieur à 0."),
+        (1000.000001, "Le champ « Poids (kg) » doit être inférieur ou égal à 1000."),
     ]:
         with pytest.raises(InvalidData) as caught:
             weight(refused)
@@ -368,28 +375,28 @@ def test_weights_above_zero_up_to_1000_kg() -> None:
 @pytest.mark.parametrize(
     ("payload", "field", "message"),
     [
-        ({"action": "withdraw"}, "reason", "Le champ « reason » est obligatoire."),
-        ({"action": "withdraw", "reason": " \t"}, "reason", "Le champ « reason » est obligatoire."),
+        ({"action": "withdraw"}, "reason", "Le champ « Motif » est obligatoire."),
+        ({"action": "withdraw", "reason": " \t"}, "reason", "Le champ « Motif » est obligatoire."),
         (
             {"action": "wipe", **WIPE_OK, "method": "shred"},
             "method",
-            "Le champ « method » doit valoir l’un de : clear, purge, destroy.",
+            "Le champ « Méthode » doit valoir l’un de : clear, purge, destroy.",
         ),
         (
             {"action": "wipe", **WIPE_OK, "verified": "yes"},
             "verified",
-            "Le champ « verified » doit être true ou false.",
+            "Le champ « Vérifié » doit être true ou false.",
         ),
         (
             {"action": "withdraw", "reason": "a\x00b"},
             "reason",
-            "Le champ « reason » doit tenir sur une ligne, sans saut de ligne ni caractère de "
+            "Le champ « Motif » doit tenir sur une ligne, sans saut de ligne ni caractère de "
             "contrôle.",
         ),
         (
             {"action": "refurbish", "grade": "A", "notes": ["x"]},
             "notes",
-            "Le champ « notes » doit être un texte.",
+            "Le champ « Remarques » doit être un texte.",
         ),
     ],
 )
@@ -522,7 +529,7 @@ def test_an_erasure_cannot_end_before_it_starts() -> None:
             Action.WIPE, {"media": [{**timed, "ended_at": "2026-12-01T09:59:59+11:00"}]}, RECOND
         )
     assert caught.value.field == "media[0].ended_at"
-    assert caught.value.message == "La fin de l’effacement précède son début (media[0])."
+    assert caught.value.message == "La fin de l’effacement du support 1 précède son début."
     same = validate_data(
         Action.WIPE, {"media": [{**timed, "ended_at": "2026-12-01T10:00:00+11:00"}]}, RECOND
     )

@@ -102,18 +102,19 @@ def test_words_fall_back_to_french() -> None:
 
 def test_a_message_is_said_at_the_edge_with_its_values_in_the_same_language() -> None:
     sentence = msg(
-        "« {action} » impossible : l’appareil est au statut « {status} »{hint}.",
+        "« {action} » impossible : l’appareil est « {status} »{should_be}.{hint}",
         action=Action.RECEIVE,
         status=Status.REGISTERED,
-        hint="",
+        should_be="",
+        hint=msg(" Il faut d’abord « {step} ».", step=Action.COLLECT),
     )
 
-    assert (
-        str(sentence)
-        == "« Réceptionner à l’atelier » impossible : l’appareil est au statut « Enregistré »."
+    assert str(sentence) == (
+        "« Réceptionner à l’atelier » impossible : l’appareil est « Enregistré ». "
+        "Il faut d’abord « Collecter »."
     )
     assert sentence.render("en") == (
-        "“Receive at the workshop” is not possible: the device's status is “Registered”."
+        "“Receive at the workshop” is not possible: the device is “Registered”. Do “Collect” first."
     )
     assert say(
         "en", "Ligne {line} : {problem}", line=3, problem=msg("Le fichier CSV est vide.")

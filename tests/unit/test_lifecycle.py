@@ -235,8 +235,11 @@ def test_check_transition_follows_the_design_table(
         # A wipe without storage is refused for the device itself (its tag), not the action.
         assert caught.value.field == ("tag" if expected is NothingToWipe else "action")
         if isinstance(caught.value, WrongStatus):
-            # The 409 names the current status: in words for people, by its code for programs.
-            assert f"« {status.label} » ({status.value} ;" in caught.value.message
+            # The 409 names the current status in words; programs read its code elsewhere
+            # (`extra.current_status`), so the sentence holds no code.
+            assert f"l’appareil est « {status.label} »" in caught.value.message
+            assert f"({status.value}" not in caught.value.message
+            assert "attendu" not in caught.value.message
             assert caught.value.current == status
             assert caught.value.action == action
 
@@ -255,12 +258,73 @@ def test_wrong_status_message_names_the_expected_statuses() -> None:
     with pytest.raises(WrongStatus) as caught:
         check_transition(device(Status.DELIVERED), actor(Role.COORDINATOR), Action.ALLOCATE)
     assert caught.value.message == (
-        "Action « Attribuer à une association » impossible : l’appareil est au statut "
-        "« Remis à l’association » (delivered ; attendu : refurbished)."
+        "« Attribuer à une association » impossible : l’appareil est « Remis à l’association » "
+        "alors qu’il devrait être « Reconditionné ». Son parcours est terminé."
     )
-    assert caught.value.plain_sentence.render("fr") == (
-        "« Attribuer à une association » impossible : l’appareil est au statut "
-        "« Remis à l’association »."
+    assert str(caught.value) == caught.value.message
+    assert caught.value.sentence.render("en") == (
+        "“Allocate to an association” is not possible: the device is “Delivered to the "
+        "association” but it should be “Refurbished”. Its journey is over."
+    )
+
+
+def _refusal(status: Status, action: Action, has_storage: bool = True) -> str:
+    with pytest.raises(WrongStatus) as caught:
+        check_transition(device(status, has_storage), actor(Role.COORDINATOR), action)
+    return caught.value.message
+
+
+def test_a_missing_device_must_be_found_by_the_coordination_first() -> None:
+    assert _refusal(Status.MISSING, Action.REFURBISH) == (
+        "« Reconditionner » impossible : l’appareil est « Introuvable » alors qu’il devrait "
+        "être « Données effacées ». Il faut d’abord « Signaler retrouvé » (par la coordination)."
+    )
+
+
+def test_a_refusal_says_the_step_to_take_first() -> None:
+    assert _refusal(Status.REGISTERED, Action.RECEIVE) == (
+        "« Réceptionner à l’atelier » impossible : l’appareil est « Enregistré » alors qu’il "
+        "devrait être « Collecté » ou « Rendu par l’association ». Il faut d’abord « Collecter »."
+    )
+    # Three statuses are listed; a sideways move (a transfer, a refusal) is never suggested.
+    assert _refusal(Status.COLLECTED, Action.TRANSFER) == (
+        "« Transférer à un autre atelier » impossible : l’appareil est « Collecté » alors qu’il "
+        "devrait être « Réceptionné à l’atelier », « Données effacées » ou « Reconditionné ». "
+        "Il faut d’abord « Réceptionner à l’atelier »."
+    )
+    assert _refusal(Status.ALLOCATED, Action.TRANSFER) == (
+        "« Transférer à un autre atelier » impossible : l’appareil est « Attribué à une "
+        "association » alors qu’il devrait être « Réceptionné à l’atelier », « Données effacées » "
+        "ou « Reconditionné »."
+    )
+    assert _refusal(Status.WIPED, Action.RECEIVE) == (
+        "« Réceptionner à l’atelier » impossible : l’appareil est « Données effacées » alors "
+        "qu’il devrait être « Collecté » ou « Rendu par l’association »."
+    )
+
+
+def test_a_step_asked_twice_says_it_is_done() -> None:
+    assert _refusal(Status.COLLECTED, Action.COLLECT) == (
+        "« Collecter » impossible : l’appareil est « Collecté » alors qu’il devrait être "
+        "« Enregistré ». Cette étape est déjà faite."
+    )
+    # A move back to a status is not "that step done": the step it undoes comes first.
+    assert _refusal(Status.REFURBISHED, Action.DEALLOCATE) == (
+        "« Annuler l’attribution » impossible : l’appareil est « Reconditionné » alors qu’il "
+        "devrait être « Attribué à une association ». Il faut d’abord « Attribuer à une "
+        "association » (par la coordination)."
+    )
+
+
+def test_more_than_three_expected_statuses_are_not_listed() -> None:
+    # `report_missing` starts from five statuses, `revert` from all but one.
+    assert _refusal(Status.REGISTERED, Action.REPORT_MISSING) == (
+        "« Signaler introuvable » impossible : l’appareil est « Enregistré ». "
+        "Il faut d’abord « Collecter »."
+    )
+    assert _refusal(Status.REGISTERED, Action.REVERT) == (
+        "« Annuler la dernière étape » impossible : l’appareil est « Enregistré ». "
+        "Il n’a encore aucune étape à annuler."
     )
 
 
@@ -274,9 +338,12 @@ STORAGE_SENSITIVE = [Action.REFURBISH, Action.RECYCLE]
 def test_device_with_storage_cannot_skip_the_wipe(role: Role, action: Action) -> None:
     with pytest.raises(WrongStatus) as caught:
         check_transition(device(Status.RECEIVED, has_storage=True), actor(role), action)
-    assert "(received ;" in caught.value.message
     # The message tells the person what to do instead.
-    assert "un appareil avec stockage doit d’abord être effacé" in caught.value.message
+    assert caught.value.message == (
+        f"« {action.label} » impossible : l’appareil est « Réceptionné à l’atelier » alors "
+        "qu’il devrait être « Données effacées ». Un appareil avec stockage doit d’abord être "
+        "effacé (« Effacer les données »)."
+    )
 
 
 @pytest.mark.parametrize("role", [Role.COORDINATOR, Role.RECONDITIONER])

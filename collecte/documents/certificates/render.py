@@ -52,6 +52,7 @@ from collecte.documents.certificates.model import (
 )
 from collecte.documents.certificates.spec import CertificateSpec, Signature, Wording
 from collecte.domain.errors import DocumentTooLarge
+from collecte.domain.fields import field_label
 from collecte.i18n import msg
 
 
@@ -203,14 +204,14 @@ def too_large(number: str, tag: str | None, field: str | None) -> DocumentTooLar
             "Le certificat {number} ne tient pas sur ses pages : le champ « {field} » de "
             "l’appareil {tag} est trop long.",
             number=number,
-            field=field or "?",
+            field=field_label(field or "?"),
             tag=t.format_tag(tag),
         )
         return DocumentTooLarge(sentence, field, tag=tag)
     sentence = msg(
         "Le certificat {number} ne tient pas sur ses pages : le champ « {field} » est trop long.",
         number=number,
-        field=field or "?",
+        field=field_label(field or "?"),
     )
     return DocumentTooLarge(sentence, field)
 

@@ -55,9 +55,8 @@ CSRF_MESSAGE = msg(
 
 
 def message_of(request: Request[Any, Any, Any], error: Exception) -> str:
-    """The sentence of a domain, lifecycle or tag error, in the page's language (statuses in
-    words, not codes)."""
-    sentence = getattr(error, "plain_sentence", None) or getattr(error, "sentence", None)
+    """The sentence of a domain, lifecycle or tag error, in the page's language."""
+    sentence = getattr(error, "sentence", None)
     return say(language_of(request), sentence if sentence is not None else str(error))
 
 
