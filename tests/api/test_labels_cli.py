@@ -156,7 +156,9 @@ def test_bad_requests_fail_clearly_and_write_nothing(
         assert done.stderr.startswith("Erreur : ")
     assert "LOT-1999-00042" in unknown_donation.stderr
     assert "avery-l0000" in unknown_format.stderr
-    assert "skip" in bad_skip.stderr
+    assert (
+        "« Positions déjà utilisées à sauter » doit être compris entre 0 et 20" in bad_skip.stderr
+    )
     assert no_output.returncode == 2 and "--output" in no_output.stderr
     assert not output.exists()
     assert blank_tags_in(database) == before

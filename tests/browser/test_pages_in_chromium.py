@@ -173,7 +173,7 @@ async def test_batch_scanning_accepts_labels_and_refuses_a_wrong_status(
     await expect(feedback).to_have_class(re.compile("is-already"))
     await _scan(page, third)
     await expect(feedback).to_have_class(re.compile("is-refused"))
-    await expect(feedback).to_contain_text(re.compile(r"statut «\s*Collecté\s*»"))
+    await expect(feedback).to_contain_text(re.compile(r"l’appareil est «\s*Collecté\s*»"))
     await expect(page.locator("#scan-list li")).to_have_count(2)
     # The refused label stays listed with its reason after the next scans.
     await _scan(page, "7K3P-9QXL")
@@ -183,7 +183,7 @@ async def test_batch_scanning_accepts_labels_and_refuses_a_wrong_status(
     await expect(refused).to_have_count(2)
     await expect(page.locator("#refused-count")).to_have_text("2")
     await expect(refused.nth(1)).to_contain_text(f"{third[:4]}-{third[4:]}")
-    await expect(refused.nth(1)).to_contain_text(re.compile(r"statut «\s*Collecté\s*»"))
+    await expect(refused.nth(1)).to_contain_text(re.compile(r"l’appareil est «\s*Collecté\s*»"))
     await refused.nth(0).get_by_role("button").click()
     await expect(refused).to_have_count(1)
     await page.screenshot(path=str(artifacts / "scan-360.png"), full_page=True)

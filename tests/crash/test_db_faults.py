@@ -28,7 +28,6 @@ from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Role
 from collecte.services.donations import create_donation
 from collecte.settings import DatabaseTimeouts
-from tests.crash.test_crash import _headers
 from tests.factory import SECRET, Account, make_account
 from tests.live import HOST, LiveServer, dedicated_database
 
@@ -190,7 +189,7 @@ async def test_a_live_server_survives_its_backends_killed_under_load(tmp_path: P
     async with dedicated_database("postgres", tmp_path, POSTGRES_URL) as url:
         database = urlparse(url).path.lstrip("/")
         reconditioner, tags = await _seed()
-        headers = _headers(reconditioner)
+        headers = reconditioner.headers
         server = LiveServer(url, tmp_path / "server.log", SECRET, extra_env=FAST)
         server.start()
         admin = await asyncpg.connect(POSTGRES_URL)

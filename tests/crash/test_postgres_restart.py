@@ -37,7 +37,6 @@ import pytest
 from collecte.db.engine import current_engine, engine_for, use_engine
 from collecte.db.migrate import migrate
 from collecte.db.tables import Device, DeviceEvent
-from tests.crash.test_crash import _headers
 from tests.crash.test_db_faults import FAST, _seed, _stop_within
 from tests.factory import SECRET
 from tests.live import HOST, LiveServer, free_port
@@ -223,7 +222,7 @@ async def test_a_postgresql_restart_answers_503_then_recovers_losing_nothing() -
         server = LiveServer(url, workdir / "server.log", SECRET, extra_env=FAST)
         try:
             reconditioner, tags = await _seed(DEVICES)
-            headers = _headers(reconditioner)
+            headers = reconditioner.headers
             server.start()
             scans = Scans()
             async with httpx.AsyncClient(base_url=server.url, timeout=15) as http:

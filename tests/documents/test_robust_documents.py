@@ -164,6 +164,6 @@ def test_a_certificate_that_still_cannot_be_laid_out_names_the_device_and_field(
         "document_too_large",
     )
     assert error.message == (
-        f"Le certificat {doc.number} ne tient pas sur ses pages : le champ « brand » de "
+        f"Le certificat {doc.number} ne tient pas sur ses pages : le champ « Marque » de "
         "l’appareil 7K3P-9QXM est trop long."
     )

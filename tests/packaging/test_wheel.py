@@ -213,7 +213,15 @@ def test_the_installed_wheel_migrates_and_serves(
                 json={"email": "coordination@collecte.local", "password": password},
             )
             assert login.status_code == 200, login.text
-            headers = {"Authorization": f"Bearer {login.json()['access_token']}"}
+            # The printed password is provisional: its first use is to choose one's own.
+            assert login.json()["password_change_required"] is True
+            changed = client.post(
+                "/api/auth/password",
+                json={"current": password, "new": "la-coordination-choisit-le-sien"},
+                headers={"Authorization": f"Bearer {login.json()['access_token']}"},
+            )
+            assert changed.status_code == 200, changed.text
+            headers = {"Authorization": f"Bearer {changed.json()['access_token']}"}
 
             shipped = client.get("/api/labels/formats", headers=headers)
             # The operator's folder: a new stock, and a shipped one recalibrated (read on change).

@@ -8,6 +8,7 @@ from typing import Any
 from litestar import Request, post
 from litestar.params import JSONBody
 
+from collecte.domain.access import Principal
 from collecte.services import sessions, totp, users
 from collecte.services.accounts import login
 from collecte.web.auth import (
@@ -21,20 +22,9 @@ from collecte.web.schemas import LoginIn, PasswordChangeIn, PasswordResetIn, Tot
 from collecte.web.signin import client_address
 
 
-@post("/api/auth/login", opt=PUBLIC, tags=["auth"], status_code=200, summary="Sign in")
-async def sign_in(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> TokenOut:
-    """Exchange e-mail and password for a bearer token; repeated failures answer 429.
-
-    With `password_change_required`, the token serves only to change the password or sign out.
-    An account with the second factor on also needs `totp`: without it 401 `totp_required`,
-    wrong or already used 401 `bad_totp` (both count as failed attempts).
-    """
-    settings = request.app.state.settings
-    policy = request.app.state.login_policy
-    principal = await login(
-        data.email, data.password, policy, client_address(request), totp=data.totp
-    )
-    ttl = timedelta(minutes=settings.token_ttl_minutes)
+async def _new_session(request: Request[Any, Any, Any], principal: Principal) -> TokenOut:
+    """Open a session for `principal` and answer its token (sign-in, password change)."""
+    ttl = timedelta(minutes=request.app.state.settings.token_ttl_minutes)
     opened = await sessions.open_session(principal, request.app.state.secret_key, ttl)
     return TokenOut(
         access_token=opened.token,
@@ -45,6 +35,21 @@ async def sign_in(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> T
         user_id=principal.user_id,
         password_change_required=opened.password_change_required,
     )
+
+
+@post("/api/auth/login", opt=PUBLIC, tags=["auth"], status_code=200, summary="Sign in")
+async def sign_in(request: Request[Any, Any, Any], data: JSONBody[LoginIn]) -> TokenOut:
+    """Exchange e-mail and password for a bearer token; repeated failures answer 429.
+
+    With `password_change_required`, the token serves only to change the password or sign out.
+    An account with the second factor on also needs `totp`: without it 401 `totp_required`,
+    wrong or already used 401 `bad_totp` (both count as failed attempts).
+    """
+    policy = request.app.state.login_policy
+    principal = await login(
+        data.email, data.password, policy, client_address(request), totp=data.totp
+    )
+    return await _new_session(request, principal)
 
 
 @post(
@@ -72,17 +77,7 @@ async def change_password(
     """Check `current`, set `new`; every session of the user ends, this answer brings a new one."""
     principal = principal_of(request)
     await users.change_password(principal, data.current, data.new)
-    ttl = timedelta(minutes=request.app.state.settings.token_ttl_minutes)
-    opened = await sessions.open_session(principal, request.app.state.secret_key, ttl)
-    return TokenOut(
-        access_token=opened.token,
-        token_type="bearer",
-        expires_in=int(ttl.total_seconds()),
-        role=principal.role,
-        organization_id=principal.organization_id,
-        user_id=principal.user_id,
-        password_change_required=opened.password_change_required,
-    )
+    return await _new_session(request, principal)
 
 
 @post(

@@ -75,33 +75,39 @@
     syncRefused();
   }
 
-  function refuse(answer, code) {
-    var key = answer.tag || code;
-    forgetRefused(key);
+  // One line of a list: the tag, what it is (or why it was refused), and a button removing it.
+  function listItem(className, label, what, onRemove) {
     var item = document.createElement("li");
-    item.className = "is-refused";
-    item.dataset.key = key;
+    item.className = className;
     var text = document.createElement("span");
     var tag = document.createElement("strong");
     tag.className = "tag";
-    tag.textContent = answer.label || code;
-    var why = document.createElement("span");
-    why.className = "what";
-    why.textContent = " " + answer.message;
+    tag.textContent = label;
+    var detail = document.createElement("span");
+    detail.className = "what";
+    detail.textContent = " " + what;
     text.appendChild(tag);
-    text.appendChild(why);
+    text.appendChild(detail);
     var remove = document.createElement("button");
     remove.type = "button";
     remove.className = "button button-light";
     remove.textContent = "✕";
-    remove.setAttribute("aria-label", d.msgRemove + " " + (answer.label || code));
+    remove.setAttribute("aria-label", d.msgRemove + " " + label);
     remove.addEventListener("click", function () {
       item.remove();
-      syncRefused();
+      onRemove();
       input.focus();
     });
     item.appendChild(text);
     item.appendChild(remove);
+    return item;
+  }
+
+  function refuse(answer, code) {
+    var key = answer.tag || code;
+    forgetRefused(key);
+    var item = listItem("is-refused", answer.label || code, answer.message, syncRefused);
+    item.dataset.key = key;
     refusedList.insertBefore(item, refusedList.firstChild);
     syncRefused();
   }
@@ -112,31 +118,12 @@
 
   function add(answer) {
     accepted.push(answer.tag);
-    var item = document.createElement("li");
-    item.className = "is-new";
-    item.dataset.tag = answer.tag;
-    var text = document.createElement("span");
-    var tag = document.createElement("strong");
-    tag.className = "tag";
-    tag.textContent = answer.label;
-    var what = document.createElement("span");
-    what.className = "what";
-    what.textContent = " " + [answer.brand, answer.model].filter(Boolean).join(" ");
-    text.appendChild(tag);
-    text.appendChild(what);
-    var remove = document.createElement("button");
-    remove.type = "button";
-    remove.className = "button button-light";
-    remove.textContent = "✕";
-    remove.setAttribute("aria-label", d.msgRemove + " " + answer.label);
-    remove.addEventListener("click", function () {
+    var what = [answer.brand, answer.model].filter(Boolean).join(" ");
+    var item = listItem("is-new", answer.label, what, function () {
       accepted = accepted.filter(function (value) { return value !== answer.tag; });
-      item.remove();
       sync();
-      input.focus();
     });
-    item.appendChild(text);
-    item.appendChild(remove);
+    item.dataset.tag = answer.tag;
     list.insertBefore(item, list.firstChild);
     sync();
   }
