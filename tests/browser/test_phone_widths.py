@@ -1,6 +1,6 @@
 """No page wider than a phone: every page of every role at 390 px, on the demo's data.
 
-The live server's database gets `collecte demo`'s organisations, accounts and devices (400 by
+The live server's database gets `collecte demo`'s organisations, accounts and devices (150 by
 default, enough for every status, long names, serials and full tables, and quick on a loaded
 machine; bench or a hunt raises it to 5,000 with COLLECTE_PHONE_DEVICES=5000). Each demo account
 signs in and opens every page its role has; `document.documentElement.scrollWidth` must not
@@ -45,7 +45,7 @@ CULPRITS = """width => [...document.querySelectorAll('main *, header *, nav *, f
   .map(e => e.tagName.toLowerCase()
     + (e.className ? '.' + String(e.className).split(' ').join('.') : '')
     + ' ' + Math.round(e.getBoundingClientRect().right) + ' px')"""
-DEVICES = int(os.environ.get("COLLECTE_PHONE_DEVICES", "400"))
+DEVICES = int(os.environ.get("COLLECTE_PHONE_DEVICES", "150"))
 
 
 async def _hrefs(page: Page, selector: str) -> list[str]:
