@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import csv
 import io
+import statistics
 import time
 
 import httpx
@@ -183,8 +184,11 @@ async def test_ping_answers_while_a_file_of_the_maximum_is_parsed(
     latencies = await _pings_while(client, work)
 
     assert len(work.result()) == 5000
+    # A parse on the event loop would let no ping through until it ends (one or two pings in
+    # all); in a thread they go on, most at once. The median, not the maximum: the parsing
+    # thread holds the GIL in turns, and a loaded machine may stall any single ping.
     assert len(latencies) >= 3, (parsing, latencies)
-    assert max(latencies) < parsing / 2, (parsing, latencies)
+    assert statistics.median(latencies) < parsing / 2, (parsing, latencies)
 
 
 async def test_ping_answers_during_a_whole_import_of_the_maximum(
