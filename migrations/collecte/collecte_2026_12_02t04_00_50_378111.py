@@ -1,7 +1,7 @@
-from piccolo.apps.migrations.auto.migration_manager import MigrationManager
 from enum import Enum
-from piccolo.columns.column_types import BigInt
-from piccolo.columns.column_types import Varchar
+
+from piccolo.apps.migrations.auto.migration_manager import MigrationManager
+from piccolo.columns.column_types import BigInt, Varchar
 from piccolo.columns.indexes import IndexMethod
 
 ID = "2026-12-02T04:00:50:378111"
