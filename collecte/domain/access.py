@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from collecte.domain.errors import Forbidden
 from collecte.domain.lifecycle import Actor, DeviceState
 from collecte.domain.vocabulary import Role, Status
+from collecte.i18n import msg
 
 
 @dataclass(frozen=True)
@@ -28,6 +30,12 @@ class Principal:
     def display_name(self) -> str:
         """The name recorded in the custody log."""
         return self.full_name or self.email
+
+
+def require_coordinator(principal: Principal) -> None:
+    """Raise Forbidden unless `principal` is a coordinator."""
+    if principal.role is not Role.COORDINATOR:
+        raise Forbidden(msg("Réservé à la coordination du programme."))
 
 
 def can_see_device(principal: Principal, device: DeviceState) -> bool:

@@ -22,11 +22,10 @@ from collecte.db.engine import current_engine
 from collecte.db.tables import AppSecret, LoginAttempt, Organization, User
 from collecte.db.transactions import write_transaction
 from collecte.domain import organization_input, text
-from collecte.domain.access import Principal
+from collecte.domain.access import Principal, require_coordinator
 from collecte.domain.clock import now
 from collecte.domain.errors import (
     Conflict,
-    Forbidden,
     Invalid,
     NotFound,
     TooManyAttempts,
@@ -43,12 +42,6 @@ from collecte.settings import Settings
 
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 ORGANIZATION_FIELDS = ("name", "kind", "short_name", "ridet", "email", "phone", "address", "city")
-
-
-def require_coordinator(principal: Principal) -> None:
-    """Raise Forbidden unless `principal` is a coordinator."""
-    if principal.role is not Role.COORDINATOR:
-        raise Forbidden(msg("Réservé à la coordination du programme."))
 
 
 def organization_view(row: dict[str, Any]) -> dict[str, Any]:

@@ -18,11 +18,11 @@ from typing import Any
 
 from collecte.db.tables import SecurityLogEntry
 from collecte.db.transactions import write_transaction
-from collecte.domain.access import Principal
+from collecte.domain.access import Principal, require_coordinator
 from collecte.domain.clock import NOUMEA, now
-from collecte.domain.errors import Forbidden, Invalid
+from collecte.domain.errors import Invalid
 from collecte.domain.impact import parse_day
-from collecte.domain.vocabulary import Role, SecurityEvent, label_of
+from collecte.domain.vocabulary import SecurityEvent, label_of
 from collecte.i18n import N_, gettext, msg
 from collecte.services.exports import local_time, neutralise
 
@@ -46,12 +46,6 @@ _COLUMNS = (
     SecurityLogEntry.detail,
     SecurityLogEntry.created_at,
 )
-
-
-def require_coordinator(principal: Principal) -> None:
-    """Raise Forbidden unless `principal` is a coordinator (as `accounts`, which records here)."""
-    if principal.role is not Role.COORDINATOR:
-        raise Forbidden(msg("Réservé à la coordination du programme."))
 
 
 def set_client(address: str | None) -> None:
