@@ -116,7 +116,9 @@ def test_generated_tags_are_8_crockford_characters_with_a_valid_check() -> None:
 def test_generated_tags_are_random() -> None:
     generated = [generate() for _ in range(10_000)]
 
-    assert len(set(generated)) == len(generated)
+    # 10,000 draws among 32⁷ bodies collide about once in 700 runs (the birthday bound): one
+    # repeat is chance, two would be a broken generator.
+    assert len(generated) - len(set(generated)) <= 1
     # Every body position takes every character (all but impossible by chance otherwise).
     for position in range(7):
         seen = Counter(tag[position] for tag in generated)
