@@ -52,7 +52,7 @@ system-deps: ## Install the Debian packages the tests use (chromium, poppler-uti
 # One worker per core (at most 4): each worker has its own SQLite file and PostgreSQL database.
 TEST_WORKERS ?= auto
 test: install system-deps ## Run every test (PostgreSQL too when COLLECTE_TEST_POSTGRES_URL is set)
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 lint: install ## Ruff, mypy, and a check that no migration is missing
 	$(BIN)/ruff check .
