@@ -21,7 +21,7 @@ from collecte.domain.vocabulary import Role
 from collecte.settings import Settings, load_settings
 
 if TYPE_CHECKING:
-    from litestar import Litestar
+    from collecte.web.edge import SignInShedding
 
 
 async def _with_database(
@@ -73,13 +73,19 @@ def _freeze_heap() -> None:
     gc.freeze()
 
 
-def worker_app() -> Litestar:
-    """The application one worker process serves, its settings read from the environment."""
+def _served_app(settings: Settings) -> SignInShedding:
+    """The application as served: the app, behind the layer that sheds sign-in storms."""
     from collecte.web.app import create_app
+    from collecte.web.edge import SignInShedding
 
-    app = create_app(load_settings())
+    app = SignInShedding(create_app(settings))
     _freeze_heap()
     return app
+
+
+def worker_app() -> SignInShedding:
+    """The application one worker process serves, its settings read from the environment."""
+    return _served_app(load_settings())
 
 
 def sqlite_workers_refusal(workers: int) -> str:
@@ -137,12 +143,8 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
             timeout_graceful_shutdown=GRACEFUL_SHUTDOWN_S,
         )
         return 0
-    from collecte.web.app import create_app
-
-    app = create_app(settings)
-    _freeze_heap()
     uvicorn.run(
-        app,
+        _served_app(settings),
         host=args.host,
         port=args.port,
         log_level="info",

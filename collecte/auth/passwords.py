@@ -76,14 +76,24 @@ class HashGate:
         """Sign-ins hashing or waiting to, now."""
         return self._admitted
 
+    @property
+    def full(self) -> bool:
+        """Whether the next sign-in would be refused: every slot hashing, every place waiting."""
+        return self._admitted >= self.concurrency + self.queue
+
+    @staticmethod
+    def refusal() -> Unavailable:
+        """What a sign-in is told while the gate is full."""
+        return Unavailable(
+            msg("Trop de connexions en cours : réessayez dans un instant."),
+            retry_after=BUSY_RETRY_AFTER_S,
+        )
+
     @asynccontextmanager
     async def slot(self) -> AsyncIterator[None]:
         """Hold one hashing slot, or raise Unavailable when the queue is full."""
-        if self._admitted >= self.concurrency + self.queue:
-            raise Unavailable(
-                msg("Trop de connexions en cours : réessayez dans un instant."),
-                retry_after=BUSY_RETRY_AFTER_S,
-            )
+        if self.full:
+            raise self.refusal()
         self._admitted += 1
         try:
             async with self._semaphore():

@@ -64,6 +64,43 @@ def current_engine() -> Engine:
     return Device._meta.db
 
 
+# Checks still running on a stalled PostgreSQL, kept until they finish on their own.
+_running_checks: set[asyncio.Task[object]] = set()
+
+
+def start_check() -> asyncio.Future[object]:
+    """A trivial read of the database in use, started now; its future fails when it does.
+
+    The future may be cancelled at any time without waiting for anything: the read goes on by
+    itself (on a thread, or in a task kept here) until the database answers or its own timeouts
+    end it. Awaiting it wakes the event loop twice on SQLite (one thread opens the file, never
+    creating it, reads and closes it), where a new Piccolo connection took half a dozen wake-ups,
+    each waiting its turn behind every request in line: `/health` under load.
+    """
+    engine = current_engine()
+    loop = asyncio.get_running_loop()
+    if isinstance(engine, CollecteSQLiteEngine):
+        return loop.run_in_executor(None, engine.read_something)
+    task = asyncio.ensure_future(Device.raw("SELECT 1").run())
+    _running_checks.add(task)
+    answer: asyncio.Future[object] = loop.create_future()
+
+    def settle(done: asyncio.Task[object]) -> None:
+        _running_checks.discard(done)
+        error = None if done.cancelled() else done.exception()  # retrieved, whoever waits
+        if answer.done():
+            return
+        if done.cancelled():
+            answer.cancel()
+        elif error is not None:
+            answer.set_exception(error)
+        else:
+            answer.set_result(done.result())
+
+    task.add_done_callback(settle)
+    return answer
+
+
 def use_engine(engine: Engine) -> None:
     """Point every table, and Piccolo's migration machinery, at `engine`."""
     global _engine, _backend

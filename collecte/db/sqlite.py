@@ -11,11 +11,13 @@ needs none of it: its row locks and the conditional updates do the work.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import os
 import sqlite3
 import stat
 import weakref
+from pathlib import Path
 from typing import Any
 
 import aiosqlite
@@ -166,6 +168,16 @@ class CollecteSQLiteEngine(SQLiteEngine):
         connection = await super().get_connection()
         await connection.execute(f"PRAGMA synchronous = {self.synchronous}")
         return connection
+
+    def read_something(self) -> None:
+        """Open the file without creating it, read its schema, close; raise when any fails.
+
+        Blocking: run it on a thread."""
+        uri = Path(str(self.connection_kwargs["database"])).absolute().as_uri() + "?mode=rw"
+        with contextlib.closing(
+            sqlite3.connect(uri, uri=True, timeout=SQLITE_BUSY_TIMEOUT_S)
+        ) as connection:
+            connection.execute("SELECT count(*) FROM sqlite_master").fetchone()
 
     async def writer_connection(self) -> Any:
         """This event loop's writer connection, opened on first use; use it under the lock."""

@@ -57,7 +57,14 @@ def _failures(error: BatchRejected, language: str) -> list[dict[str, Any]]:
 
 def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
     """Answer a domain or lifecycle error with its status, sentence, code and field."""
-    language = api_language(request)
+    status, body, headers = domain_error_answer(error, api_language(request))
+    return Response(body, status_code=status, headers=headers)
+
+
+def domain_error_answer(
+    error: Exception, language: str
+) -> tuple[int, dict[str, Any], dict[str, str]]:
+    """A domain or lifecycle error's status, body and headers, worded in `language`."""
     status = status_of(error)
     extra: dict[str, Any] = {"code": getattr(error, "code", "error")}
     field = getattr(error, "field", None)
@@ -73,11 +80,11 @@ def domain_error_handler(request: Request[Any, Any, Any], error: Exception) -> R
         extra["gaps"] = [
             {"serial": gap.serial, "detail": say(language, gap.sentence)} for gap in error.gaps
         ]
-    headers = {}
+    headers: dict[str, str] = {}
     if isinstance(error, TooManyAttempts | Unavailable):
         headers["Retry-After"] = str(error.retry_after)
     detail = say(language, getattr(error, "sentence", None) or str(error))
-    return Response(_body(status, detail, extra), status_code=status, headers=headers)
+    return status, _body(status, detail, extra), headers
 
 
 def tag_error_handler(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:

@@ -59,6 +59,10 @@ async def _check_outage_answers(http: httpx.AsyncClient) -> None:
     assert api.headers["Retry-After"] == "5"
     assert api.json()["extra"]["code"] == "unavailable"
 
+    health = await http.get("/health")
+    assert health.status_code == 503, health.text
+    assert health.json() == {"status": "degraded", "database": "unreachable"}
+
 
 async def _wait_until_back(http: httpx.AsyncClient) -> None:
     async with asyncio.timeout(8):

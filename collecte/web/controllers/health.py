@@ -6,34 +6,26 @@ import asyncio
 
 from litestar import Response, get
 
+from collecte.db.engine import start_check
 from collecte.db.outage import report_outage, report_recovery
-from collecte.db.tables import Organization
 from collecte.web.auth import PUBLIC
 from collecte.web.responses import HealthOut, PingOut
 
 _PONG = PingOut(ping="pong")
 # The database check answers within this many seconds, whatever the database does.
 HEALTH_TIMEOUT_S = 3.0
-# Checks still waiting on a stalled database, kept until they finish on their own.
-_pending: set[asyncio.Task[object]] = set()
 
 
 async def _database_answers() -> bool:
-    """Whether the database runs a trivial statement within HEALTH_TIMEOUT_S.
-
-    The statement runs in a task of its own, not awaited past the deadline: cancelling it would
-    wait for its clean-up, itself bounded only by the pool's timeouts.
-    """
-    check = asyncio.ensure_future(Organization.raw("SELECT 1").run())
-    _pending.add(check)
-    check.add_done_callback(_pending.discard)
-    check.add_done_callback(lambda task: task.cancelled() or task.exception())
-    done, _ = await asyncio.wait({check}, timeout=HEALTH_TIMEOUT_S)
-    if not done:
+    """Whether the database runs a trivial statement within HEALTH_TIMEOUT_S (the statement
+    is left to finish on its own past the deadline)."""
+    try:
+        async with asyncio.timeout(HEALTH_TIMEOUT_S):
+            await start_check()
+    except TimeoutError:
         report_outage(TimeoutError(f"no answer within {HEALTH_TIMEOUT_S:g} s"))
         return False
-    error = check.exception()
-    if error is not None:
+    except Exception as error:  # whatever the driver raises: the database does not answer
         report_outage(error)
         return False
     report_recovery()
