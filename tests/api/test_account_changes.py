@@ -17,7 +17,9 @@ WRONG_CURRENT = "Mot de passe actuel incorrect : retapez celui qui vous a servi 
 
 
 async def _sign_in(client: httpx.AsyncClient, email: str, **extra: str) -> httpx.Response:
-    return await client.post("/api/auth/login", json={"email": email, "password": PASSWORD, **extra})
+    return await client.post(
+        "/api/auth/login", json={"email": email, "password": PASSWORD, **extra}
+    )
 
 
 def _bearer(token: str) -> dict[str, str]:
@@ -96,7 +98,9 @@ async def test_a_move_to_nowhere_or_of_oneself_or_by_another_role_is_refused(
     donor = await make_account(Role.DONOR)
 
     unknown = await client.patch(
-        f"/api/users/{donor.user_id}", json={"organization_id": 999_999}, headers=coordinator.headers
+        f"/api/users/{donor.user_id}",
+        json={"organization_id": 999_999},
+        headers=coordinator.headers,
     )
     zero = await client.patch(
         f"/api/users/{donor.user_id}", json={"organization_id": 0}, headers=coordinator.headers
