@@ -96,6 +96,7 @@ ROUTES: list[Any] = [
     pickups.reconcile_pickup,
     totals.get_totals,
     totals.devices_csv,
+    totals.impact_csv,
     totals.public_totals,
     corrections.edit_device,
     corrections.edit_organization,
