@@ -56,7 +56,7 @@ def _number(entry: dict[str, Any], key: str, where: str) -> float:
 def _text(entry: dict[str, Any], key: str, where: str) -> str:
     value = entry.get(key)
     if not isinstance(value, str) or not value.strip():
-        raise ValueError(f"{where}: `{key}` must name its source (got {value!r})")
+        raise ValueError(f"{where}: `{key}` must be a text, not empty (got {value!r})")
     return value
 
 
@@ -87,13 +87,29 @@ def load_impact_factors(path: Path | None = None) -> ImpactFactors:
     path = path or Path(os.environ.get("COLLECTE_IMPACT_FACTORS") or DEFAULT_PATH)
     with path.open("rb") as file:
         raw = tomllib.load(file)
-    categories = {
-        category: parse_category(
-            raw["categories"][category.value], f"{path.name} [categories.{category.value}]"
-        )
-        for category in Category
-    }
-    return ImpactFactors(categories=categories, method=dict(raw["method"]))
+    tables = raw.get("categories", {})
+    categories = {}
+    for category in Category:
+        where = f"{path.name} [categories.{category.value}]"
+        if not isinstance(tables.get(category.value), dict):
+            raise ValueError(f"{where}: missing; every category needs its factors")
+        categories[category] = parse_category(tables[category.value], where)
+    method = raw.get("method", {})
+    for language in ("fr", "en"):
+        _text(method, language, f"{path.name} [method]")
+    return ImpactFactors(categories=categories, method=dict(method))
+
+
+def check_impact_factors() -> None:
+    """Read the factors once at start: a malformed file stops the process with plain lines for
+    the operator (exit status 1, no traceback), naming the key at fault."""
+    try:
+        load_impact_factors()
+    except (OSError, ValueError) as error:
+        raise SystemExit(
+            f"Le fichier des facteurs d’impact est invalide : {error}\n"
+            "Corrigez-le, ou retirez COLLECTE_IMPACT_FACTORS pour revenir au fichier fourni."
+        ) from None
 
 
 def default_weight_kg(category: Category) -> float:

@@ -162,7 +162,7 @@ def test_a_figure_above_the_upper_bound_is_refused_on_loading() -> None:
     [
         ("years_of_extra_use", -1, "`years_of_extra_use` must be a number, zero or more"),
         ("co2e_per_year_kg", "27", "`co2e_per_year_kg` must be a number, zero or more"),
-        ("co2e_per_year_source", " ", "`co2e_per_year_source` must name its source"),
+        ("co2e_per_year_source", " ", "`co2e_per_year_source` must be a text, not empty"),
     ],
 )
 def test_a_malformed_factor_is_refused_naming_its_key(key: str, value: object, says: str) -> None:
@@ -186,3 +186,16 @@ def test_the_shipped_file_loads_from_its_own_path(tmp_path: Path) -> None:
     copy.write_text(DEFAULT_PATH.read_text())
 
     assert load_impact_factors(copy) == SHIPPED
+
+
+def test_a_file_missing_a_category_or_the_method_is_refused(tmp_path: Path) -> None:
+    shipped = DEFAULT_PATH.read_text()
+    no_printer = tmp_path / "no_printer.toml"
+    no_printer.write_text(shipped.replace("[categories.printer]", "[categories.imprimante]"))
+    no_method = tmp_path / "no_method.toml"
+    no_method.write_text(shipped.replace("\nen = ", "\nanglais = ", 1))
+
+    with pytest.raises(ValueError, match=r"no_printer.toml \[categories.printer\]: missing"):
+        load_impact_factors(no_printer)
+    with pytest.raises(ValueError, match=r"no_method.toml \[method\]: `en` must be a text"):
+        load_impact_factors(no_method)
