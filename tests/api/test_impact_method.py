@@ -61,11 +61,14 @@ async def test_the_dashboard_shows_the_method_its_sources_and_the_bound_named_so
     page = (await client.get("/coordination")).text
 
     assert "211,2 kg" in page
-    assert "Borne haute : empreinte de fabrication d’un appareil neuf : 450,3 kg" in page
+    assert "Borne haute : empreinte de fabrication d’un appareil neuf — 450,3 kg CO₂e" in page
     assert "Hypothèse de substitution" in page
     assert "ADEME 2022" in page and "Hypothèse du programme" in page
     assert 'href="/exports/impact.csv"' in page
     assert "182,6" in page  # the laptop's footprint, only in the bound's column and note
+    english = (await client.get("/coordination?lang=en")).text
+    assert "Upper bound: manufacturing footprint of a new device — 450.3 kg CO₂e" in english
+    assert "Substitution assumption" in english
 
 
 async def test_the_programme_page_uses_the_same_figure_and_states_the_assumption(
