@@ -55,7 +55,7 @@ IMPACT_NOTE_MAX, IMPACT_NOTE_LINES = text.NOTES_MAX, text.NOTES_LINES
 
 # The RIDET as New Caledonia writes it: the company's 7 digits, then optionally its
 # establishment's 3 ("1234567.001"); spaces or a dot between the two are forgiven.
-_RIDET = re.compile(r"^(\d{7})(?:[ .]?(\d{3}))?$")
+_RIDET = re.compile(r"^([0-9]{7})(?:[ .]?([0-9]{3}))?$")
 
 
 def label(field: str) -> Message:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -447,6 +447,10 @@ async def _issue(
         if missing:
             raise programme_rules.tax_receipt_refusal(missing)
     lang = language_for(donor, language)
+    programme = programme_of(settings)
+    if settings.programme.tax_receipts_eligible and not tax_receipt:
+        # An eligible programme's mention is its receipts' (a tax credit): not on a plain one.
+        programme = replace(programme, legal_mention="")
     kind = CertificateKind.DONATION
     number = await next_number(CERTIFICATE_PREFIX[kind], at.astimezone(NOUMEA).year)
     party = party_of(donor)
@@ -456,7 +460,7 @@ async def _issue(
             number=number,
             issued_at=at,
             language=lang,
-            programme=programme_of(settings),
+            programme=programme,
             recipient=party,
             donor=party,
             reconditioner=party_of(organizations[pickup["reconditioner"]]),

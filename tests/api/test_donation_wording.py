@@ -4,11 +4,15 @@ every field of the DSF model required before one is issued. And the minimum eras
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import httpx
 
 from collecte.db.tables import Certificate, Device, Organization, Pickup
+from collecte.domain.clock import next_noumea_midnight, now
+from collecte.services.pickups import close_overdue_pickups
+from collecte.settings import Settings
 from tests.api.test_pickups import text_of
 from tests.factory import (
     WIPE,
@@ -149,6 +153,26 @@ async def test_an_eligible_and_complete_programme_prints_the_dsf_fields(
     assert "Lp. 37-2" in text
     assert "cinquante mille francs CFP" in text  # the amount in words, as a receipt says it
     assert "estimée par le donateur" not in text
+
+
+async def test_the_unsigned_close_at_the_days_end_issues_the_plain_attestation(
+    client: httpx.AsyncClient, settings: Settings
+) -> None:
+    world = await make_world()
+    await configure(client, world, **COMPLETE)
+    await collected(client, world)  # the donor has no RIDET: a receipt would be refused
+
+    closed = await close_overdue_pickups(
+        settings, clock=lambda: next_noumea_midnight(now()) + timedelta(seconds=1)
+    )
+    number = await Certificate.select(Certificate.number).first()
+    assert number is not None
+    text = await pdf_text(client, world.donor, number["number"])
+
+    assert len(closed) == 1  # no device left without its attestation
+    assert "Valeur totale estimée par le donateur" in text and "Reçu fiscal" not in text
+    assert "Enlèvement clôturé sans signature" in text
+    assert "Lp. 37-2" not in text  # the receipts' tax mention stays off a plain attestation
 
 
 async def test_the_minimum_erasure_method_refuses_a_weaker_wipe(

@@ -12,35 +12,54 @@ from msgspec import Meta, Struct
 
 from collecte.domain import programme as rules
 from collecte.domain import text
+from collecte.domain.text import FILLED_LINE, SINGLE_LINE, WHITESPACE
 from collecte.services import programme
 from collecte.web.auth import principal_of
 from collecte.web.openapi_bodies import json_body
 from collecte.web.responses import Answer
+from collecte.web.schemas import documented
 
 MinimumMethod = Literal["", "clear", "purge", "destruct"]
+
+
+# The services' rules (collecte.domain.programme), for the document: what the schema admits is
+# accepted, but for the number of lines of a multi-line text, which the descriptions state.
+_W = WHITESPACE
+RIDET_PATTERN = rf"^[{_W}]*(?:[0-9]{{7}}(?:[ .]?[0-9]{{3}})?)?[{_W}]*$"
+_MULTI_LINE = r"^[^\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]*$"
+
+
+def _line(pattern: str = SINGLE_LINE, **rules: Any) -> Any:
+    return Meta(extra_json_schema=documented(pattern, **rules))
+
+
+def _lines(max_length: int, max_lines: int, description: str = "") -> Any:
+    said = f"At most {max_lines} lines. {description}".strip()
+    return Meta(description=said, extra_json_schema=documented(_MULTI_LINE, maxLength=max_length))
 
 
 class ProgrammeSettingsIn(Struct, kw_only=True, forbid_unknown_fields=True):
     """The fields to change; an absent one keeps its value."""
 
-    name: Annotated[str, Meta(min_length=1, max_length=rules.NAME_MAX)] = ""
-    operator: Annotated[str, Meta(min_length=1, max_length=rules.NAME_MAX)] = ""
+    name: Annotated[str, _line(FILLED_LINE, minLength=1, maxLength=rules.NAME_MAX)] = ""
+    operator: Annotated[str, _line(FILLED_LINE, minLength=1, maxLength=rules.NAME_MAX)] = ""
     ridet: Annotated[
         str,
         Meta(
-            max_length=20,
             description="7 digits, then optionally the establishment's 3 (1234567.001); "
             "empty: unknown",
+            extra_json_schema=documented(RIDET_PATTERN, maxLength=20),
         ),
     ] = ""
-    address: Annotated[str, Meta(max_length=text.ADDRESS_MAX)] = ""
-    signatory_name: Annotated[str, Meta(max_length=rules.LINE_MAX)] = ""
-    signatory_title: Annotated[str, Meta(max_length=rules.LINE_MAX)] = ""
+    address: Annotated[str, _lines(text.ADDRESS_MAX, text.ADDRESS_LINES)] = ""
+    signatory_name: Annotated[str, _line(maxLength=rules.LINE_MAX)] = ""
+    signatory_title: Annotated[str, _line(maxLength=rules.LINE_MAX)] = ""
     legal_mention: Annotated[
         str,
-        Meta(
-            max_length=rules.LEGAL_MENTION_MAX,
-            description="Printed on donation attestations when set; empty: none",
+        _lines(
+            rules.LEGAL_MENTION_MAX,
+            rules.LEGAL_MENTION_LINES,
+            "Printed on donation attestations when set; empty: none.",
         ),
     ] = ""
     tax_receipts_eligible: Annotated[
@@ -54,7 +73,7 @@ class ProgrammeSettingsIn(Struct, kw_only=True, forbid_unknown_fields=True):
         MinimumMethod,
         Meta(description="The least method class a wipe may record; empty: any"),
     ] = ""
-    impact_note: Annotated[str, Meta(max_length=rules.IMPACT_NOTE_MAX)] = ""
+    impact_note: Annotated[str, _lines(rules.IMPACT_NOTE_MAX, rules.IMPACT_NOTE_LINES)] = ""
 
 
 class ProgrammeSettingsOut(Answer):
