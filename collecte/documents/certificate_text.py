@@ -127,10 +127,10 @@ TEXT: dict[str, str] = {
         "par le donateur sous sa responsabilité."
     ),
     "value_missing": N_("dont {count} sans valeur déclarée"),
-    "total_value_estimated": N_("Valeur totale estimée par le donateur"),
+    "total_value_estimated": N_("Total, valeur estimée par le donateur"),
     "value_estimated_note": N_(
-        "Valeurs estimées par le donateur, sous sa responsabilité ; le programme ne les a pas "
-        "expertisées. Cette attestation n'est pas un reçu fiscal."
+        "Valeur estimée par le donateur, sous sa responsabilité, sans expertise du programme. "
+        "Cette attestation n'est pas un reçu fiscal."
     ),
     "total_value_receipt": N_("Montant du don (valeur déclarée par le donateur)"),
     "tax_receipt": N_("Reçu fiscal"),

@@ -70,8 +70,8 @@ async def test_without_settings_no_mention_and_values_estimated_by_the_donor(
 
     assert closed.status_code == 200, closed.text
     assert "Mention à vérifier" not in text and "Mention légale" not in text
-    assert "Valeur totale estimée par le donateur" in text
-    assert "Valeurs estimées par le donateur" in text
+    assert "Total, valeur estimée par le donateur" in text
+    assert "Valeur estimée par le donateur, sous sa responsabilité" in text
     assert "n'est pas un reçu fiscal" in text
     assert "Arrêtée" not in text and "cinquante mille" not in text  # no amount in words
     assert "50 000 XPF" in text.replace("\u00a0", " ")
@@ -86,7 +86,7 @@ async def test_a_configured_mention_is_printed(client: httpx.AsyncClient) -> Non
     text = await pdf_text(client, world.donor, closed.json()["certificate"]["number"])
 
     assert "Mention légale. Don sans contrepartie, mention du programme." in text
-    assert "Valeur totale estimée par le donateur" in text  # not eligible: still an estimate
+    assert "Total, valeur estimée par le donateur" in text  # not eligible: still an estimate
 
 
 async def test_an_eligible_programme_missing_fields_refuses_the_receipt_whole(
@@ -170,7 +170,7 @@ async def test_the_unsigned_close_at_the_days_end_issues_the_plain_attestation(
     text = await pdf_text(client, world.donor, number["number"])
 
     assert len(closed) == 1  # no device left without its attestation
-    assert "Valeur totale estimée par le donateur" in text and "Reçu fiscal" not in text
+    assert "Total, valeur estimée par le donateur" in text and "Reçu fiscal" not in text
     assert "Enlèvement clôturé sans signature" in text
     assert "Lp. 37-2" not in text  # the receipts' tax mention stays off a plain attestation
 
