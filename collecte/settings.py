@@ -26,8 +26,16 @@ class ProgrammeSettings:
     ridet: str = ""
     signatory_name: str = ""
     signatory_title: str = "Coordination du programme"
-    # None: the default mention of the certificates (sponsorship article, to confirm).
-    legal_mention: str | None = None
+    # Printed on donation attestations when set; empty: no mention at all (a tax mention is the
+    # programme's to write, once it holds a DSF ruling).
+    legal_mention: str = ""
+    # Whether the programme holds a DSF ruling (rescrit) and so may issue tax receipts: its
+    # donation attestations then follow the DSF model, and every field of it is required.
+    tax_receipts_eligible: bool = False
+    # The least method class a wipe may record (clear, purge or destruct); empty: any.
+    minimum_erasure_method: str = ""
+    # How the programme counts its impact, in its own words (shown with the settings).
+    impact_note: str = ""
     # The least sanitisation class a data-bearing device needs before reuse (clear, purge or
     # destruct), and the reference erasure certificates name.
     erasure_minimum: str = "purge"
@@ -158,14 +166,24 @@ def load_settings() -> Settings:
     """Return the settings read from the `COLLECTE_*` environment variables."""
     env = os.environ
     programme = ProgrammeSettings()
-    programme = replace(
-        programme,
-        **{
-            name: env[f"COLLECTE_PROGRAMME_{name.upper()}"]
-            for name in programme.__dataclass_fields__
-            if f"COLLECTE_PROGRAMME_{name.upper()}" in env
-        },
-    )
+    texts: dict[str, str] = {
+        name: env[f"COLLECTE_PROGRAMME_{name.upper()}"]
+        for name in programme.__dataclass_fields__
+        if f"COLLECTE_PROGRAMME_{name.upper()}" in env and name != "tax_receipts_eligible"
+    }
+    programme = replace(programme, **texts)  # type: ignore[arg-type]  # every other field is a str
+    eligible = env.get("COLLECTE_PROGRAMME_TAX_RECEIPTS_ELIGIBLE", "").strip().lower()
+    if eligible not in ("", "0", "1", "true", "false", "yes", "no"):
+        raise SystemExit(
+            "COLLECTE_PROGRAMME_TAX_RECEIPTS_ELIGIBLE doit valoir true ou false "
+            f"(reçu « {eligible} »)."
+        )
+    programme = replace(programme, tax_receipts_eligible=eligible in ("1", "true", "yes"))
+    if programme.minimum_erasure_method not in ("", *(m.value for m in MethodClass)):
+        raise SystemExit(
+            "COLLECTE_PROGRAMME_MINIMUM_ERASURE_METHOD doit valoir clear, purge, destruct ou "
+            f"rester vide (reçu « {programme.minimum_erasure_method} »)."
+        )
     try:
         programme.reuse_minimum  # noqa: B018 - checked at start-up, not at the first refurbish
     except ValueError:

@@ -307,6 +307,32 @@ class OrganizationEdit(Table, tablename="organization_edit"):
     changes = JSON(default="[]", help_text='[{"field", "from", "to"}], in field order.')
 
 
+class ProgrammeSetting(Table, tablename="programme_setting"):
+    """The programme's settings, one row per change, never changed: the latest row is the
+    current one; none yet: the environment's defaults. Who changed them is copied, so the
+    history reads right after the account is gone."""
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    name = Varchar(length=200, help_text="The programme's name, on every page and document.")
+    operator = Varchar(length=200, help_text="The organisation that runs the programme.")
+    ridet = Varchar(length=20, default="", help_text="The operator's RIDET; empty: unknown.")
+    address = Text(default="")
+    signatory_name = Varchar(length=200, default="")
+    signatory_title = Varchar(length=200, default="")
+    legal_mention = Text(default="", help_text="Printed on donation attestations when set.")
+    tax_receipts_eligible = Boolean(
+        default=False, help_text="Holds a DSF ruling: donation attestations are tax receipts."
+    )
+    minimum_erasure_method = Varchar(
+        length=10, default="", help_text="clear, purge or destruct; empty: any wipe is accepted."
+    )
+    impact_note = Text(default="")
+    changed_at = Timestamptz(index=True)
+    changed_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
+    changed_by_name = Varchar(length=200, default="")
+
+
 class BlankTag(Table, tablename="blank_tag"):
     """A tag printed ahead of a collection day, bound to a device when first registered."""
 
@@ -424,6 +450,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     Certificate,
     ErasureReport,
     OrganizationEdit,
+    ProgrammeSetting,
     BlankTag,
     Counter,
     IdempotencyRecord,

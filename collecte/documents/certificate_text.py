@@ -101,6 +101,7 @@ TEXT: dict[str, str] = {
     "col_model": N_("Marque / modèle"),
     "col_serial": N_("N° de série"),
     "col_value": N_("Valeur déclarée"),
+    "col_value_estimated": N_("Valeur estimée"),
     "col_weight": N_("Poids"),
     "col_device": N_("Appareil"),
     "col_medium": N_("Support"),
@@ -126,6 +127,19 @@ TEXT: dict[str, str] = {
         "par le donateur sous sa responsabilité."
     ),
     "value_missing": N_("dont {count} sans valeur déclarée"),
+    "total_value_estimated": N_("Total, valeur estimée par le donateur"),
+    "value_estimated_note": N_(
+        "Valeur estimée par le donateur, sous sa responsabilité, sans expertise du programme. "
+        "Cette attestation n'est pas un reçu fiscal."
+    ),
+    "total_value_receipt": N_("Montant du don (valeur déclarée par le donateur)"),
+    "tax_receipt": N_("Reçu fiscal"),
+    "tax_receipt_text": N_(
+        "Reçu au titre des dons à un organisme d'intérêt général, selon le modèle de la "
+        "direction des services fiscaux ; numéro d'ordre {number}."
+    ),
+    "gift_form": N_("Forme du don"),
+    "gift_form_text": N_("Don en nature (biens désignés ci-dessous)"),
     "total_weight": N_("Poids total"),
     "weight_missing": N_("dont {count} de poids non renseigné"),
     "total_media": N_("Supports de stockage"),

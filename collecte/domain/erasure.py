@@ -16,6 +16,7 @@ from typing import Annotated, Any
 import msgspec
 from msgspec import Meta, Struct
 
+from collecte.domain.errors import Invalid
 from collecte.domain.text import FILLED_LINE, SINGLE_LINE
 from collecte.domain.vocabulary import (
     ErasureResult,
@@ -250,6 +251,32 @@ def reuse_gaps(records: Iterable[MediumRecord], minimum: MethodClass) -> list[Ga
                 )
             )
     return gaps
+
+
+def check_wipe_minimum(
+    media: Sequence[Medium], method: WipeMethod | None, minimum: MethodClass | None
+) -> None:
+    """Refuse a wipe that records a method class below the programme's minimum (a setting; None:
+    any), naming the field at fault: a medium's `technique`, or version 1's `method`."""
+    if minimum is None:
+        return
+    stated = [(f"media[{i}].technique", m.method_class) for i, m in enumerate(media)]
+    if method is not None:
+        stated.append(("method", _SHORTHAND_CLASS[method]))
+    for field, method_class in stated:
+        if method_class.rank < minimum.rank:
+            raise Invalid(
+                msg(
+                    "La méthode d’effacement {method} est en dessous du minimum fixé par le "
+                    "programme ({minimum}) : effacez avec une méthode au moins équivalente.",
+                    method=method_class,
+                    minimum=minimum,
+                ),
+                field,
+                code="erasure_below_minimum",
+                method=method_class.value,
+                minimum=minimum.value,
+            )
 
 
 def recycling_gaps(records: Iterable[MediumRecord]) -> list[Gap]:

@@ -33,6 +33,11 @@ ADDRESS_MAX, ADDRESS_LINES = 500, 6
 NOTES_MAX, NOTES_LINES = 2000, 20
 
 
+def has_control(value: str) -> bool:
+    """Whether `value` holds a line break or another control character."""
+    return _CONTROL.search(value) is not None
+
+
 def one_line_sentence(field: str) -> Any:
     """The refusal of a line break or control character in `field`."""
     return msg(

@@ -18,7 +18,6 @@ import anyio
 from collecte.db.chunks import each_chunk
 from collecte.db.tables import Certificate, DeviceEvent, Organization
 from collecte.documents.certificates.model import (
-    DEFAULT_LEGAL_MENTION,
     CertificateDocument,
     Party,
     ProgrammeInfo,
@@ -82,7 +81,7 @@ def _programme(settings: Settings) -> ProgrammeInfo:
         ridet=programme.ridet or None,
         signatory_name=programme.signatory_name,
         signatory_title=programme.signatory_title,
-        legal_mention=programme.legal_mention or DEFAULT_LEGAL_MENTION,
+        legal_mention=programme.legal_mention,
         erasure_reference=programme.erasure_reference,
         public_url=settings.public_url,
     )

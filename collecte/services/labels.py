@@ -33,6 +33,7 @@ from collecte.domain.vocabulary import Category, Role, label_of
 from collecte.i18n import N_, gettext, msg, say
 from collecte.services.devices import device_select, parse_code, state_of
 from collecte.services.fresh_tags import new_tags
+from collecte.services.programme import current_programme
 from collecte.settings import Settings
 
 logger = logging.getLogger("collecte")
@@ -211,7 +212,8 @@ async def _render(
 ) -> bytes:
     """Render in a worker thread: never on the event loop."""
     title = say(language, msg("Étiquettes QR — {stock}", stock=fmt.title(language)))
-    work = partial(render_labels, list(contents), fmt, skip, settings.programme.name, title)
+    programme = await current_programme(settings.programme)  # its name, as last set
+    work = partial(render_labels, list(contents), fmt, skip, programme.name, title)
     return await anyio.to_thread.run_sync(work)
 
 

@@ -17,6 +17,7 @@ from __future__ import annotations
 import io
 import secrets
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict, replace
 from datetime import datetime
 from typing import Any
 
@@ -27,6 +28,7 @@ from PIL import Image, UnidentifiedImageError
 from collecte.db.tables import Device, Donation, Organization, Pickup
 from collecte.db.transactions import retry_on_conflict, write_transaction
 from collecte.documents.certificates.model import CertificateDocument, with_fingerprint
+from collecte.domain import programme as programme_rules
 from collecte.domain import tags
 from collecte.domain.access import Principal
 from collecte.domain.actions import Collect
@@ -47,6 +49,7 @@ from collecte.services.certificates import (
     store_certificate,
 )
 from collecte.services.numbering import next_number
+from collecte.services.programme import with_current_programme
 from collecte.settings import Settings
 
 PICKUP_PREFIX = "ENL"
@@ -426,8 +429,10 @@ async def _issue(
     issuer_id: int | None,
     issued_by: int | None,
     language: str | None,
+    tax_receipt: bool,
 ) -> Issued:
-    """Number, render and store the pickup's one donation attestation."""
+    """Number, render and store the pickup's one donation attestation; a tax receipt (the
+    programme is eligible) is refused whole while a field of the DSF model is missing."""
     organizations = {
         row["id"]: row
         for row in await Organization.select().where(
@@ -435,7 +440,17 @@ async def _issue(
         )
     }
     donor = organizations[pickup["donor"]]
+    if tax_receipt:
+        missing = programme_rules.tax_receipt_gaps(
+            asdict(settings.programme), donor, signed=signature is not None
+        )
+        if missing:
+            raise programme_rules.tax_receipt_refusal(missing)
     lang = language_for(donor, language)
+    programme = programme_of(settings)
+    if settings.programme.tax_receipts_eligible and not tax_receipt:
+        # An eligible programme's mention is its receipts' (a tax credit): not on a plain one.
+        programme = replace(programme, legal_mention="")
     kind = CertificateKind.DONATION
     number = await next_number(CERTIFICATE_PREFIX[kind], at.astimezone(NOUMEA).year)
     party = party_of(donor)
@@ -445,7 +460,7 @@ async def _issue(
             number=number,
             issued_at=at,
             language=lang,
-            programme=programme_of(settings),
+            programme=programme,
             recipient=party,
             donor=party,
             reconditioner=party_of(organizations[pickup["reconditioner"]]),
@@ -456,6 +471,7 @@ async def _issue(
             signed_by=signature.name if signature else None,
             signature_image=signature.image if signature else None,
             closed_unsigned=signature is None,
+            tax_receipt=tax_receipt,
         )
     )
     return await store_certificate(document, pickup["donor"], issuer_id, issued_by)
@@ -512,8 +528,11 @@ async def _close(
         if principal.organization_id != pickup["reconditioner"]:
             operator = f"{operator} ({principal.organization_name})"
         issuer, issued_by = principal.organization_id, principal.user_id
+    # A tax receipt needs the donor's signature: the close at the day's end, unsigned, issues
+    # the plain attestation (values estimated by the donor), so no device is left without one.
+    tax_receipt = principal is not None and settings.programme.tax_receipts_eligible
     issued = await _issue(
-        pickup, devices, at, settings, signature, operator, issuer, issued_by, language
+        pickup, devices, at, settings, signature, operator, issuer, issued_by, language, tax_receipt
     )
     await Pickup.update({Pickup.certificate_number: issued.number}).where(Pickup.id == pickup_id)
     return issued
@@ -548,7 +567,8 @@ async def close_pickup(
 
     async def run() -> dict[str, Any]:
         async with write_transaction():
-            issued = await _close(pickup_id, now(), settings, signature, principal, language)
+            in_force = await with_current_programme(settings)
+            issued = await _close(pickup_id, now(), in_force, signature, principal, language)
             closed = await _select().where(Pickup.id == pickup_id).first()
             assert closed is not None and issued is not None
             count = await Device.count().where(Device.pickup == pickup_id)
@@ -568,6 +588,7 @@ async def close_overdue_pickups(settings: Settings, clock: Clock = now) -> list[
         )
         .order_by(Pickup.id)
     )
+    settings = await with_current_programme(settings)
     closed = []
     for row in overdue:
         try:

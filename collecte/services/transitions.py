@@ -13,7 +13,7 @@ transaction, since the number, the PDF and the events that cite it commit togeth
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
@@ -24,8 +24,9 @@ from collecte.db.tables import Device, DeviceEvent, Organization
 from collecte.db.transactions import retry_on_conflict, write_transaction
 from collecte.domain import actions, tags
 from collecte.domain.access import Principal, can_see_device
-from collecte.domain.actions import ActionData, Collect
+from collecte.domain.actions import ActionData, Collect, Wipe
 from collecte.domain.clock import now
+from collecte.domain.erasure import check_wipe_minimum
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
 from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import (
@@ -62,6 +63,7 @@ from collecte.services.devices import (
 )
 from collecte.services.erasure_records import media_of
 from collecte.services.pickups import fill_collect, pickups_for_collect
+from collecte.services.programme import with_current_programme
 from collecte.services.supersession import certificates_to_cut, donation_numbers, take_out
 from collecte.settings import Settings
 
@@ -350,6 +352,18 @@ async def _checked_data(
     return data, await _check_targets(data)
 
 
+async def _in_force(context: Context) -> Context:
+    """The context with the programme's settings in force (they live in the database)."""
+    return replace(context, settings=await with_current_programme(context.settings))
+
+
+def _check_wipe_minimum(data: ActionData, context: Context) -> None:
+    """A wipe below the programme's minimum erasure method is refused (422), whole."""
+    if isinstance(data, Wipe):
+        minimum = context.settings.programme.minimum_erasure_method
+        check_wipe_minimum(data.media, data.method, MethodClass(minimum) if minimum else None)
+
+
 def _check_language(language: str | None) -> None:
     if language is not None and language not in LANGUAGES:
         raise Invalid(msg("Le paramètre « lang » doit valoir fr ou en."), "lang")
@@ -476,9 +490,11 @@ async def _transition_device(
     if _hot(data.action):
         return await _MOVE_ONE[backend()](principal, tag, data)
     async with write_transaction():
+        context = await _in_force(context)
         row, _ = await _read_visible(principal, tag)
         check_transition(state_of(row), principal.actor, data.action)
         data, _ = await _checked_data(principal, data)
+        _check_wipe_minimum(data, context)
         _check_other_workshop(row, data)
         _, issued, superseded = await _apply(principal, [row], data, context)
         # Not re-checked for visibility: a reconditioner collecting for another one no longer
@@ -624,9 +640,11 @@ async def _transition_batch(
     _check_language(context.language)
     codes = batch_codes(list(codes), context.settings.max_devices_per_request)
     async with write_transaction():
+        context = await _in_force(context)
         minimum = context.settings.programme.reuse_minimum
         accepted = await _accepted_or_rejected(principal, codes, data.action, minimum)
         data, _ = await _checked_data(principal, data)
+        _check_wipe_minimum(data, context)
         for row in accepted:
             _check_other_workshop(row, data)
         ids, issued, superseded = await _apply(principal, accepted, data, context)

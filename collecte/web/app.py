@@ -39,6 +39,7 @@ from collecte.web.controllers import (
     labels,
     organizations,
     pickups,
+    programme,
     security_log,
     totals,
     users,
@@ -105,6 +106,9 @@ ROUTES: list[Any] = [
     corrections.delete_donation,
     security_log.list_security_log,
     security_log.security_log_csv,
+    programme.get_programme_settings,
+    programme.put_programme_settings,
+    programme.programme_settings_history,
 ]
 
 

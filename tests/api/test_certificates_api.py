@@ -390,7 +390,7 @@ async def test_donation_certificate_names_the_donor_every_device_and_the_total_i
         assert f"{tag[:4]}-{tag[4:]}" in text
     assert "60 000 XPF" in text
     assert "Total · 2 appareils 120 000 XPF" in text
-    assert "cent vingt mille francs CFP" in text
+    assert "Total, valeur estimée par le donateur 120 000 XPF" in text  # not a tax receipt
     assert "Don manuel, en nature" in text
     assert "page 1 / 1" in text
     assert {code.text for code in decode_qr_codes(pdf)} == {f"{PUBLIC_URL}/verify/{cert}"}
@@ -488,7 +488,7 @@ async def test_lang_en_at_issue_time_gives_an_english_certificate(
 
     assert meta.json()["language"] == "en"
     assert "Certificate of in-kind donation" in text
-    assert "120,000 XPF" in text and "one hundred and twenty thousand CFP francs" in text
+    assert "120,000 XPF" in text and "Total, value estimated by the donor" in text
     assert "Attestation de don" not in text
 
 
@@ -544,11 +544,11 @@ async def test_a_300_device_certificate_spans_pages_with_its_header_on_each(
         assert f"page {page} / {total}" in text
         assert cert in text
         if page < total:  # the last page may hold only the totals and signatures
-            assert "Étiquette Catégorie Marque / modèle N° de série Valeur déclarée" in text
+            assert "Étiquette Catégorie Marque / modèle N° de série Valeur estimée" in text
     whole = " ".join(pages)
     assert all(f"{tag[:4]}-{tag[4:]}" in whole for tag in tags)
     assert "Total · 300 appareils 7 500 000 XPF" in whole
-    assert "sept millions cinq cent mille francs CFP" in whole
+    assert "Total, valeur estimée par le donateur 7 500 000 XPF" in whole
 
 
 # --- who sees what ---------------------------------------------------------------------------

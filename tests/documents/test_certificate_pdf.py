@@ -125,9 +125,9 @@ TITLES = {
 EXPECTED = {
     "donation": [
         DONOR.name, "RIDET : 0 123 456.001", "12 rue de Sébastopol", "20 novembre 2026",
-        "Don manuel, en nature", "sans contrepartie", "Lp. 37-2", "Pour le donateur",
+        "Don manuel, en nature", "sans contrepartie", "Pour le donateur",
         "Léa Coordinatrice", "Total · 3 appareils", "120 000 XPF",
-        "cent vingt mille francs CFP",
+        "Total, valeur estimée par le donateur", "n'est pas un reçu fiscal",
     ],
     "erasure": [
         DONOR.name, RECONDITIONER.name, "RIDET : 1 000 111.002", "Jean Wayenece",
@@ -168,16 +168,27 @@ def test_each_kind_carries_its_title_number_parties_serials_and_totals(kind: str
 
 def test_donation_gives_values_per_device_and_in_total_in_figures_and_words() -> None:
     devices = (device(1, declared_value_xpf=50_000), device(2, declared_value_xpf=70_000))
-    text = text_of(render_certificate(certificate(devices=devices)))
+    text = text_of(render_certificate(certificate(devices=devices, tax_receipt=True)))
 
     assert "50 000 XPF" in text and "70 000 XPF" in text
-    assert "Valeur totale déclarée 120 000 XPF" in text
+    assert "Montant du don (valeur déclarée par le donateur) 120 000 XPF" in text
     assert "la somme de cent vingt mille francs CFP (120 000 XPF)" in text
+    assert "Reçu fiscal" in text and "numéro d'ordre DON-2026-00042" in text
+
+
+def test_a_donation_that_is_no_tax_receipt_gives_the_donors_estimate_not_words() -> None:
+    devices = (device(1, declared_value_xpf=50_000), device(2, declared_value_xpf=70_000))
+    text = text_of(render_certificate(certificate(devices=devices)))
+
+    assert "Valeur estimée" in text
+    assert "Total, valeur estimée par le donateur 120 000 XPF" in text
+    assert "cent vingt mille" not in text and "Reçu fiscal" not in text
+    assert "Mention légale" not in text  # none configured: none printed
 
 
 def test_donation_marks_devices_without_declared_value() -> None:
     devices = (device(1, declared_value_xpf=1_000_000), device(2, declared_value_xpf=None))
-    text = text_of(render_certificate(certificate(devices=devices)))
+    text = text_of(render_certificate(certificate(devices=devices, tax_receipt=True)))
 
     assert "1 000 000 XPF — dont 1 sans valeur déclarée" in text
     assert "un million de francs CFP" in text
@@ -192,7 +203,9 @@ def test_donation_without_ridet_says_so() -> None:
 
 def test_english_variant_speaks_english() -> None:
     devices = (device(1, declared_value_xpf=50_000), device(2, declared_value_xpf=70_000))
-    text = text_of(render_certificate(certificate(language="en", devices=devices)))
+    text = text_of(
+        render_certificate(certificate(language="en", devices=devices, tax_receipt=True))
+    )
 
     assert "Certificate of in-kind donation" in text
     assert "Issued on 23 November 2026 at 14:05" in text
@@ -230,7 +243,7 @@ def test_verify_url_defaults_to_the_programme_verify_page() -> None:
 
 
 def test_a_300_device_certificate_repeats_the_table_header_and_numbers_its_pages() -> None:
-    pdf = render_certificate(certificate(count=300))
+    pdf = render_certificate(certificate(count=300, tax_receipt=True))
     pages = [flat(text) for text in page_texts(pdf)]
     total = len(pages)
 

@@ -196,6 +196,11 @@ def _value_in_words(doc: CertificateDocument) -> Mapping[str, str]:
     }
 
 
+def _tax_receipt(doc: CertificateDocument) -> Markup:
+    """Return that the attestation is a tax receipt on the DSF model, with its order number."""
+    return escape(t.text(doc.language, "tax_receipt_text", number=doc.number))
+
+
 def _total_weight(doc: CertificateDocument) -> Markup:
     """Return the total weight, saying how many devices have none recorded."""
     value = f"<b>{escape(_weight_figure(doc))}</b>"
@@ -301,16 +306,34 @@ DONATION = CertificateSpec(
         Column("col_category", 28, cells.category),
         Column("col_model", 46, cells.make_model),
         Column("col_serial", 46, cells.serial, font="mono"),
-        Column("col_value", 26, cells.declared_value, align="right"),
+        Column("col_value_estimated", 26, cells.declared_value, align="right"),
     ),
     table_total=_value_figure,
-    summary=(DEVICE_COUNT, SummaryRow("total_value", _total_value)),
-    summary_note=Wording("total_value_words", _value_in_words),
+    # The donor's own estimate, never written as a tax amount: the programme holds no ruling.
+    summary=(DEVICE_COUNT, SummaryRow("total_value_estimated", _total_value)),
+    summary_note=Wording("value_estimated_note"),
     legal_mention=True,
     signatures=(
         Signature(Wording("sign_for_donor"), lambda doc: [_donor(doc).name, None], on_screen=True),
         PROGRAMME_SIGNS,
     ),
+)
+
+# The same attestation issued as a tax receipt on the DSF model (the programme holds a DSF ruling):
+# its order number, the form of the gift, and the amount in figures and in words.
+DONATION_TAX_RECEIPT = replace(
+    DONATION,
+    facts=(
+        Fact("tax_receipt", _tax_receipt),
+        *DONATION.facts,
+        Fact("gift_form", _worded("gift_form_text")),
+    ),
+    columns=tuple(
+        replace(column, heading="col_value") if column.heading == "col_value_estimated" else column
+        for column in DONATION.columns
+    ),
+    summary=(DEVICE_COUNT, SummaryRow("total_value_receipt", _total_value)),
+    summary_note=Wording("total_value_words", _value_in_words),
 )
 
 ERASURE = CertificateSpec(
@@ -426,3 +449,10 @@ RECEIPT = CertificateSpec(
 SPECS: Mapping[str, CertificateSpec] = {
     spec.kind: spec for spec in (DONATION, ERASURE, RECYCLING, RECEIPT)
 }
+
+
+def spec_for(doc: CertificateDocument) -> CertificateSpec:
+    """Return the spec a document is printed by: its kind's, or the tax receipt's."""
+    if doc.tax_receipt and doc.kind == CertificateKind.DONATION:
+        return DONATION_TAX_RECEIPT
+    return SPECS[doc.kind]

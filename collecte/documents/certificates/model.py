@@ -24,15 +24,6 @@ CANONICAL_FORMAT = "collecte.certificate/2"  # bump when the canonical content c
 # The reference an erasure certificate names, unless the programme configures another.
 DEFAULT_ERASURE_REFERENCE = "NIST SP 800-88 Rev. 2 / IEEE 2883-2022"
 
-# The article is the one found for corporate sponsorship tax credits; the programme must confirm
-# it (and its eligibility, via a rescrit) before relying on it, hence the visible caveat.
-DEFAULT_LEGAL_MENTION = (
-    "Don susceptible d'ouvrir droit au crédit d'impôt au titre du mécénat prévu par l'article "
-    "Lp. 37-2 du code des impôts de la Nouvelle-Calédonie, dans les conditions et limites fixées "
-    "par ce code et sous réserve de l'éligibilité de l'organisme bénéficiaire. "
-    "[Mention à vérifier par le programme.]"
-)
-
 # The fields a kind cannot be printed without, beyond those every kind has, with the reason
 # given when one is missing.
 REQUIRED: Mapping[CertificateKind, tuple[tuple[str, str], ...]] = {
@@ -52,7 +43,7 @@ class ProgrammeInfo:
     ridet: str | None = None
     signatory_name: str = ""
     signatory_title: str = ""
-    legal_mention: str = DEFAULT_LEGAL_MENTION
+    legal_mention: str = ""  # printed on donation attestations when set
     erasure_reference: str = DEFAULT_ERASURE_REFERENCE
     public_url: str = "http://localhost:8000"
 
@@ -133,6 +124,9 @@ class CertificateDocument:
     signed_by: str | None = None
     signature_image: bytes | None = None
     closed_unsigned: bool = False
+    # A donation attestation issued as a tax receipt on the DSF model (the programme holds a DSF
+    # ruling); otherwise the values are the donor's own estimate and it says so.
+    tax_receipt: bool = False
     verify_url: str = ""
     content_fingerprint: str = ""
 
@@ -142,6 +136,7 @@ _PICKUP_FIELDS: Mapping[str, Any] = {
     "signed_by": None,
     "signature_image": None,
     "closed_unsigned": False,
+    "tax_receipt": False,
 }
 
 
@@ -173,7 +168,8 @@ def canonical_content(doc: CertificateDocument) -> bytes:
     del data["content_fingerprint"]
     if data["replaces"] is None:
         del data["replaces"]  # the fingerprints of certificates issued before replacements
-    # The pickup's fields, only where set: a certificate without them hashes as it always did.
+    # The pickup's fields and the tax receipt's mark, only where set: a certificate without
+    # them hashes as it always did.
     for name, unset in _PICKUP_FIELDS.items():
         if data[name] == unset:
             del data[name]

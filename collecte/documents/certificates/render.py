@@ -24,7 +24,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.bounds import bounded
-from collecte.documents.certificates.kinds import SPECS
+from collecte.documents.certificates.kinds import spec_for
 from collecte.documents.certificates.layout import (
     CONTENT_WIDTH,
     FRAME_BOTTOM,
@@ -260,7 +260,7 @@ def _culprit(doc: CertificateDocument, fingerprint: str) -> tuple[str | None, st
 
 def _build(doc: CertificateDocument, fingerprint: str) -> bytes:
     """Lay the certificate out and return its PDF bytes (LayoutError when it does not fit)."""
-    spec = SPECS[doc.kind]
+    spec = spec_for(doc)
     url = verify_url_for(doc)
     title = t.title(spec.title, doc.language)
     buffer = io.BytesIO()

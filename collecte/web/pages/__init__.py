@@ -26,6 +26,7 @@ from collecte.web.pages import (
     corrections,
     documents,
     donor,
+    programme_settings,
     public,
     scan,
     second_factor,
@@ -70,6 +71,7 @@ def routers() -> list[Any]:
         *workshop.ROUTES,
         *public.ROUTES,
         *security.ROUTES,
+        *programme_settings.ROUTES,
     ]
     pages = Router(
         path="/",

@@ -57,6 +57,7 @@ _NAV: dict[Role, list[tuple[str, str]]] = {
         ("/coordination/etiquettes-vierges", N_("Étiquettes vierges")),
         ("/certificats", N_("Certificats")),
         ("/coordination/securite", N_("Sécurité")),
+        ("/coordination/reglages", N_("Réglages")),
     ],
 }
 
