@@ -262,8 +262,8 @@ async def test_a_superseded_then_revoked_erasure_says_so_with_its_replacement(
     assert (new["status"], new["replaces"], new["device_count"]) == ("valid", cert, 1)
     assert (new["issuer"], new["recipient"]) == (old["issuer"], old["recipient"])
     assert new["content_sha256"] != old["content_sha256"]
-    assert f"remplacé par {new['number']}" in old_page
-    assert "Mauvaise étiquette" in old_page
+    assert f"État Remplacé par {new['number']}" in old_page
+    assert "Motif Annuler la dernière étape : Mauvaise étiquette" in old_page
 
     last = await act(client, world.coordinator, tags[1], "revert", reason="Erreur")
     assert last.status_code == 200, last.text
@@ -271,7 +271,8 @@ async def test_a_superseded_then_revoked_erasure_says_so_with_its_replacement(
     revoked_page = await page_of(client, new["number"])
 
     assert (revoked["status"], revoked["replaced_by"]) == ("revoked", None)
-    assert "Certificat révoqué" in revoked_page and "Erreur" in revoked_page
+    assert "Certificat révoqué" in revoked_page and "État Révoqué" in revoked_page
+    assert "Motif Annuler la dernière étape : Erreur" in revoked_page
 
 
 # --- a paper copy altered ---------------------------------------------------------------------
