@@ -9,6 +9,7 @@ import hashlib
 import html
 import re
 from dataclasses import replace
+from ipaddress import ip_network
 from typing import Any
 
 import httpx
@@ -17,6 +18,8 @@ import pytest
 from collecte.db.tables import Certificate, Organization, User
 from collecte.documents.certificates.render import render_certificate
 from collecte.services.supersession import decode_document
+from collecte.settings import Settings
+from collecte.web.app import create_app
 from tests.api.test_certificates_api import (
     batch,
     certified,
@@ -434,3 +437,27 @@ async def test_verifications_are_limited_per_address_and_the_window_ends(
     again = [await client.get(f"/api/verify/{unknown}") for _ in range(limit)]
     assert {a.status_code for a in again} == {404}
     assert (await client.get(f"/api/verify/{unknown}")).status_code == 429
+
+
+async def test_behind_a_trusted_proxy_each_forwarded_address_counts_apart(
+    db: Any, settings: Settings
+) -> None:
+    proxied = create_app(
+        settings.with_(trusted_proxies=(ip_network("127.0.0.0/8"),), verify_max_requests=2),
+        manage_database=False,
+    )
+    transport = httpx.ASGITransport(app=proxied)  # the peer is 127.0.0.1: the proxy
+    unknown = number("DON", 99)
+
+    async def verify(forwarded: str) -> int:
+        headers = {"X-Forwarded-For": forwarded}
+        async with httpx.AsyncClient(transport=transport, base_url="http://collecte.test") as c:
+            return (await c.get(f"/api/verify/{unknown}", headers=headers)).status_code
+
+    first = [await verify("198.51.100.1") for _ in range(3)]
+    second = [await verify("198.51.100.2") for _ in range(2)]
+    spoofed = await verify("203.0.113.9, 198.51.100.1")  # what the client wrote is ignored
+
+    assert first == [404, 404, 429]
+    assert second == [404, 404]
+    assert spoofed == 429
