@@ -367,10 +367,15 @@ class VerifyOut(Answer):
     line; organisations only, never a person's name. A field that does not apply to the kind is
     null."""
 
-    valid: Literal[True]
-    number: str
-    kind: CertificateKind
-    issued_at: datetime
+    valid: Annotated[Literal[True], Meta(description="The number was issued (see status)")]
+    number: Annotated[str, Meta(description="{PREFIX}-{YEAR}-{NNNNN}, as printed under the title")]
+    kind: Annotated[
+        CertificateKind,
+        Meta(description="donation (DON), erasure (EFF), recycling (RCY) or receipt (REC)"),
+    ]
+    issued_at: Annotated[
+        datetime, Meta(description="When it was issued; printed in Nouméa time on the document")
+    ]
     device_count: Annotated[int, Meta(description="How many devices the certificate lists")]
     sha256: Annotated[
         str,
