@@ -76,6 +76,10 @@ class Settings:
     # Proxies whose X-Forwarded-For names the client (COLLECTE_TRUSTED_PROXIES, addresses or
     # networks); from anyone else the header is ignored and the socket peer is the client.
     trusted_proxies: tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, ...] = ()
+    # Certificate verifications (API and page, number or file) per client address in each
+    # window before answering 429: enough for people, too few to enumerate numbers.
+    verify_max_requests: int = 60
+    verify_window_seconds: int = 60
     # Argon2id hashes at once (64 MiB each) and sign-ins waiting for one; beyond, 503 at once.
     password_hash_concurrency: int = 2
     password_hash_queue: int = 8
@@ -224,6 +228,12 @@ def load_settings() -> Settings:
             "COLLECTE_LOGIN_MAX_FAILURES_PER_CLIENT", defaults.login_max_failures_per_client, 1
         ),
         trusted_proxies=_networks("COLLECTE_TRUSTED_PROXIES"),
+        verify_max_requests=_at_least(
+            "COLLECTE_VERIFY_MAX_REQUESTS", defaults.verify_max_requests, 1
+        ),
+        verify_window_seconds=_at_least(
+            "COLLECTE_VERIFY_WINDOW_SECONDS", defaults.verify_window_seconds, 1
+        ),
         password_hash_concurrency=_at_least(
             "COLLECTE_PASSWORD_HASH_CONCURRENCY", defaults.password_hash_concurrency, 1
         ),

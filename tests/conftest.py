@@ -125,6 +125,7 @@ def app(settings: Settings):  # type: ignore[no-untyped-def]
 @pytest.fixture
 async def client(db: Engine, app) -> AsyncIterator[httpx.AsyncClient]:  # type: ignore[no-untyped-def]
     """An HTTP client talking to the app in this event loop."""
+    app.state.verify_window.clear()  # each test starts with its verification allowance whole
     transport = httpx.ASGITransport(app=app)
     async with httpx.AsyncClient(transport=transport, base_url="http://collecte.test") as http:
         yield http

@@ -101,6 +101,12 @@ class TooManyAttempts(DomainError):
         self.retry_after = retry_after
 
 
+class TooManyRequests(TooManyAttempts):
+    """Too many requests from one address (a public lookup); retry after `retry_after` seconds."""
+
+    code = "too_many_requests"
+
+
 class BatchRejected(DomainError):
     """A batch transition refused as a whole; `errors` lists each failing tag and why.
 

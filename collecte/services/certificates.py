@@ -17,6 +17,7 @@ import anyio
 
 from collecte.db.chunks import each_chunk
 from collecte.db.tables import Certificate, DeviceEvent, Organization
+from collecte.documents.certificate_facts import PublicFacts, public_facts
 from collecte.documents.certificates.model import (
     CertificateDocument,
     Party,
@@ -33,7 +34,7 @@ from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
 from collecte.services.certificate_sources import SOURCES, Source
 from collecte.services.numbering import next_number
-from collecte.services.supersession import encode_document
+from collecte.services.supersession import decode_document, encode_document
 from collecte.settings import Settings
 
 LANGUAGES = ("fr", "en")
@@ -326,12 +327,13 @@ async def count_certificates(principal: Principal, kind: str | None) -> int:
     return int(await _listed(principal, Certificate.count(), kind))
 
 
-def _canonical_number(number: str) -> str:
+def canonical_number(number: str) -> str:
+    """A certificate number as stored: trimmed, upper-case."""
     return number.strip().upper()
 
 
 async def _visible(principal: Principal, number: str, *columns: Any) -> dict[str, Any]:
-    query = Certificate.select(*columns).where(Certificate.number == _canonical_number(number))
+    query = Certificate.select(*columns).where(Certificate.number == canonical_number(number))
     scope = _scope(principal)
     if scope is not None:
         query = query.where(scope)
@@ -352,43 +354,83 @@ async def certificate_pdf(principal: Principal, number: str) -> tuple[str, bytes
     return row["number"], bytes(row["pdf"])
 
 
-async def check_number(number: str) -> dict[str, Any]:
-    """Public: whether a certificate number was issued (`valid`), with no personal data; its
-    `status` says whether it still holds (valid, superseded by `replaced_by`, or revoked) and
-    the `reason`."""
-    canonical = _canonical_number(number)
-    row = (
-        await Certificate.select(
-            Certificate.number,
-            Certificate.kind,
-            Certificate.issued_at,
-            Certificate.device_count,
-            Certificate.sha256,
-            Certificate.status,
-            Certificate.reason,
-            Certificate.replaced_by,
-            Certificate.replaces,
-        )
-        .where(Certificate.number == canonical)
-        .first()
-    )
+_PUBLIC_COLUMNS = (
+    Certificate.number,
+    Certificate.kind,
+    Certificate.issued_at,
+    Certificate.device_count,
+    Certificate.sha256,
+    Certificate.content_fingerprint,
+    Certificate.status,
+    Certificate.reason,
+    Certificate.replaced_by,
+    Certificate.replaces,
+    Certificate.recipient,
+    Certificate.issuer,
+    Certificate.document,
+)
+
+
+async def _public_facts(row: dict[str, Any]) -> PublicFacts:
+    """The organisations and total the certificate prints; from the organisations' current
+    rows for a certificate issued before its content was stored (no total then)."""
+    if row["document"]:
+        return public_facts(decode_document(row["document"]))
+    names = await _organizations({row["recipient"], row["issuer"]})
+    recipient = names.get(row["recipient"], {}).get("name")
+    issuer = names.get(row["issuer"], {}).get("name") if row["issuer"] is not None else None
+    return PublicFacts(issuer=issuer, recipient=recipient)
+
+
+async def _check(number: str) -> tuple[dict[str, Any], PublicFacts | None]:
+    canonical = canonical_number(number)
+    row = await Certificate.select(*_PUBLIC_COLUMNS).where(Certificate.number == canonical).first()
     if row is None:
-        return {
+        missing = {
             "valid": False,
             "number": canonical,
             "sentence": msg(
                 "Aucun certificat n’a été émis sous le numéro {number}.", number=canonical
             ),
         }
-    return {"valid": True, **row}
+        return missing, None
+    facts = await _public_facts(row)
+    found = {
+        "valid": True,
+        "number": row["number"],
+        "kind": row["kind"],
+        "issued_at": row["issued_at"],
+        "device_count": row["device_count"],
+        "sha256": row["sha256"],
+        "content_sha256": row["content_fingerprint"],
+        "issuer": facts.issuer,
+        "recipient": facts.recipient,
+        "total_value_xpf": facts.total_value_xpf,
+        "total_weight_kg": facts.total_weight_kg,
+        "status": row["status"],
+        "reason": row["reason"],
+        "replaced_by": row["replaced_by"],
+        "replaces": row["replaces"],
+    }
+    return found, facts
 
 
-async def verify_number(number: str) -> dict[str, Any]:
-    """Like `check_number`, but a number never issued raises NotFound."""
-    result = await check_number(number)
-    if not result["valid"]:
-        raise NotFound(result["sentence"], "number", valid=False)
-    return result
+async def check_number(number: str) -> dict[str, Any]:
+    """Public: whether a certificate number was issued (`valid`), with what a paper copy is
+    matched against: its printed content fingerprint, the organisations it names, its device
+    count and total. No person is named. Its `status` says whether it still holds (valid,
+    superseded by `replaced_by`, or revoked) and the `reason`."""
+    found, _ = await _check(number)
+    return found
+
+
+async def check_number_as_printed(number: str) -> dict[str, Any]:
+    """`check_number`, with the total also as the certificate prints it (`total_text`:
+    "120 000 XPF", "12,50 kg"), for the verify page."""
+    found, facts = await _check(number)
+    if facts is not None:
+        found["total_text"] = facts.total_value_text or facts.total_weight_text
+    return found
 
 
 async def verify_pdf(body: bytes) -> dict[str, Any]:

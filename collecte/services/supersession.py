@@ -40,7 +40,8 @@ def encode_document(document: CertificateDocument) -> str:
     return msgspec.json.encode(document).decode()
 
 
-def _decode_document(text: str) -> CertificateDocument:
+def decode_document(text: str) -> CertificateDocument:
+    """The issued content as `encode_document` stored it."""
     return msgspec.json.decode(text, type=CertificateDocument)
 
 
@@ -118,7 +119,7 @@ async def take_out(
 async def _supersede(
     principal: Principal, row: dict[str, Any], tags: set[str], reason: str, at: datetime
 ) -> dict[str, Any]:
-    document = _decode_document(row["document"]) if row["document"] else None
+    document = decode_document(row["document"]) if row["document"] else None
     remaining: Sequence[Any] = (
         [line for line in document.devices if line.tag not in tags] if document else []
     )

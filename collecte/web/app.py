@@ -50,6 +50,7 @@ from collecte.web.openapi_errors import document_errors, document_security
 from collecte.web.query import refuse_unknown_query
 from collecte.web.requests import CollecteRequest
 from collecte.web.signin import client_address, login_policy
+from collecte.web.throttle import verify_window
 
 ROUTES: list[Any] = [
     health.health,
@@ -224,6 +225,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             {
                 "settings": settings,
                 "login_policy": login_policy(settings),
+                "verify_window": verify_window(settings),
                 "secret_key": settings.secret_key,
                 "encode_json": encode_json,
             }

@@ -69,7 +69,8 @@ _DESCRIPTIONS = {
     409: "Not possible in the current state (extra.current_status names the status) or duplicate",
     413: "Request body too large",
     422: "Invalid data: extra.field names the field at fault",
-    429: "Too many attempts: retry after Retry-After seconds",
+    429: "Too many attempts (or, for a public lookup, requests from one address): retry after "
+    "Retry-After seconds",
     503: "Unavailable: database unreachable (down, stalled or restarting; at sign-in also too "
     "many at once): retry after Retry-After seconds",
 }
@@ -84,6 +85,9 @@ _ALSO = {
     "/api/donations/{donation_id:int}/labels.pdf": {409},
     # A reset link unknown (404), used or expired (409).
     "/api/auth/reset": {404, 409},
+    # Public lookups limited per client address (collecte.web.throttle).
+    "/api/verify/{number:str}": {429},
+    "/api/verify": {429},
 }
 
 

@@ -363,14 +363,65 @@ class CertificateOut(Answer):
 
 
 class VerifyOut(Answer):
-    """A certificate number that was issued; no personal data."""
+    """A certificate number that was issued, with what a paper copy is matched against line by
+    line; organisations only, never a person's name. A field that does not apply to the kind is
+    null."""
 
-    valid: Literal[True]
-    number: str
-    kind: CertificateKind
-    issued_at: datetime
-    device_count: int
-    sha256: Annotated[str, Meta(description="SHA-256 of the issued PDF's bytes")]
+    valid: Annotated[Literal[True], Meta(description="The number was issued (see status)")]
+    number: Annotated[str, Meta(description="{PREFIX}-{YEAR}-{NNNNN}, as printed under the title")]
+    kind: Annotated[
+        CertificateKind,
+        Meta(description="donation (DON), erasure (EFF), recycling (RCY) or receipt (REC)"),
+    ]
+    issued_at: Annotated[
+        datetime, Meta(description="When it was issued; printed in Nouméa time on the document")
+    ]
+    device_count: Annotated[int, Meta(description="How many devices the certificate lists")]
+    sha256: Annotated[
+        str,
+        Meta(
+            description="SHA-256 of the issued PDF file's bytes: a downloaded file is the "
+            "original when its hash is this one (POST /api/verify checks it)"
+        ),
+    ]
+    content_sha256: Annotated[
+        str,
+        Meta(
+            description="The content fingerprint printed at the foot of every page and in the "
+            'authenticity note ("Empreinte SHA-256 du contenu"): SHA-256 of the certificate\'s '
+            "canonical content, so a paper copy can be matched"
+        ),
+    ]
+    issuer: Annotated[
+        str | None,
+        Meta(
+            description="The organisation that attests, as printed: donation and recycling, "
+            'the programme ("operator — programme"); erasure, the workshop that erased; '
+            "receipt, the association that received the devices"
+        ),
+    ]
+    recipient: Annotated[
+        str | None,
+        Meta(
+            description="The organisation the attestation is for, as printed: donation, "
+            "erasure and recycling, the donor; receipt, the workshop(s) that handed the "
+            "devices over (names joined by commas; null if none is named)"
+        ),
+    ]
+    total_value_xpf: Annotated[
+        int | None,
+        Meta(
+            description="Donation only: the total value declared by the donor, in francs CFP, "
+            "as printed (a device without a value counts 0); null for other kinds"
+        ),
+    ]
+    total_weight_kg: Annotated[
+        float | None,
+        Meta(
+            description="Recycling only: the total weight printed, in kilograms to two "
+            "decimals (devices without a weight count 0); null for other kinds"
+        ),
+    ]
     status: Annotated[
         CertificateStatus,
         Meta(description="valid; superseded (see replaced_by) or revoked when devices left it"),

@@ -6,7 +6,7 @@ import ipaddress
 from datetime import timedelta
 from typing import Any
 
-from litestar import Request
+from litestar.connection import ASGIConnection
 
 from collecte.auth.passwords import HashGate
 from collecte.services.accounts import LoginPolicy
@@ -30,7 +30,7 @@ def _address(value: str) -> ipaddress.IPv4Address | ipaddress.IPv6Address | None
         return None
 
 
-def client_address(request: Request[Any, Any, Any]) -> str:
+def client_address(request: ASGIConnection[Any, Any, Any, Any]) -> str:
     """The caller's address: the socket peer, or what the trusted proxies say it forwarded.
 
     X-Forwarded-For is read right to left, each hop vouched for by the one after it, and only

@@ -77,9 +77,7 @@ DESCRIPTION = "initial tables"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="collecte", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="collecte", description=DESCRIPTION)
 
     manager.add_table(
         class_name="DeviceEvent",
@@ -88,13 +86,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="Donation", tablename="donation", schema=None, columns=None
-    )
+    manager.add_table(class_name="Donation", tablename="donation", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="BlankTag", tablename="blank_tag", schema=None, columns=None
-    )
+    manager.add_table(class_name="BlankTag", tablename="blank_tag", schema=None, columns=None)
 
     manager.add_table(
         class_name="Organization",
@@ -103,13 +97,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="User", tablename="account", schema=None, columns=None
-    )
+    manager.add_table(class_name="User", tablename="account", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Device", tablename="device", schema=None, columns=None
-    )
+    manager.add_table(class_name="Device", tablename="device", schema=None, columns=None)
 
     manager.add_table(
         class_name="IdempotencyRecord",
@@ -125,13 +115,9 @@ async def forwards():
         columns=None,
     )
 
-    manager.add_table(
-        class_name="AppSecret", tablename="app_secret", schema=None, columns=None
-    )
+    manager.add_table(class_name="AppSecret", tablename="app_secret", schema=None, columns=None)
 
-    manager.add_table(
-        class_name="Counter", tablename="counter", schema=None, columns=None
-    )
+    manager.add_table(class_name="Counter", tablename="counter", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="DeviceEvent",

@@ -40,9 +40,7 @@ DESCRIPTION = "certificates"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="collecte", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="collecte", description=DESCRIPTION)
 
     manager.add_table(
         class_name="Certificate",

@@ -11,9 +11,7 @@ DESCRIPTION = "device tally table"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="collecte", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="collecte", description=DESCRIPTION)
 
     manager.add_table(
         class_name="DeviceTally",

@@ -48,9 +48,7 @@ DESCRIPTION = "Erasure tools' reports, stored with their SHA-256"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="collecte", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="collecte", description=DESCRIPTION)
 
     manager.add_table(
         class_name="ErasureReport",

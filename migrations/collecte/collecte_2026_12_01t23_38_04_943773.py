@@ -66,13 +66,9 @@ DESCRIPTION = "pickups: the pickup table and the device's pickup"
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="collecte", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="collecte", description=DESCRIPTION)
 
-    manager.add_table(
-        class_name="Pickup", tablename="pickup", schema=None, columns=None
-    )
+    manager.add_table(class_name="Pickup", tablename="pickup", schema=None, columns=None)
 
     manager.add_column(
         table_class_name="Pickup",

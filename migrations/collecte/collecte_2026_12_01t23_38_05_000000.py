@@ -15,8 +15,7 @@ VERSION = "1.38.0"
 DESCRIPTION = "pickups: one open pickup per donation and workshop"
 
 FORWARDS = (
-    "CREATE UNIQUE INDEX pickup_one_open ON pickup (donation, reconditioner) "
-    "WHERE status = 'open'"
+    "CREATE UNIQUE INDEX pickup_one_open ON pickup (donation, reconditioner) WHERE status = 'open'"
 )
 BACKWARDS = "DROP INDEX pickup_one_open"
 

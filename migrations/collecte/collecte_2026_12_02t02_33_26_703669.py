@@ -27,9 +27,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="collecte", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="collecte", description=DESCRIPTION)
 
     manager.add_table(
         class_name="SecurityLogEntry",

@@ -10,9 +10,7 @@ DESCRIPTION = ""
 
 
 async def forwards():
-    manager = MigrationManager(
-        migration_id=ID, app_name="collecte", description=DESCRIPTION
-    )
+    manager = MigrationManager(migration_id=ID, app_name="collecte", description=DESCRIPTION)
 
     manager.add_column(
         table_class_name="User",

@@ -21,6 +21,7 @@ from collecte.web.language import api_language
 from collecte.web.openapi_bodies import file_body
 from collecte.web.responses import CertificateOut, VerifyMissingOut, VerifyOut, VerifyPdfOut
 from collecte.web.schemas import CertificateKindName
+from collecte.web.throttle import limit_verifications
 
 
 @get("/api/certificates", tags=["certificates"], summary="List certificates")
@@ -67,6 +68,7 @@ async def certificate_pdf(
 @get(
     "/api/verify/{number:str}",
     opt=PUBLIC,
+    guards=[limit_verifications],
     tags=["public"],
     summary="Verify a number",
     responses={
@@ -80,7 +82,9 @@ async def certificate_pdf(
 async def verify_number(
     request: Request[Any, Any, Any], number: FromPath[str]
 ) -> Response[VerifyOut]:
-    """Whether the number was issued (404 with `valid: false` if not); no personal data."""
+    """Whether the number was issued (404 with `valid: false` if not), with the printed content
+    fingerprint, organisations and total to match a paper copy; no personal data. Limited per
+    client address (429)."""
     result = await certificates.check_number(number)
     if not result["valid"]:
         detail = say(api_language(request), result.pop("sentence"))
@@ -96,6 +100,7 @@ async def verify_number(
 @post(
     "/api/verify",
     opt=PUBLIC,
+    guards=[limit_verifications],
     tags=["public"],
     status_code=200,
     summary="Verify a PDF file",
@@ -106,5 +111,6 @@ async def verify_number(
     ),
 )
 async def verify_pdf(body: RawBody) -> VerifyPdfOut:
-    """Raw PDF body → valid only if byte-identical to an issued certificate."""
+    """Raw PDF body → valid only if byte-identical to an issued certificate. Limited per client
+    address (429)."""
     return msgspec.convert(await certificates.verify_pdf(body), VerifyPdfOut)

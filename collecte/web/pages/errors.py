@@ -18,7 +18,7 @@ from collecte.db.outage import (
     sqlite_unavailable,
 )
 from collecte.domain import lifecycle
-from collecte.domain.errors import BatchRejected, DomainError
+from collecte.domain.errors import BatchRejected, DomainError, TooManyAttempts
 from collecte.domain.tags import TagError
 from collecte.i18n import N_, Message, msg, say
 from collecte.web.pages.rendering import language_of, render
@@ -124,8 +124,12 @@ def password_change_redirect(_: Request[Any, Any, Any], error: Exception) -> Res
 
 
 def domain_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
-    """A refusal of the services (404 unknown tag, 422 malformed tag, 403…) as a page."""
-    return _page(request, status_of(error), message_of(request, error))
+    """A refusal of the services (404 unknown tag, 422 malformed tag, 403…) as a page; a 429
+    says when to come back, as the API does."""
+    page = _page(request, status_of(error), message_of(request, error))
+    if isinstance(error, TooManyAttempts):
+        page.headers["Retry-After"] = str(error.retry_after)
+    return page
 
 
 def http_error_page(request: Request[Any, Any, Any], error: Exception) -> Response[Any]:
