@@ -477,6 +477,19 @@ def target_progress(year: int, target: int, collected: int) -> dict[str, Any]:
     }
 
 
+def factor_sources(factors: ImpactFactors, language: str) -> dict[str, dict[str, str]]:
+    """Each category's sources, in `language` where the factors file gives it, keyed as in
+    `factors_json`."""
+    return {
+        category.value: {
+            "co2e_per_year_source": f.source("co2e_per_year_source", language),
+            "years_source": f.source("years_source", language),
+            "co2e_upper_bound_source": f.source("manufacture_source", language),
+        }
+        for category, f in factors.categories.items()
+    }
+
+
 def factors_json(factors: ImpactFactors) -> dict[str, Any]:
     """The factors in use, with their sources (`co2e_kg`: what one reused device avoids)."""
     return {

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -31,6 +31,13 @@ class CategoryFactors:
     manufacture_source: str
     weight_kg: float
     weight_source: str
+    # The sources in English where the file gives them (`…_source_en`), by their French key.
+    english_sources: dict[str, str] = field(default_factory=dict)
+
+    def source(self, key: str, language: str) -> str:
+        """The source named `key` (`co2e_per_year_source`…) in `language`, French otherwise."""
+        french: str = getattr(self, key)
+        return self.english_sources.get(key, french) if language == "en" else french
 
     @property
     def co2e_kg(self) -> float:
@@ -44,6 +51,9 @@ class ImpactFactors:
 
     categories: dict[Category, CategoryFactors]
     method: dict[str, str]
+
+
+_SOURCES = ("co2e_per_year_source", "years_source", "manufacture_source", "weight_source")
 
 
 def _number(entry: dict[str, Any], key: str, where: str) -> float:
@@ -71,6 +81,9 @@ def parse_category(entry: dict[str, Any], where: str) -> CategoryFactors:
         manufacture_source=_text(entry, "manufacture_source", where),
         weight_kg=_number(entry, "weight_kg", where),
         weight_source=_text(entry, "weight_source", where),
+        english_sources={
+            key: _text(entry, f"{key}_en", where) for key in _SOURCES if f"{key}_en" in entry
+        },
     )
     # Reuse cannot avoid more than making the new device it replaces: the upper bound holds.
     if factors.co2e_kg > factors.manufacture_co2e_kg + 1e-9:

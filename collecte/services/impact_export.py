@@ -49,6 +49,7 @@ def filename(period: dict[str, Any], today: date) -> str:
 def rows(figures: dict[str, Any], language: str) -> list[list[str]]:
     """The lines of the export from the totals' figures (`totals.totals`)."""
     impact, factors = figures["impact"], figures["factors"]
+    sources = totals.factor_sources(language)
     lines = [[gettext(language, header) for header in HEADERS]]
     for category in Category:
         row, factor = impact["by_category"][category.value], factors[category.value]
@@ -62,9 +63,9 @@ def rows(figures: dict[str, Any], language: str) -> list[list[str]]:
                 decimal_fr(factor["years_of_extra_use"]),
                 decimal_fr(row["co2e_avoided_kg"], 1),
                 decimal_fr(row["co2e_upper_bound_kg"], 1),
-                factor["co2e_per_year_source"],
-                factor["years_source"],
-                factor["co2e_upper_bound_source"],
+                sources[category.value]["co2e_per_year_source"],
+                sources[category.value]["years_source"],
+                sources[category.value]["co2e_upper_bound_source"],
             ]
         )
     lines.append(

@@ -39,6 +39,9 @@ from collecte.domain.impact import (
     summarise,
     target_progress,
 )
+from collecte.domain.impact import (
+    factor_sources as sources_of,
+)
 from collecte.domain.impact_factors import load_impact_factors
 from collecte.domain.vocabulary import Role, Status
 from collecte.i18n import msg
@@ -288,3 +291,8 @@ async def tally_drift() -> int:
         )
         drift += int(rows[0]["drift"])
     return drift
+
+
+def factor_sources(language: str) -> dict[str, dict[str, str]]:
+    """Each category's sources of the factors in use, in `language` where the file has it."""
+    return sources_of(load_impact_factors(), language)

@@ -7,7 +7,13 @@ from pathlib import Path
 
 import pytest
 
-from collecte.domain.impact import TallySum, co2e_avoided, factors_json, public_counters
+from collecte.domain.impact import (
+    TallySum,
+    co2e_avoided,
+    factor_sources,
+    factors_json,
+    public_counters,
+)
 from collecte.domain.impact_factors import (
     DEFAULT_PATH,
     CategoryFactors,
@@ -199,3 +205,34 @@ def test_a_file_missing_a_category_or_the_method_is_refused(tmp_path: Path) -> N
         load_impact_factors(no_printer)
     with pytest.raises(ValueError, match=r"no_method.toml \[method\]: `en` must be a text"):
         load_impact_factors(no_method)
+
+
+def test_sources_are_said_in_english_where_the_file_gives_them() -> None:
+    entry = {
+        "co2e_per_year_kg": 27.0,
+        "co2e_per_year_source": "ADEME 2022, chiffre publié",
+        "co2e_per_year_source_en": "ADEME 2022, published figure",
+        "years_of_extra_use": 3,
+        "years_source": "Hypothèse du programme",
+        "manufacture_co2e_kg": 182.6,
+        "manufacture_source": "ADEME/Arcep 2022, fabrication",
+        "weight_kg": 1.6,
+        "weight_source": "UNU",
+    }
+    laptop = parse_category(entry, "laptop")
+
+    assert laptop.source("co2e_per_year_source", "en") == "ADEME 2022, published figure"
+    assert laptop.source("co2e_per_year_source", "fr") == "ADEME 2022, chiffre publié"
+    # No English given: the French one, rather than nothing.
+    assert laptop.source("years_source", "en") == "Hypothèse du programme"
+    with pytest.raises(ValueError, match="`years_source_en` must be a text"):
+        parse_category({**entry, "years_source_en": ""}, "laptop")
+    # The shipped file says every source in both languages.
+    for language in ("fr", "en"):
+        for sources in factor_sources(SHIPPED, language).values():
+            assert all(sources.values())
+    english = factor_sources(SHIPPED, "en")["laptop"]
+    assert english["years_source"].startswith("The programme's assumption")
+    assert factor_sources(SHIPPED, "fr")["laptop"]["years_source"].startswith(
+        "Hypothèse du programme"
+    )

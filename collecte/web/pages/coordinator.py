@@ -32,6 +32,10 @@ async def dashboard_figures(
     return await totals.totals(principal, start, end, settings.yearly_target)
 
 
+def _sources(request: Request[Any, Any, Any]) -> dict[str, dict[str, str]]:
+    return totals.factor_sources(language_of(request))
+
+
 def _coordinator(request: Request[Any, Any, Any]) -> Principal:
     principal = require_principal(request)
     accounts.require_coordinator(principal)
@@ -58,6 +62,7 @@ async def dashboard(
             status_code=422,
             principal=principal,
             figures=figures,
+            sources=_sources(request),
             period={"du": "", "au": ""},
             error=message_of(request, error),
         )
@@ -66,6 +71,7 @@ async def dashboard(
         "coordinator/dashboard.html",
         principal=principal,
         figures=figures,
+        sources=_sources(request),
         period=period,
         attention=await worklists.needing_attention(settings.stale_days),
         monthly_chart=monthly_chart(figures["monthly"][-12:], Words(language_of(request)).text),
