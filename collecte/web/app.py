@@ -40,6 +40,7 @@ from collecte.web.controllers import (
     pickups,
     security_log,
     totals,
+    treatment_operators,
     users,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
@@ -62,6 +63,9 @@ ROUTES: list[Any] = [
     organizations.create_organization,
     organizations.list_organizations,
     organizations.create_user,
+    treatment_operators.list_operators,
+    treatment_operators.create_operator,
+    treatment_operators.edit_operator,
     users.list_users,
     users.update_user,
     users.issue_reset_link,

@@ -31,6 +31,7 @@ from collecte.web.pages import (
     second_factor,
     security,
     signin,
+    treatment_operators,
     workshop,
 )
 from collecte.web.pages.errors import PAGE_EXCEPTION_HANDLERS
@@ -69,6 +70,7 @@ def routers() -> list[Any]:
         *workshop.ROUTES,
         *public.ROUTES,
         *security.ROUTES,
+        *treatment_operators.ROUTES,
     ]
     pages = Router(
         path="/",
