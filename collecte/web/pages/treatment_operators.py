@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from litestar import Request, Response, get, post
-from litestar.params import FromQuery
+from litestar.params import FromPath, FromQuery
 from litestar.response import Redirect, Template
 
 from collecte.domain.access import Principal
@@ -71,7 +71,9 @@ async def add_operator(request: Request[Any, Any, Any]) -> Response[Any]:
 
 
 @post(PATH + "/{operator_id:int}", name="edit_treatment_operator", status_code=200)
-async def edit_operator(request: Request[Any, Any, Any], operator_id: int) -> Response[Any]:
+async def edit_operator(
+    request: Request[Any, Any, Any], operator_id: FromPath[int]
+) -> Response[Any]:
     """Change an operator's details, or (`is_active` = 0 / 1) take it out of the choices or
     back in."""
     principal = _coordinator(request)
