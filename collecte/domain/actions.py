@@ -28,7 +28,7 @@ from collecte.domain.erasure import (
 from collecte.domain.errors import Invalid
 from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import InvalidData, parse_action
-from collecte.domain.text import FILLED_LINE, SINGLE_LINE
+from collecte.domain.text import FILLED_LINE, SINGLE_LINE, WHITESPACE
 from collecte.domain.validation import describe
 from collecte.domain.vocabulary import Action, Destination, Grade, Labelled, Role, WipeMethod
 from collecte.i18n import N_, msg
@@ -38,7 +38,11 @@ MAX_STORAGE_SERIALS = 32
 MAX_WEIGHT_KG = 1000
 # A waste tracking slip number (BSD) as printed on the slip: letters, digits, spaces and - / . _
 BSD_MAX = 60
-BSD_PATTERN = re.compile(r"[0-9A-Za-z](?:[0-9A-Za-z ./_-]*[0-9A-Za-z])?")
+_BSD = r"[0-9A-Za-z](?:[0-9A-Za-z ./_-]*[0-9A-Za-z])?"
+BSD_PATTERN = re.compile(_BSD)
+# As the document states it (spaces around forgiven, blank is absent); decoding checks one line
+# and `Recycle.check` the characters, so the refusal says what a slip number holds.
+BSD_SCHEMA_PATTERN = rf"^[{WHITESPACE}]*(?:{_BSD})?[{WHITESPACE}]*$"
 # Database integer keys are 32-bit; a larger id is bad input, not a database error.
 MAX_ID = 2_147_483_647
 # Texts are one line (`SINGLE_LINE`): no NUL (PostgreSQL refuses it), no line break or control
@@ -314,6 +318,7 @@ class Recycle(ActionData, tag="recycle"):
             Meta(
                 max_length=BSD_MAX,
                 pattern=SINGLE_LINE,
+                extra_json_schema={"extra": {"pattern": BSD_SCHEMA_PATTERN}},
                 extra=_form(
                     N_("N° de bordereau de suivi des déchets (BSD, facultatif)"),
                     said=N_("BSD {value}"),
