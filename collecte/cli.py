@@ -117,6 +117,9 @@ def _serve(args: argparse.Namespace, settings: Settings) -> int:
     if workers > 1 and not settings.is_postgres:
         print(sqlite_workers_refusal(workers), file=sys.stderr)
         return 2
+    from collecte.domain.impact_factors import check_impact_factors
+
+    check_impact_factors()  # before the database: a bad factors file is the operator's to fix
     # Migrations, the first account and the signing key: once, here, before any worker starts.
     created = asyncio.run(_with_database(settings, _prepare_first_start))
     if created:

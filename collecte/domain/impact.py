@@ -8,8 +8,8 @@ Definitions (README, "Totals and impact"):
     current status and by category (a cohort: each breakdown sums to `total`);
   - `flow`: for every status, the devices that entered it in the period (the funnel);
   - `impact.reused`: delivered in the period; `impact.recycled`: recycled in the period;
-    `weight_kg`: their weight (delivered + recycled); `co2e_avoided_kg`: the category's factor for
-    each reused device (a recycled device counts its weight, not CO₂e);
+    `weight_kg`: their weight (delivered + recycled); `co2e_avoided_kg`: the method of
+    `co2e_avoided` for the reused devices (a recycled device counts its weight, not CO₂e);
   - `declared_value_xpf`: the declared values of the devices collected (handed over) in the
     period, as on the donation certificates issued in it.
 """
@@ -21,6 +21,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from collecte.domain.clock import NOUMEA
@@ -288,31 +289,82 @@ def _finish(rows: dict[int, dict[str, Any]], columns: list[str], order: list[str
     return finished
 
 
+@dataclass(frozen=True)
+class Co2e:
+    """CO₂e of some reused devices: what the method counts avoided, and the upper bound."""
+
+    avoided_kg: float
+    upper_bound_kg: float
+
+
+@dataclass(frozen=True)
+class Co2eEstimate:
+    """The method applied to reused devices per category, and its totals."""
+
+    by_category: dict[Category, Co2e]
+    total: Co2e
+
+
+def co2e_avoided(reused: Mapping[Category, int], factors: ImpactFactors) -> Co2eEstimate:
+    """CO₂e avoided by reuse: devices × yearly factor × years of extra use, per category.
+
+    The one place the method lives: the dashboard, the totals API, the impact export and the
+    public counters all call it. A reused device counts because it replaces the purchase of a new
+    one (the substitution assumption). The upper bound counts a new device's whole manufacturing
+    footprint per reused device instead. Each category is rounded to 0.1 kg (halves up, computed
+    in decimals) and each total is the sum of the rounded categories, so a printed table adds up
+    to its total.
+    """
+    avoided: dict[Category, Decimal] = {}
+    upper: dict[Category, Decimal] = {}
+    for category in Category:
+        count = Decimal(reused.get(category, 0))
+        f = factors.categories[category]
+        avoided[category] = _tenth(
+            count * _exact(f.co2e_per_year_kg) * _exact(f.years_of_extra_use)
+        )
+        upper[category] = _tenth(count * _exact(f.manufacture_co2e_kg))
+    return Co2eEstimate(
+        by_category={c: Co2e(float(avoided[c]), float(upper[c])) for c in Category},
+        total=Co2e(float(sum(avoided.values())), float(sum(upper.values()))),
+    )
+
+
+def _exact(value: float) -> Decimal:
+    """The decimal the factors file wrote (27.0, 9.7), not its binary approximation."""
+    return Decimal(repr(value))
+
+
+def _tenth(value: Decimal) -> Decimal:
+    """Rounded to 0.1 kg as a reader rounds: halves up."""
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
 def impact_of(
     found: Mapping[tuple[str, str], Mapping[str, _Acc]], factors: ImpactFactors
 ) -> dict[str, Any]:
     """Reused and recycled devices, their weight and the CO₂e the reused ones avoided."""
     delivered = _by(found, Status.DELIVERED, "category")
     recycled = _by(found, Status.RECYCLED, "category")
+    co2e = co2e_avoided({c: delivered.get(c.value, _Acc()).devices for c in Category}, factors)
     by_category = {}
-    co2e_total = 0.0
     for category in Category:
         reused = delivered.get(category.value, _Acc())
         scrapped = recycled.get(category.value, _Acc())
-        co2e = reused.devices * factors.categories[category].co2e_kg
-        co2e_total += co2e
         by_category[category.value] = {
             "reused": reused.devices,
             "recycled": scrapped.devices,
             "weight_kg": _kg(reused.weight_g + scrapped.weight_g),
-            "co2e_avoided_kg": round(co2e, 1),
+            "co2e_avoided_kg": co2e.by_category[category].avoided_kg,
+            "co2e_upper_bound_kg": co2e.by_category[category].upper_bound_kg,
         }
     reused_total, recycled_total = _total(found, Status.DELIVERED), _total(found, Status.RECYCLED)
     return {
         "reused": reused_total.devices,
         "recycled": recycled_total.devices,
         "weight_kg": _kg(reused_total.weight_g + recycled_total.weight_g),
-        "co2e_avoided_kg": round(co2e_total, 1),
+        "co2e_avoided_kg": co2e.total.avoided_kg,
+        "co2e_upper_bound_kg": co2e.total.upper_bound_kg,
         "weight_reused_kg": _kg(reused_total.weight_g),
         "weight_recycled_kg": _kg(recycled_total.weight_g),
         "by_category": by_category,
@@ -426,11 +478,17 @@ def target_progress(year: int, target: int, collected: int) -> dict[str, Any]:
 
 
 def factors_json(factors: ImpactFactors) -> dict[str, Any]:
-    """The factors in use, with their sources."""
+    """The factors in use, with their sources (`co2e_kg`: what one reused device avoids)."""
     return {
         category.value: {
-            "co2e_kg": f.co2e_kg,
-            "co2e_source": f.co2e_source,
+            "co2e_kg": round(f.co2e_kg, 3),
+            "co2e_source": f.co2e_per_year_source,
+            "co2e_per_year_kg": f.co2e_per_year_kg,
+            "co2e_per_year_source": f.co2e_per_year_source,
+            "years_of_extra_use": f.years_of_extra_use,
+            "years_source": f.years_source,
+            "co2e_upper_bound_kg": f.manufacture_co2e_kg,
+            "co2e_upper_bound_source": f.manufacture_source,
             "weight_kg": f.weight_kg,
             "weight_source": f.weight_source,
         }

@@ -265,6 +265,10 @@ class SecurityEvent(Labelled):
     USER_REACTIVATED = "user_reactivated", N_("Compte réactivé")
     PASSWORD_CHANGED = "password_changed", N_("Mot de passe changé")
     PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
+    PASSWORD_CHANGE_REFUSED = (
+        "password_change_refused",
+        N_("Changement de mot de passe refusé (mot de passe actuel incorrect)"),
+    )
     ROLE_CHANGED = "role_changed", N_("Rôle modifié")
     KEY_ROTATED = "key_rotated", N_("Clé de signature renouvelée")
     TOTP_ENABLED = "totp_enabled", N_("Double authentification activée")
@@ -279,3 +283,5 @@ class SessionEnd(Labelled):
     PASSWORD_CHANGED = "password_changed", N_("Mot de passe changé")
     PASSWORD_RESET = "password_reset", N_("Mot de passe réinitialisé")
     KEY_ROTATED = "key_rotated", N_("Clé de signature renouvelée")
+    ROLE_CHANGED = "role_changed", N_("Organisation et rôle modifiés")
+    TOTP_ENABLED = "totp_enabled", N_("Double authentification activée")

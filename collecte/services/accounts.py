@@ -319,6 +319,31 @@ async def login(
     return principal
 
 
+async def confirm_password(
+    principal: Principal, password: str, policy: LoginPolicy, client: str = ""
+) -> bool:
+    """Whether `password` is the signed-in user's own, checked as a sign-in is checked.
+
+    The same limits (a wrong one counts as a failed sign-in of the e-mail and of the address;
+    429 past them) and the same hashing gate: a session left open on a shared computer must not
+    become an unlimited way to guess the password behind it.
+    """
+    async with policy.hashes.slot():
+        attempt_id = await _reserve_attempt(principal.email, client[:64], policy)
+        row = await User.select(User.password_hash).where(User.id == principal.user_id).first()
+        valid = await policy.hashes.run(
+            verify_password, row["password_hash"] if row else None, password or ""
+        )
+    async with write_transaction():
+        if valid:
+            await LoginAttempt.update({LoginAttempt.succeeded: True}).where(
+                LoginAttempt.id == attempt_id
+            )
+        else:
+            await record(SecurityEvent.PASSWORD_CHANGE_REFUSED, principal.email, actor=principal)
+    return bool(valid)
+
+
 def _principal(row: dict[str, Any]) -> Principal:
     return Principal(
         user_id=row["id"],

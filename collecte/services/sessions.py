@@ -127,11 +127,15 @@ async def end_session(key: str, reason: SessionEnd = SessionEnd.LOGOUT) -> None:
             await record(SecurityEvent.SIGN_OUT, row["email"] if row else "")
 
 
-async def end_user_sessions(user_id: int, reason: SessionEnd) -> None:
-    """End every live session of a user; call it inside the transaction that changes them."""
+async def end_user_sessions(user_id: int, reason: SessionEnd, keep: str | None = None) -> None:
+    """End every live session of a user, but `keep` (the session acting, when it stays);
+    call it inside the transaction that changes them."""
+    which = (UserSession.account == user_id) & UserSession.ended_at.is_null()
+    if keep is not None:
+        which &= UserSession.key != keep
     await UserSession.update(
         {UserSession.ended_at: now(), UserSession.end_reason: reason.value}
-    ).where((UserSession.account == user_id) & UserSession.ended_at.is_null())
+    ).where(which)
 
 
 async def end_all_sessions(reason: SessionEnd) -> int:

@@ -15,9 +15,10 @@ from collecte.db.transactions import write_transaction
 from collecte.domain.access import Principal
 from collecte.domain.clock import now
 from collecte.domain.errors import Conflict, Forbidden, Invalid, Unauthenticated
-from collecte.domain.vocabulary import Role, SecurityEvent
+from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
 from collecte.i18n import msg
 from collecte.services.security_log import record
+from collecte.services.sessions import end_user_sessions
 
 
 def _require_coordinator(principal: Principal) -> None:
@@ -86,8 +87,12 @@ async def start_enrolment(principal: Principal) -> dict[str, str]:
     return {"secret": secret, "otpauth_uri": totp.provisioning_uri(secret, principal.email)}
 
 
-async def confirm_enrolment(principal: Principal, code: str) -> None:
-    """Turn the pending key on when `code` comes from it (422 `code` otherwise)."""
+async def confirm_enrolment(principal: Principal, code: str, keep_session: str | None) -> None:
+    """Turn the pending key on when `code` comes from it (422 `code` otherwise).
+
+    Every other session of the account ends: one opened with the password alone (perhaps by
+    whoever made the user turn the factor on) must not outlive it. `keep_session` goes on.
+    """
     _require_coordinator(principal)
     keys = await _keys(principal.user_id)
     pending = keys["totp_pending"]
@@ -117,6 +122,7 @@ async def confirm_enrolment(principal: Principal, code: str) -> None:
                 msg("L’activation a changé entre-temps : recommencez-la."),
                 code="totp_not_started",
             )
+        await end_user_sessions(principal.user_id, SessionEnd.TOTP_ENABLED, keep=keep_session)
         await record(SecurityEvent.TOTP_ENABLED, principal.email, actor=principal)
 
 

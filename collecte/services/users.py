@@ -13,17 +13,18 @@ from typing import Any
 
 import anyio
 
-from collecte.auth.passwords import hash_password, verify_password
-from collecte.db.tables import PasswordReset, User
+from collecte.auth.passwords import hash_password
+from collecte.db.tables import Organization, PasswordReset, User
 from collecte.db.transactions import write_transaction
 from collecte.domain import text
 from collecte.domain.access import Principal
+from collecte.domain.actions import MAX_ID
 from collecte.domain.clock import now
 from collecte.domain.errors import Conflict, Invalid, NotFound
 from collecte.domain.passwords import check_new_password
 from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
-from collecte.i18n import msg
-from collecte.services.accounts import require_coordinator
+from collecte.i18n import Message, msg
+from collecte.services.accounts import LoginPolicy, confirm_password, require_coordinator
 from collecte.services.security_log import record
 from collecte.services.sessions import end_user_sessions
 
@@ -61,40 +62,106 @@ async def get_user(user_id: int) -> dict[str, Any]:
     return row
 
 
-async def update_user(principal: Principal, user_id: int, data: dict[str, Any]) -> dict[str, Any]:
-    """Change an account's `is_active` or `full_name` (coordination only).
+def _own_account(sentence: Message, field: str) -> Conflict:
+    return Conflict(sentence, field, code="own_account")
 
-    Deactivating ends the account's sessions; a coordinator may not deactivate itself, so the
-    programme always keeps someone who can reactivate the others.
+
+async def update_user(principal: Principal, user_id: int, data: dict[str, Any]) -> dict[str, Any]:
+    """Change an account's `is_active`, `full_name` or `organization_id` (coordination only).
+
+    Deactivating ends the account's sessions, and so does moving it to another organisation (its
+    role is the organisation's kind: a token must not carry the old one). A coordinator may
+    neither deactivate nor move itself, so the programme always keeps someone who can undo it.
     """
     require_coordinator(principal)
     changes: dict[Any, Any] = {}
+    moved_to = data.get("organization_id")
+    if moved_to is not None and not _is_id(moved_to):
+        raise Invalid(
+            msg("Choisissez dans la liste l’organisation où passe le compte."),
+            "organization_id",
+        )
+    if moved_to is not None and user_id == principal.user_id:
+        raise _own_account(
+            msg(
+                "Vous ne pouvez pas changer l’organisation de votre propre compte : "
+                "demandez-le à une autre personne de la coordination."
+            ),
+            "organization_id",
+        )
     if data.get("full_name") is not None:
         changes[User.full_name] = text.single_line("full_name", data["full_name"]) or ""
     active = data.get("is_active")
     if active is not None:
         if active is False and user_id == principal.user_id:
-            raise Conflict(
+            raise _own_account(
                 msg(
                     "Vous ne pouvez pas désactiver votre propre compte : "
                     "demandez-le à une autre personne de la coordination."
                 ),
                 "is_active",
-                code="own_account",
             )
         changes[User.is_active] = bool(active)
     async with write_transaction():
-        row = await User.select(User.email, User.is_active).where(User.id == user_id).first()
+        row = (
+            await User.select(
+                User.email,
+                User.is_active,
+                User.organization.id.as_alias("organization_id"),
+                User.organization.name.as_alias("organization_name"),
+                User.organization.kind.as_alias("role"),
+            )
+            .where(User.id == user_id)
+            .first()
+        )
         if row is None:
             raise _user_not_found(user_id)
+        move = None
+        if moved_to is not None and moved_to != row["organization_id"]:
+            move = await _organization(moved_to)
+            changes[User.organization] = moved_to
         if changes:
             await User.update(changes).where(User.id == user_id)
         if active is False:
             await end_user_sessions(user_id, SessionEnd.DEACTIVATED)
+        elif move is not None:
+            await end_user_sessions(user_id, SessionEnd.ROLE_CHANGED)
         if active is not None and bool(active) != row["is_active"]:
             event = SecurityEvent.USER_REACTIVATED if active else SecurityEvent.USER_DEACTIVATED
             await record(event, row["email"], actor=principal)
+        if move is not None:
+            was = f"{row['organization_name']} ({row['role']})"
+            await record(
+                SecurityEvent.ROLE_CHANGED,
+                row["email"],
+                actor=principal,
+                detail=f"{was} → {move['name']} ({move['kind']})",
+            )
     return await get_user(user_id)
+
+
+def _is_id(value: object) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and 1 <= value <= MAX_ID
+
+
+async def _organization(organization_id: int) -> dict[str, Any]:
+    """The organisation an account moves to, or 422 naming `organization_id`."""
+    found = await (
+        Organization.select(Organization.name, Organization.kind)
+        .where(Organization.id == organization_id)
+        .first()
+    )
+    if found is None:
+        raise Invalid(
+            msg(
+                "Organisation {organization_id} introuvable : choisissez-en une de la liste "
+                "des organisations.",
+                organization_id=organization_id,
+            ),
+            "organization_id",
+            code="unknown_organization",
+        )
+    return found
 
 
 async def _hash_new(password: str, field: str) -> str:
@@ -103,11 +170,15 @@ async def _hash_new(password: str, field: str) -> str:
     return await anyio.to_thread.run_sync(hash_password, password)
 
 
-async def change_password(principal: Principal, current: str, new: str) -> None:
-    """Replace the caller's password after checking the current one; ends all their sessions."""
-    row = await User.select(User.password_hash).where(User.id == principal.user_id).first()
-    stored = row["password_hash"] if row else None
-    if not await anyio.to_thread.run_sync(verify_password, stored, current):
+async def change_password(
+    principal: Principal, current: str, new: str, policy: LoginPolicy, client: str
+) -> None:
+    """Replace the caller's password after checking the current one; ends all their sessions.
+
+    The current password is checked under the sign-in limits (`policy`, `client` the caller's
+    address): wrong ones count as failed sign-ins.
+    """
+    if not await confirm_password(principal, current, policy, client):
         raise Invalid(
             msg("Mot de passe actuel incorrect : retapez celui qui vous a servi à vous connecter."),
             "current",

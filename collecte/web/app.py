@@ -20,6 +20,7 @@ from litestar.static_files import create_static_files_router
 
 from collecte import __version__
 from collecte.db.engine import close_pool, current_engine, engine_for, start_pool, use_engine
+from collecte.domain.impact_factors import check_impact_factors
 from collecte.services.accounts import signing_secret
 from collecte.services.housekeeping import close_pickups_at_day_end, purge_periodically
 from collecte.services.security_log import set_client
@@ -100,6 +101,7 @@ ROUTES: list[Any] = [
     pickups.reconcile_pickup,
     totals.get_totals,
     totals.devices_csv,
+    totals.impact_csv,
     totals.public_totals,
     corrections.edit_device,
     corrections.edit_organization,
@@ -177,6 +179,7 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
     PostgreSQL's pool; tests pass False and manage the engine themselves.
     """
     settings = settings or load_settings()
+    check_impact_factors()
     csrf = pages.csrf_config(settings)
 
     async def on_startup(app: Litestar) -> None:

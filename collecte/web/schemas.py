@@ -250,6 +250,13 @@ class UserPatchIn(Struct, kw_only=True, forbid_unknown_fields=True):
 
     is_active: bool | None = None
     full_name: Line | None = None
+    organization_id: Annotated[
+        Id | None,
+        Meta(
+            description="Move the account to this organisation: its role becomes the "
+            "organisation's kind, and its sessions end"
+        ),
+    ] = None
 
 
 class UserIn(Struct, kw_only=True):

@@ -14,7 +14,27 @@ from msgspec import UNSET, Meta, UnsetType, field
 from collecte.web.responses import Answer, Kilograms, Xpf
 
 Devices = Annotated[int, Meta(description="Devices")]
-Co2eKg = Annotated[float, Meta(description="Kilograms of CO₂ equivalent avoided")]
+Co2eKg = Annotated[
+    float,
+    Meta(
+        description=(
+            "Kilograms of CO₂ equivalent avoided by reuse: for each reused (delivered) device, its "
+            "category's yearly factor × the expected years of extra use (ADEME 2022 study of "
+            "refurbished products), counted because it replaces the purchase of a new device; "
+            "each category rounded to 0.1 kg, a total is the sum of its rounded categories"
+        )
+    ),
+]
+Co2eUpperBoundKg = Annotated[
+    float,
+    Meta(
+        description=(
+            "Upper bound, not the figure of the method: a new device's whole manufacturing "
+            "footprint (ADEME/Arcep 2022) per reused device, as if each one spared a new device "
+            "for that device's whole life; rounded like co2e_avoided_kg"
+        )
+    ),
+]
 
 
 class PeriodOut(Answer):
@@ -104,6 +124,7 @@ class CategoryImpactOut(Answer):
     recycled: Devices
     weight_kg: Kilograms
     co2e_avoided_kg: Co2eKg
+    co2e_upper_bound_kg: Co2eUpperBoundKg
 
 
 class ImpactByCategoryOut(Answer):
@@ -127,6 +148,7 @@ class ImpactOut(Answer):
     recycled: Devices
     weight_kg: Annotated[Kilograms, Meta(description="Reused and recycled, in kilograms")]
     co2e_avoided_kg: Co2eKg
+    co2e_upper_bound_kg: Co2eUpperBoundKg
     weight_reused_kg: Kilograms
     weight_recycled_kg: Kilograms
     by_category: ImpactByCategoryOut
@@ -151,10 +173,32 @@ class TargetOut(Answer):
 
 
 class FactorOut(Answer):
-    """What one device of a category weighs and spares, with the sources."""
+    """What one device of a category weighs and, reused, spares, with the sources."""
 
-    co2e_kg: Co2eKg
-    co2e_source: str
+    co2e_kg: Annotated[
+        float,
+        Meta(
+            description="Kilograms of CO₂e one reused device avoids: "
+            "co2e_per_year_kg × years_of_extra_use"
+        ),
+    ]
+    co2e_source: Annotated[str, Meta(description="The source of the yearly factor")]
+    co2e_per_year_kg: Annotated[
+        float,
+        Meta(description="Kilograms of CO₂e avoided per year a reused device replaces a new one"),
+    ]
+    co2e_per_year_source: Annotated[
+        str, Meta(description="Its source, or the assumption it rests on")
+    ]
+    years_of_extra_use: Annotated[
+        float, Meta(description="Years the reused device is expected to serve (an assumption)")
+    ]
+    years_source: str
+    co2e_upper_bound_kg: Annotated[
+        float,
+        Meta(description="Upper bound only: a new device's manufacturing footprint, kg CO₂e"),
+    ]
+    co2e_upper_bound_source: str
     weight_kg: Kilograms
     weight_source: str
 

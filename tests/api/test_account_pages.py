@@ -159,3 +159,36 @@ async def test_only_the_coordination_sees_the_accounts_page(client: httpx.AsyncC
     page = await client.get("/coordination/comptes")
 
     assert page.status_code == 403
+
+
+async def test_the_coordination_moves_an_account_to_another_organisation(
+    client: httpx.AsyncClient,
+) -> None:
+    coordinator = await make_account(Role.COORDINATOR)
+    association = await make_account(Role.ASSOCIATION)
+    donor = await make_account(Role.DONOR)
+    await sign_in(client, coordinator)
+
+    page = await client.get("/coordination/comptes")
+    # No form to move oneself; the others' forms offer every other organisation.
+    assert f"/coordination/comptes/{coordinator.user_id}/organisation" not in page.text
+    assert f"/coordination/comptes/{donor.user_id}/organisation" in page.text
+    assert f'<option value="{association.organization_id}">' in page.text
+    nothing = await post_form(
+        client, "/coordination/comptes", f"/coordination/comptes/{donor.user_id}/organisation", {}
+    )
+    moved = await post_form(
+        client,
+        "/coordination/comptes",
+        f"/coordination/comptes/{donor.user_id}/organisation",
+        {"organization_id": str(association.organization_id)},
+    )
+
+    assert nothing.status_code == 422
+    assert "Choisissez dans la liste l’organisation où passe le compte." in nothing.text
+    assert moved.status_code == 303
+    assert (await client.get("/api/donations", headers=donor.headers)).status_code == 401
+    listed = await client.get("/api/users", headers=coordinator.headers)
+    assert {"id": donor.user_id, "role": "association"}.items() <= next(
+        user for user in listed.json() if user["id"] == donor.user_id
+    ).items()

@@ -109,6 +109,25 @@ async def test_under_https_the_session_cookie_is_host_prefixed_and_secure(
     assert (await https_client.get("/dons")).status_code == 303
 
 
+async def test_under_https_the_csrf_cookie_is_host_prefixed_and_secure(
+    https_client: httpx.AsyncClient, client: httpx.AsyncClient
+) -> None:
+    page = await https_client.get("/connexion")
+    plain = await client.get("/connexion")
+
+    cookie = page.headers["set-cookie"]
+    assert cookie.startswith("__Host-collecte_csrf=")
+    assert "Secure" in cookie and "Path=/" in cookie and "Domain" not in cookie
+    assert plain.headers["set-cookie"].startswith("collecte_csrf=")
+    # The prefixed cookie is the one checked: a form sent with it goes through.
+    account = await make_account(Role.DONOR)
+    signed = await https_client.post(
+        "/connexion",
+        data={"email": account.email, "password": PASSWORD, "_csrf_token": csrf_token(page)},
+    )
+    assert signed.status_code == 303
+
+
 async def test_under_http_the_session_cookie_keeps_its_bare_name(
     client: httpx.AsyncClient,
 ) -> None:

@@ -56,6 +56,13 @@ CATEGORIES = [
 FACTORS = tomllib.loads(
     (Path(__file__).resolve().parents[2] / "collecte/data/impact_factors.toml").read_text()
 )["categories"]
+
+
+def avoided_per_device(category: str) -> float:
+    """The method, read from the file itself: yearly factor × years of extra use."""
+    return FACTORS[category]["co2e_per_year_kg"] * FACTORS[category]["years_of_extra_use"]
+
+
 CSV_HEADERS = [
     "Étiquette",
     "Statut",
@@ -220,7 +227,8 @@ async def ground_truth(start: date | None, end: date | None) -> dict[str, Any]:
     cohort = entered["registered"]
     reused, recycled = entered["delivered"], entered["recycled"]
     weight = sum(devices[d]["weight_kg"] for d in reused | recycled)
-    co2e = sum(FACTORS[devices[d]["category"]]["co2e_kg"] for d in reused)
+    co2e = sum(avoided_per_device(devices[d]["category"]) for d in reused)
+    upper_bound = sum(FACTORS[devices[d]["category"]]["manufacture_co2e_kg"] for d in reused)
     value = sum(devices[d]["estimated_value_xpf"] or 0 for d in entered["collected"])
 
     donors: dict[int, Counter[str]] = defaultdict(Counter)
@@ -253,6 +261,7 @@ async def ground_truth(start: date | None, end: date | None) -> dict[str, Any]:
             "recycled": len(recycled),
             "weight_kg": pytest.approx(weight, abs=0.001),
             "co2e_avoided_kg": pytest.approx(co2e, abs=0.05),
+            "co2e_upper_bound_kg": pytest.approx(upper_bound, abs=0.05),
         },
         "declared_value_xpf": value,
         "donors": {k: {c: n for c, n in v.items() if n} for k, v in donors.items()},
@@ -350,14 +359,23 @@ async def test_every_status_and_category_is_present_with_zeros(client: httpx.Asy
     assert (body["donors"], body["reconditioners"], body["associations"]) == ([], [], [])
     assert body["impact"]["reused"] == body["impact"]["recycled"] == 0
     assert body["impact"]["weight_kg"] == body["impact"]["co2e_avoided_kg"] == 0
+    assert body["impact"]["co2e_upper_bound_kg"] == 0
     assert set(body["impact"]["by_category"]) == set(CATEGORIES)
     assert body["declared_value_xpf"] == 0
     assert [m["month"] for m in body["monthly"]] == [f"2025-{m:02d}" for m in range(1, 13)]
     assert body["monthly"][0] == {"month": "2025-01", "collected": 0, "delivered": 0, "recycled": 0}
     assert body["target"] == {"year": 2025, "devices": 900, "progress": 0, "percent": 0.0}
     assert "ADEME" in body["method"]
-    assert body["factors"]["laptop"]["co2e_kg"] == FACTORS["laptop"]["co2e_kg"]
-    assert body["factors"]["laptop"]["co2e_source"].startswith("ADEME")
+    assert "Hypothèse de substitution" in body["method"]
+    assert "substitution assumption" in body["method_en"].lower()
+    laptop = body["factors"]["laptop"]
+    assert laptop["co2e_kg"] == avoided_per_device("laptop") == 81.0
+    assert (laptop["co2e_per_year_kg"], laptop["years_of_extra_use"]) == (27.0, 3)
+    assert laptop["co2e_upper_bound_kg"] == 182.6
+    assert laptop["co2e_source"].startswith("ADEME 2022")
+    assert "reconditionnés" in laptop["co2e_per_year_source"]
+    assert laptop["years_source"].startswith("Hypothèse du programme")
+    assert laptop["co2e_upper_bound_source"].startswith("ADEME/Arcep 2022")
 
 
 async def _move_in_time(tag: str, status: str, moment: datetime) -> None:
@@ -742,4 +760,4 @@ async def test_public_totals_count_from_the_start(client: httpx.AsyncClient) -> 
     body = (await client.get("/api/public/totals")).json()
 
     assert body["delivered"] == 1
-    assert body["co2e_avoided_kg"] == pytest.approx(FACTORS["laptop"]["co2e_kg"])
+    assert body["co2e_avoided_kg"] == pytest.approx(avoided_per_device("laptop")) == 81.0

@@ -76,7 +76,8 @@ async def change_password(
 ) -> TokenOut:
     """Check `current`, set `new`; every session of the user ends, this answer brings a new one."""
     principal = principal_of(request)
-    await users.change_password(principal, data.current, data.new)
+    policy = request.app.state.login_policy
+    await users.change_password(principal, data.current, data.new, policy, client_address(request))
     return await _new_session(request, principal)
 
 
@@ -106,8 +107,9 @@ async def start_totp(request: Request[Any, Any, Any]) -> TotpEnrolmentOut:
     summary="Turn the second factor on",
 )
 async def confirm_totp(request: Request[Any, Any, Any], data: JSONBody[TotpCodeIn]) -> None:
-    """Turn the pending key on with a code the app computed from it (wrong: 422 `code`)."""
-    await totp.confirm_enrolment(principal_of(request), data.code)
+    """Turn the pending key on with a code the app computed from it (wrong: 422 `code`); every
+    other session of the account ends, this one goes on."""
+    await totp.confirm_enrolment(principal_of(request), data.code, session_of(request))
 
 
 @post(

@@ -7,11 +7,11 @@ from typing import Annotated, Any
 import msgspec
 from litestar import Request, get
 from litestar.params import QueryParameter
-from litestar.response import Stream
+from litestar.response import Response, Stream
 
 from collecte.domain.clock import now
 from collecte.domain.impact import noumea_day
-from collecte.services import exports, totals
+from collecte.services import exports, impact_export, totals
 from collecte.web.auth import PUBLIC, principal_of
 from collecte.web.language import api_language
 from collecte.web.schemas import DAY_PATTERN
@@ -59,6 +59,49 @@ async def devices_csv(request: Request[Any, Any, Any]) -> Stream:
     name = exports.filename(noumea_day(now()))
     return Stream(
         exports.devices_csv(principal_of(request), language=api_language(request)),
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
+    )
+
+
+@get(
+    "/api/impact.csv",
+    tags=["exports"],
+    summary="CO₂e avoided by reuse per category, with the method, as CSV",
+    media_type="text/csv; charset=utf-8",
+)
+async def impact_csv(
+    request: Request[Any, Any, Any],
+    start: Annotated[
+        str | None,
+        QueryParameter(
+            name="from",
+            required=False,
+            # Documented, not enforced here: the service's refusal names `from` / `to`.
+            schema_extra={"pattern": DAY_PATTERN},
+            description="First Nouméa day, YYYY-MM-DD (included)",
+        ),
+    ] = None,
+    end: Annotated[
+        str | None,
+        QueryParameter(
+            name="to",
+            required=False,
+            # Documented, not enforced here: the service's refusal names `from` / `to`.
+            schema_extra={"pattern": DAY_PATTERN},
+            description="Last Nouméa day, YYYY-MM-DD (included)",
+        ),
+    ] = None,
+) -> Response[bytes]:
+    """Coordinators. The figures of `GET /api/totals` per category (reused, recycled, weight,
+    yearly factor, years of extra use, CO₂e avoided, upper bound, sources), then the method,
+    the substitution assumption and the period, in words. UTF-8 with BOM, `;`, decimal comma."""
+    settings = request.app.state.settings
+    name, body = await impact_export.impact_csv(
+        principal_of(request), start, end, settings.yearly_target, api_language(request)
+    )
+    return Response(
+        body,
         media_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )

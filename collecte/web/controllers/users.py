@@ -27,7 +27,8 @@ async def list_users(request: Request[Any, Any, Any]) -> list[UserOut]:
 async def update_user(
     request: Request[Any, Any, Any], user_id: UserId, data: JSONBody[UserPatchIn]
 ) -> UserOut:
-    """Coordination only: `is_active` (false ends the user's sessions) and `full_name`."""
+    """Coordination only: `is_active` (false ends the user's sessions), `full_name`, and
+    `organization_id` (a move to another organisation, hence role: the user's sessions end)."""
     changed = await users.update_user(principal_of(request), user_id, msgspec.structs.asdict(data))
     return msgspec.convert(changed, UserOut)
 

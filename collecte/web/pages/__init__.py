@@ -44,6 +44,7 @@ __all__ = ["csrf_config", "routers", "template_config", "use_signing_secret"]
 # forms: they need no CSRF token.
 CSRF_EXCLUDE = ["^/api/", "^/health", "^/schema", "^/static/"]
 CSRF_COOKIE = "collecte_csrf"
+SECURE_CSRF_COOKIE = "__Host-collecte_csrf"
 _HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
@@ -103,12 +104,16 @@ def csrf_config(settings: Settings) -> CSRFConfig:
     Without a configured key the secret is the database's, set at start-up by
     `use_signing_secret`, so every process accepts every other's tokens.
     """
+    https = settings.public_url.startswith("https://")
     return CSRFConfig(
         secret=_csrf_secret(settings.secret_key or secrets.token_hex(32)),
-        cookie_name=CSRF_COOKIE,
+        # Under HTTPS `__Host-`, like the session cookie: only Secure, path /, no Domain, so
+        # no sibling subdomain can plant a token of its own.
+        cookie_name=SECURE_CSRF_COOKIE if https else CSRF_COOKIE,
         cookie_httponly=True,  # pages carry the token themselves; scripts read it there
         cookie_samesite="lax",
-        cookie_secure=settings.public_url.startswith("https://"),
+        cookie_secure=https,
+        cookie_path="/",
         exclude=CSRF_EXCLUDE,
     )
 

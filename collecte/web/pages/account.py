@@ -17,6 +17,7 @@ from collecte.i18n import msg, say
 from collecte.services import accounts, sessions, totp, users
 from collecte.web.auth import ALLOWED_WITH_PROVISIONAL_PASSWORD, PUBLIC
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
+from collecte.web.pages.forms import integer
 from collecte.web.pages.rendering import language_of, render
 from collecte.web.pages.session import (
     PASSWORD_PAGE,
@@ -24,6 +25,7 @@ from collecte.web.pages.session import (
     require_principal,
     session_cookie,
 )
+from collecte.web.signin import client_address
 from collecte.web.statuses import status_of
 
 ACCOUNTS_PAGE = "/coordination/comptes"
@@ -73,7 +75,13 @@ async def change_password(request: Request[Any, Any, Any]) -> Response[Any]:
             error=message_of(request, _mismatch()),
         )
     try:
-        await users.change_password(principal, str(form.get("current") or ""), new)
+        await users.change_password(
+            principal,
+            str(form.get("current") or ""),
+            new,
+            request.app.state.login_policy,
+            client_address(request),
+        )
     except PAGE_ERRORS as error:
         return await password_page_with(
             request, principal, status_code=status_of(error), error=message_of(request, error)
@@ -141,6 +149,7 @@ async def _accounts_page(
         status_code=status_code,
         principal=principal,
         accounts=await users.list_users(principal),
+        organizations=await accounts.list_organizations(principal),
         **context,
     )
 
@@ -172,6 +181,22 @@ async def set_active(request: Request[Any, Any, Any], user_id: FromPath[int]) ->
     return Redirect(ACCOUNTS_PAGE, status_code=303)
 
 
+@post(ACCOUNTS_PAGE + "/{user_id:int}/organisation", name="move_account", status_code=200)
+async def move_account(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Response[Any]:
+    """Move an account to another organisation (its role follows); its sessions end at once."""
+    principal = _coordinator(request)
+    form = await request.form()
+    # Nothing chosen is a choice to make, not "no change".
+    chosen = integer(form.get("organization_id")) or ""
+    try:
+        await users.update_user(principal, user_id, {"organization_id": chosen})
+    except PAGE_ERRORS as error:
+        return await _accounts_page(
+            request, principal, status_code=status_of(error), error=message_of(request, error)
+        )
+    return Redirect(ACCOUNTS_PAGE, status_code=303)
+
+
 @post(ACCOUNTS_PAGE + "/{user_id:int}/lien", name="issue_reset_link", status_code=200)
 async def issue_reset_link(request: Request[Any, Any, Any], user_id: FromPath[int]) -> Template:
     """A one-time reset link, shown on this answer only, to copy and hand to the user."""
@@ -194,5 +219,6 @@ ROUTES = [
     reset_password,
     accounts_page,
     set_active,
+    move_account,
     issue_reset_link,
 ]

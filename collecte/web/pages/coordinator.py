@@ -11,7 +11,7 @@ from litestar.response import Redirect, Template
 from collecte.domain.access import Principal
 from collecte.domain.errors import Invalid
 from collecte.domain.vocabulary import Role, Status
-from collecte.services import accounts, labels, totals, transitions, worklists
+from collecte.services import accounts, impact_export, labels, totals, transitions, worklists
 from collecte.settings import Settings
 from collecte.web.pages import forms
 from collecte.web.pages.charts import monthly_chart
@@ -69,6 +69,28 @@ async def dashboard(
         period=period,
         attention=await worklists.needing_attention(settings.stale_days),
         monthly_chart=monthly_chart(figures["monthly"][-12:], Words(language_of(request)).text),
+    )
+
+
+@get("/exports/impact.csv", name="impact_export")
+async def impact_export_page(
+    request: Request[Any, Any, Any],
+    du: FromQuery[str | None] = None,
+    au: FromQuery[str | None] = None,
+) -> Response[bytes]:
+    """The dashboard's impact, per category, with the method and sources (`GET /api/impact.csv`)."""
+    principal = _coordinator(request)
+    name, body = await impact_export.impact_csv(
+        principal,
+        du or None,
+        au or None,
+        request.app.state.settings.yearly_target,
+        language_of(request),
+    )
+    return Response(
+        body,
+        media_type="text/csv; charset=utf-8",
+        headers={"Content-Disposition": f'attachment; filename="{name}"'},
     )
 
 
@@ -244,6 +266,7 @@ async def blank_tags(request: Request[Any, Any, Any]) -> Response[Any]:
 
 ROUTES = [
     dashboard,
+    impact_export_page,
     organizations_page,
     create_organization,
     create_user,

@@ -13,7 +13,7 @@ from collecte.domain.access import Principal
 from collecte.services import totp
 from collecte.web.pages.account import password_page_with
 from collecte.web.pages.errors import PAGE_ERRORS, message_of
-from collecte.web.pages.session import PASSWORD_PAGE, require_principal
+from collecte.web.pages.session import PASSWORD_PAGE, current_session, require_principal
 from collecte.web.statuses import status_of
 
 SECOND_FACTOR = PASSWORD_PAGE + "/double-authentification"
@@ -52,8 +52,12 @@ async def start_totp(request: Request[Any, Any, Any]) -> Response[Any]:
 
 @post(SECOND_FACTOR + "/confirmer", name="confirm_totp", status_code=303)
 async def confirm_totp(request: Request[Any, Any, Any]) -> Response[Any]:
-    """Turn the pending key on with a code of the app."""
-    return await _act(request, totp.confirm_enrolment, "?totp=on")
+    """Turn the pending key on with a code of the app; the account's other sessions end."""
+
+    async def confirm(principal: Principal, code: str) -> None:
+        await totp.confirm_enrolment(principal, code, current_session(request))
+
+    return await _act(request, confirm, "?totp=on")
 
 
 @post(SECOND_FACTOR + "/desactiver", name="disable_totp", status_code=303)
