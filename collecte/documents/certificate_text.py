@@ -139,9 +139,8 @@ TEXT: dict[str, str] = {
     "total_estimated": N_("dont poids estimé"),
     "weight_sources_note": N_(
         "Poids « pesé » : mesuré lors de la remise à la filière. Poids « déclaré » : indiqué à "
-        "l’enregistrement de l’appareil, non pesé à la remise. Poids « estimé » : poids moyen de "
-        "la catégorie d’appareil (moyennes UNU des déchets électroniques), l’appareil n’ayant pas "
-        "été pesé."
+        "l’enregistrement de l’appareil, non pesé à la remise. Poids « estimé » : poids moyen "
+        "retenu par le programme pour la catégorie de l’appareil, qui n’a pas été pesé."
     ),
     "total_media": N_("Supports de stockage"),
     "total_certified": N_("Effacement certifié"),

@@ -409,7 +409,8 @@ async def test_the_certificate_says_weighed_or_estimated_per_device_and_prints_t
         "l’enregistrement 3,20 kg (1 appareil) dont poids estimé 1,60 kg (1 appareil)"
     ) in mixed_text
     assert "Bordereau de suivi" not in mixed_text  # none given
-    assert "poids moyen de la catégorie d’appareil" in mixed_text  # what "estimé" means
+    # What "estimé" means: the programme's average for the category, not a weighing.
+    assert "poids moyen retenu par le programme pour la catégorie de l’appareil" in mixed_text
 
 
 async def test_the_stored_document_renders_the_same_certificate_again(
