@@ -543,3 +543,28 @@ async def test_the_recycle_forms_offer_the_operators_the_slip_and_the_weight(
     assert number
     text = await pdf_text(client, world.donor, number.group(1))
     assert "2,40 kg pesé" in text and "BSD-9" in text
+
+
+async def test_an_english_certificate_says_weighed_and_estimated(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    await add_operator(client, world, authorization_number="ICPE 7")
+    tags = await wiped(client, world, 2)
+    weighed = await client.post(
+        f"/api/devices/{tags[0]}/transitions?lang=en",
+        json={"action": "recycle", "channel": "Trecodec", "bsd_number": "BSD 1", "weight_kg": 2},
+        headers=world.reconditioner.headers,
+    )
+    estimated = await client.post(
+        f"/api/devices/{tags[1]}/transitions?lang=en",
+        json={"action": "recycle", "channel": "Trecodec"},
+        headers=world.reconditioner.headers,
+    )
+
+    first = await pdf_text(client, world.donor, weighed.json()["certificate"]["number"])
+    second = await pdf_text(client, world.donor, estimated.json()["certificate"]["number"])
+
+    assert "2.00 kg weighed" in first and "Waste tracking slip (BSD) BSD 1" in first
+    assert "Authorisation number (ICPE): ICPE 7" in first
+    assert "1.60 kg estimated" in second and "of which estimated 1.60 kg (1 device)" in second
