@@ -23,7 +23,7 @@ from collecte.domain.access import Principal
 from collecte.domain.errors import Conflict, Invalid
 from collecte.domain.lifecycle import STORAGE_BY_DEFAULT
 from collecte.domain.vocabulary import Category, Grade, Role, Status
-from collecte.services import pickups, transitions
+from collecte.services import pickups, transitions, treatment_operators
 from collecte.services.accounts import (
     FIRST_ORGANIZATION,
     add_user,
@@ -673,10 +673,26 @@ _REFURBISH_NOTES = {
     Grade.B: "Traces d’usage légères, batterie testée au-delà de 70 %, tests OK.",
     Grade.C: "Fonctionnel, esthétique marquée (rayures, touches usées).",
 }
+# The treatment operators the coordination keeps (fictional), and the one each workshop uses.
+_TREATMENT_OPERATORS = (
+    {
+        "name": "Calédonie Recyclage Exemple (filière DEEE, Ducos)",
+        "authorization_number": "ICPE 0000-EX-01",
+        "address": "Zone industrielle de Ducos\n98800 Nouméa",
+    },
+    {
+        "name": "Éco-Tri Exemple du Nord (filière DEEE, Koné)",
+        "authorization_number": "ICPE 0000-EX-02",
+        "address": "Route territoriale 1\n98860 Koné",
+    },
+)
 _RECYCLING_CHANNEL = {
-    "atelier_noumea": "Calédonie Recyclage Exemple (filière DEEE, Ducos)",
-    "atelier_kone": "Éco-Tri Exemple du Nord (filière DEEE, Koné)",
+    "atelier_noumea": _TREATMENT_OPERATORS[0]["name"],
+    "atelier_kone": _TREATMENT_OPERATORS[1]["name"],
 }
+# The Nouméa operator weighs what it takes in; at Koné the certificates keep the category's
+# average weight, printed as estimated.
+_WEIGHED_AT = {"atelier_noumea"}
 # Weighed at the recycling channel (close to the factors file's averages).
 _AVERAGE_WEIGHT_KG = {
     Category.LAPTOP: 1.8,
@@ -733,6 +749,14 @@ async def _ensure_organization(coordinator: Principal | None, spec: OrgSpec) -> 
             "city": spec.city,
         },
     )
+
+
+async def _ensure_treatment_operators(coordinator: Principal) -> None:
+    """The demo's treatment operators, added once (a second run finds them by name)."""
+    known = {row["name"] for row in await treatment_operators.list_operators(coordinator)}
+    for operator in _TREATMENT_OPERATORS:
+        if operator["name"] not in known:
+            await treatment_operators.create_operator(coordinator, dict(operator))
 
 
 async def _ensure_user(spec: OrgSpec, organization: dict[str, Any]) -> Principal:
@@ -862,12 +886,16 @@ async def _walk_donation(
     for category, group in by_category.items():
         average = _AVERAGE_WEIGHT_KG[category]
         weight = round(average * rng.uniform(0.85, 1.25), 2)
+        # Each handover leaves with its waste tracking slip (BSD), numbered after the lot.
+        slip = f"BSD-{donation.number.removeprefix('LOT-')}-{category.value[:3].upper()}"
+        weighed = {"weight_kg": weight} if donation.workshop.key in _WEIGHED_AT else {}
         await walker.batch(
             recycler,
             "recycle",
             group,
             channel=_RECYCLING_CHANNEL[donation.workshop.key],
-            weight_kg=weight,
+            bsd_number=slip,
+            **weighed,
         )
 
 
@@ -1062,6 +1090,7 @@ async def load_demo(devices: int = 300, settings: Settings | None = None) -> str
         organization = await _ensure_organization(people[COORDINATION.key], spec)
         people[spec.key] = await _ensure_user(spec, organization)
     donor_ids = [people[spec.key].organization_id for spec in DONORS]
+    await _ensure_treatment_operators(people[COORDINATION.key])
 
     if await Device.exists().where(Device.donor.is_in(donor_ids)):
         return await _summary(

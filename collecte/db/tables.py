@@ -333,6 +333,25 @@ class ProgrammeSetting(Table, tablename="programme_setting"):
     changed_by_name = Varchar(length=200, default="")
 
 
+class TreatmentOperator(Table, tablename="treatment_operator"):
+    """A waste treatment operator a recycled device may be handed to, kept by the coordinator.
+
+    A recycling names one of the active ones; an operator is deactivated, never deleted, so the
+    certificates and histories that name it still read right.
+    """
+
+    id: Serial  # the primary key Piccolo adds; annotated so type checkers know it
+
+    name = Varchar(length=200, unique=True, help_text="As printed on recycling certificates.")
+    authorization_number = Varchar(
+        length=100, null=True, default=None, help_text="Authorisation or ICPE number."
+    )
+    address = Text(null=True, default=None)
+    is_active = Boolean(default=True, index=True)
+    created_at = Timestamptz()
+    updated_at = Timestamptz()
+
+
 class BlankTag(Table, tablename="blank_tag"):
     """A tag printed ahead of a collection day, bound to a device when first registered."""
 
@@ -452,6 +471,7 @@ ALL_TABLES: tuple[type[Table], ...] = (
     OrganizationEdit,
     ProgrammeSetting,
     BlankTag,
+    TreatmentOperator,
     Counter,
     IdempotencyRecord,
     LoginAttempt,

@@ -58,6 +58,7 @@ TEXT: dict[str, str] = {
     "party_association": N_("Association bénéficiaire"),
     "party_channel": N_("Filière de traitement"),
     "operator_person": N_("Opérateur : {name}"),
+    "channel_authorization": N_("N° d’autorisation (ICPE) : {number}"),
     # statements
     "intro_donation": N_(
         "{operator}, gestionnaire du programme {programme}, atteste avoir reçu de "
@@ -90,6 +91,7 @@ TEXT: dict[str, str] = {
     "erasure_standard": N_("Référentiel"),
     "erasure_verified_by": N_("Vérifié par"),
     "recycling_when": N_("Date de remise à la filière"),
+    "recycling_bsd": N_("Bordereau de suivi des déchets (BSD)"),
     "receipt_when": N_("Date de réception"),
     "receipt_place": N_("Lieu"),
     "receipt_by": N_("Reçu par"),
@@ -103,6 +105,10 @@ TEXT: dict[str, str] = {
     "col_value": N_("Valeur déclarée"),
     "col_value_estimated": N_("Valeur estimée"),
     "col_weight": N_("Poids"),
+    "col_weight_source": N_("Pesée"),
+    "weight_weighed": N_("pesé"),
+    "weight_declared": N_("déclaré"),
+    "weight_estimated": N_("estimé"),
     "col_device": N_("Appareil"),
     "col_medium": N_("Support"),
     "col_technique": N_("Classe et technique"),
@@ -142,6 +148,14 @@ TEXT: dict[str, str] = {
     "gift_form_text": N_("Don en nature (biens désignés ci-dessous)"),
     "total_weight": N_("Poids total"),
     "weight_missing": N_("dont {count} de poids non renseigné"),
+    "total_weighed": N_("dont poids pesé"),
+    "total_declared": N_("dont poids déclaré à l’enregistrement"),
+    "total_estimated": N_("dont poids estimé"),
+    "weight_sources_note": N_(
+        "Poids « pesé » : mesuré lors de la remise à la filière. Poids « déclaré » : indiqué à "
+        "l’enregistrement de l’appareil, non pesé à la remise. Poids « estimé » : poids moyen "
+        "retenu par le programme pour la catégorie de l’appareil, qui n’a pas été pesé."
+    ),
     "total_media": N_("Supports de stockage"),
     "total_certified": N_("Effacement certifié"),
     "total_not_certified": N_("Non certifiés"),

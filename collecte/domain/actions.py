@@ -28,7 +28,7 @@ from collecte.domain.erasure import (
 from collecte.domain.errors import Invalid
 from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import InvalidData, parse_action
-from collecte.domain.text import FILLED_LINE, SINGLE_LINE
+from collecte.domain.text import FILLED_LINE, SINGLE_LINE, WHITESPACE
 from collecte.domain.validation import describe
 from collecte.domain.vocabulary import Action, Destination, Grade, Labelled, Role, WipeMethod
 from collecte.i18n import N_, msg
@@ -36,6 +36,13 @@ from collecte.i18n import N_, msg
 TEXT_MAX = 200
 MAX_STORAGE_SERIALS = 32
 MAX_WEIGHT_KG = 1000
+# A waste tracking slip number (BSD) as printed on the slip: letters, digits, spaces and - / . _
+BSD_MAX = 60
+_BSD = r"[0-9A-Za-z](?:[0-9A-Za-z ./_-]*[0-9A-Za-z])?"
+BSD_PATTERN = re.compile(_BSD)
+# As the document states it (spaces around forgiven, blank is absent); decoding checks one line
+# and `Recycle.check` the characters, so the refusal says what a slip number holds.
+BSD_SCHEMA_PATTERN = rf"^[{WHITESPACE}]*(?:{_BSD})?[{WHITESPACE}]*$"
 # Database integer keys are 32-bit; a larger id is bad input, not a database error.
 MAX_ID = 2_147_483_647
 # Texts are one line (`SINGLE_LINE`): no NUL (PostgreSQL refuses it), no line break or control
@@ -279,30 +286,89 @@ class Refurbish(ActionData, tag="refurbish"):
 
 
 class Recycle(ActionData, tag="recycle"):
-    """Hand a device to a recycling channel; a weight measured there replaces the estimate."""
+    """Hand a device to a treatment operator; a weight measured there replaces the estimate.
 
-    channel: Annotated[
-        str,
-        Meta(
-            min_length=1,
-            max_length=TEXT_MAX,
-            pattern=FILLED_LINE,
-            extra=_form(N_("Filière de recyclage")),
-        ),
-    ]
+    The operator is one of the coordinator's list (`treatment_operator_id`, or `channel` naming
+    it, as version 1 sends it); while that list is empty, `channel` is free text as in version 1.
+    `bsd_number` is the waste tracking slip (bordereau de suivi des déchets) the devices left with.
+    """
+
+    channel: (
+        Annotated[
+            str,
+            Meta(
+                min_length=1,
+                max_length=TEXT_MAX,
+                pattern=FILLED_LINE,
+                # Optional for the API (the id may name the operator instead), asked by forms.
+                extra=_form(N_("Filière de recyclage"), options="treatment_operators", asked=True),
+            ),
+        ]
+        | None
+    ) = None
+    treatment_operator_id: (
+        Annotated[
+            int, Meta(ge=1, le=MAX_ID, extra=_form(N_("Opérateur de traitement"), hidden=True))
+        ]
+        | None
+    ) = None
+    bsd_number: (
+        Annotated[
+            str,
+            Meta(
+                max_length=BSD_MAX,
+                pattern=SINGLE_LINE,
+                extra_json_schema={"extra": {"pattern": BSD_SCHEMA_PATTERN}},
+                extra=_form(
+                    N_("N° de bordereau de suivi des déchets (BSD, facultatif)"),
+                    said=N_("BSD {value}"),
+                ),
+            ),
+        ]
+        | None
+    ) = None
     weight_kg: (
         Annotated[
             float,
             Meta(
                 gt=0,
                 le=MAX_WEIGHT_KG,
-                extra=_form(N_("Poids (kg, facultatif)"), said=N_("{value} kg")),
+                extra=_form(N_("Poids pesé (kg, facultatif)"), said=N_("{value} kg")),
                 # Litestar leaves a bound of 0 out of the document: restated.
                 extra_json_schema={"extra": {"exclusiveMinimum": 0}},
             ),
         ]
         | None
     ) = None
+
+    def check(self) -> None:
+        if self.channel is None and self.treatment_operator_id is None:
+            raise InvalidData(
+                msg(
+                    "Le champ « {field} » est obligatoire : choisissez l’opérateur de "
+                    "traitement à qui les appareils sont remis.",
+                    field=field_label("channel"),
+                ),
+                "channel",
+            )
+        if self.bsd_number is not None and not BSD_PATTERN.fullmatch(self.bsd_number):
+            raise InvalidData(
+                msg(
+                    "Le champ « {field} » ne peut contenir que des lettres, des chiffres, des "
+                    "espaces et les signes - / . _ : recopiez le numéro tel qu’il figure sur le "
+                    "bordereau.",
+                    field=field_label("bsd_number"),
+                ),
+                "bsd_number",
+            )
+
+    def event_data(self, device: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        # Version 1's record (`channel`, `weight_kg`), and the operator and slip where given.
+        data = super().event_data(device)
+        for name in ("treatment_operator_id", "bsd_number"):
+            if data.get(name) is None:
+                data.pop(name, None)
+        return data
 
     def device_changes(self) -> dict[str, Any]:
         if self.weight_kg is None:

@@ -52,6 +52,11 @@ FIELD_LABELS: Mapping[str, str] = {
     "storage_serials": N_("N° de série des supports"),
     "grade": N_("Grade"),
     "channel": N_("Filière de recyclage"),
+    "treatment_operator_id": N_("Opérateur de traitement"),
+    "bsd_number": N_("N° de bordereau de suivi des déchets (BSD)"),
+    # Treatment operators, as the coordinator keeps them.
+    "authorization_number": N_("N° d’autorisation (ICPE)"),
+    "is_active": N_("Actif"),
     "received_by": N_("Reçu par"),
     "reason": N_("Motif"),
     "note": N_("Note"),

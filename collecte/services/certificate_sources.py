@@ -65,11 +65,14 @@ def _medium(record: MediumRecord) -> CertificateMedium:
 def recycling_line(
     row: Row, data: Data, _language: str, _erasures: tuple[str, ...]
 ) -> CertificateDevice:
-    """Return a recycled device; its weight, if weighed at the recycling, replaces the estimate."""
+    """Return a recycled device and how its weight is known: weighed at the recycling (which
+    replaces any other), declared when it was registered, or its category's average."""
     assert isinstance(data, Recycle)
-    if data.weight_kg is None:
+    if data.weight_kg is not None:
+        return _line(row, weight_kg=float(data.weight_kg), weight_source="weighed")
+    if row["weight_kg"] is None:
         return _line(row)
-    return _line(row, weight_kg=float(data.weight_kg))
+    return _line(row, weight_source="estimated" if row["weight_estimated"] else "declared")
 
 
 def receipt_line(

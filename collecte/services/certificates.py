@@ -32,6 +32,7 @@ from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
 from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
+from collecte.services import treatment_operators
 from collecte.services.certificate_sources import SOURCES, Source
 from collecte.services.numbering import next_number
 from collecte.services.supersession import decode_document, encode_document
@@ -157,6 +158,9 @@ async def issue_for_transition(
     wanted |= {_holder_id(row, data) for row in rows}
     organizations = await _organizations(wanted)
     erasures = await _erasure_numbers([r["id"] for r in rows]) if source.erasure_numbers else {}
+    operator_details = (
+        await treatment_operators.details_of(data) if isinstance(data, Recycle) else None
+    )
     programme = _programme(settings)
     issued: list[Issued] = []
     for (recipient_id, _), group in sorted(groups.items()):
@@ -184,6 +188,11 @@ async def issue_for_transition(
                 verified_by=data.verified_by if isinstance(data, Wipe) else None,
                 handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
                 channel=data.channel if isinstance(data, Recycle) else None,
+                channel_authorization=(
+                    operator_details.authorization_number if operator_details else None
+                ),
+                channel_address=operator_details.address if operator_details else None,
+                bsd_number=data.bsd_number if isinstance(data, Recycle) else None,
                 received_by=data.received_by if isinstance(data, ConfirmReceipt) else None,
                 place=recipient["city"] if source.place_is_city else None,
                 devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),

@@ -24,7 +24,7 @@ from collecte.db.tables import Device, DeviceEvent, Organization
 from collecte.db.transactions import retry_on_conflict, write_transaction
 from collecte.domain import actions, tags
 from collecte.domain.access import Principal, can_see_device
-from collecte.domain.actions import ActionData, Collect, Wipe
+from collecte.domain.actions import ActionData, Collect, Recycle, Wipe
 from collecte.domain.clock import now
 from collecte.domain.erasure import check_wipe_minimum
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
@@ -50,6 +50,7 @@ from collecte.domain.lifecycle import (
 )
 from collecte.domain.vocabulary import Action, MethodClass, Status
 from collecte.i18n import Message, msg
+from collecte.services import treatment_operators
 from collecte.services.certificates import LANGUAGES, Issued, issue_for_transition
 from collecte.services.custody import event_fields
 from collecte.services.devices import (
@@ -348,6 +349,8 @@ async def _checked_data(
     422), and the names of the organisations it points at."""
     if isinstance(data, Collect):
         data = await fill_collect(principal, data)
+    if isinstance(data, Recycle):
+        data, _ = await treatment_operators.resolve(data)
     data = actions.complete(data, principal.role, principal.organization_id)
     return data, await _check_targets(data)
 

@@ -42,6 +42,7 @@ from collecte.web.controllers import (
     programme,
     security_log,
     totals,
+    treatment_operators,
     users,
 )
 from collecte.web.errors import EXCEPTION_HANDLERS
@@ -65,6 +66,9 @@ ROUTES: list[Any] = [
     organizations.create_organization,
     organizations.list_organizations,
     organizations.create_user,
+    treatment_operators.list_operators,
+    treatment_operators.create_operator,
+    treatment_operators.edit_operator,
     users.list_users,
     users.update_user,
     users.issue_reset_link,

@@ -114,6 +114,20 @@ class OrganizationOut(Answer):
     created_at: datetime
 
 
+class TreatmentOperatorOut(Answer):
+    """A treatment operator recycled devices may be handed to."""
+
+    id: int
+    name: Annotated[str, Meta(description="As printed on recycling certificates")]
+    authorization_number: Annotated[
+        str | None, Meta(description="Authorisation or ICPE number, printed when given")
+    ]
+    address: str | None
+    is_active: Annotated[bool, Meta(description="False: no longer offered to recyclings")]
+    created_at: datetime
+    updated_at: datetime
+
+
 class UserOut(Answer):
     """A user; the role is its organisation's kind."""
 

@@ -204,6 +204,29 @@ class OrganizationIn(Struct, kw_only=True):
     language: Lang | None = None
 
 
+class TreatmentOperatorIn(Struct, kw_only=True):
+    """A treatment operator to add to the list recyclings choose from."""
+
+    name: FilledLine
+    authorization_number: (
+        Annotated[str, Meta(pattern=SINGLE_LINE, extra_json_schema=documented(maxLength=100))]
+        | None
+    ) = None
+    address: Text | None = None
+
+
+class TreatmentOperatorEdit(Struct, kw_only=True, forbid_unknown_fields=True):
+    """The details to change, at least one (absent: unchanged; null clears an optional one);
+    `is_active: false` takes the operator out of the choices without deleting it."""
+
+    name: FilledLine | UnsetType = UNSET
+    authorization_number: (
+        Annotated[str, Meta(max_length=100, pattern=SINGLE_LINE)] | UnsetType | None
+    ) = UNSET
+    address: Text | UnsetType | None = UNSET
+    is_active: bool | UnsetType = UNSET
+
+
 # A password typed to prove who one is (the current one): any, up to a bound.
 Password = Annotated[str, Meta(pattern=NO_NUL, max_length=1024)]
 

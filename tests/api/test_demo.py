@@ -9,7 +9,15 @@ from datetime import timedelta
 
 from piccolo.engine.base import Engine
 
-from collecte.db.tables import Certificate, Device, DeviceEvent, Donation, Pickup, User
+from collecte.db.tables import (
+    Certificate,
+    Device,
+    DeviceEvent,
+    Donation,
+    Pickup,
+    TreatmentOperator,
+    User,
+)
 from collecte.demo import DEMO_PASSWORD, load_demo
 from collecte.domain.vocabulary import Role, Status
 from collecte.services.accounts import LoginPolicy, login
@@ -47,6 +55,18 @@ async def test_demo_covers_every_status_and_loads_only_once(db: Engine) -> None:
     assert all(p["signature_name"] and p["certificate_number"] for p in pickups)
     donations = await Certificate.count().where(Certificate.kind == "donation")
     assert donations == len(pickups)
+
+    # Recyclings name an operator of the coordination's list and their waste tracking slip.
+    operators = {o["id"] for o in await TreatmentOperator.select(TreatmentOperator.id)}
+    recycled = (
+        await DeviceEvent.select(DeviceEvent.data)
+        .where(DeviceEvent.action == "recycle")
+        .output(load_json=True)
+    )
+    assert recycled and len(operators) == 2
+    for event in recycled:
+        assert event["data"]["treatment_operator_id"] in operators, event
+        assert event["data"]["bsd_number"].startswith("BSD-"), event
 
     # The demo accounts sign in with the published password.
     principal = await login(

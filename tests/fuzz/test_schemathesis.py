@@ -139,6 +139,10 @@ def _documented_refusal(role: str, case: Any, response: Any) -> bool:
         return _wrong_check_character(case)
     if response.status_code == 422 and extra.get("code") == "batch_rejected":
         return _refused_for_the_devices(extra.get("errors") or [])
+    if response.status_code == 422 and extra.get("code") == "unknown_treatment_operator":
+        # A recycling's channel must be an active operator of the coordinator's list, once
+        # there is one: data, not schema.
+        return field_ in ("channel", "treatment_operator_id")
     if response.status_code == 422 and extra.get("code") == "bad_totp":
         return field_ == "code"  # six digits, but not the ones the app shows now
     if label in FILE_CONTENT:

@@ -10,6 +10,7 @@ import msgspec
 import pytest
 
 from collecte.domain.actions import (
+    BSD_MAX,
     MAX_STORAGE_SERIALS,
     STRUCTS,
     TEXT_MAX,
@@ -500,11 +501,80 @@ def test_every_action_describes_its_form() -> None:
         ("pickup_id", "number", False),
     ]
     assert kinds[Action.RECEIVE] == []
+    # The operator is chosen by its name in `channel` (a select where the list is kept);
+    # its id is for API clients.
+    assert kinds[Action.RECYCLE] == [
+        ("channel", "text", False),
+        ("treatment_operator_id", "number", False),
+        ("bsd_number", "text", False),
+        ("weight_kg", "number", False),
+    ]
+    recycle = {field.name: field for field in fields_of(STRUCTS[Action.RECYCLE])}
+    assert [name for name, field in recycle.items() if field.hidden] == ["treatment_operator_id"]
+    assert recycle["channel"].extra["options"] == "treatment_operators"
     for struct in STRUCTS.values():
         for field in fields_of(struct):
             assert field.label and field.label != field.name, (struct, field.name)
             if field.kind == "text":
-                assert field.max_length == TEXT_MAX
+                # The slip's number is shorter: BSD_MAX.
+                expected = BSD_MAX if field.name == "bsd_number" else TEXT_MAX
+                assert field.max_length == expected, (struct, field.name)
+
+
+# --- recycle: the slip's number and the weighed weight -----------------------------------------
+
+
+def _refusal(payload: dict[str, Any]) -> tuple[str | None, str]:
+    with pytest.raises(InvalidData) as caught:
+        decode({"action": "recycle", "channel": "Trecodec", **payload})
+    return caught.value.field, caught.value.message
+
+
+@pytest.mark.parametrize(
+    "bsd", ["BSD-2026-000123", "a", "12 34/56.78_9", "7" * BSD_MAX, f"  {'B' * BSD_MAX}  "]
+)
+def test_a_slip_number_of_letters_digits_and_separators_up_to_60_is_taken(bsd: str) -> None:
+    data = decode({"action": "recycle", "channel": "Trecodec", "bsd_number": bsd})
+    assert data.bsd_number == bsd.strip()  # type: ignore[attr-defined]
+    assert data.event_data()["bsd_number"] == bsd.strip()
+
+
+def test_a_slip_number_too_long_or_odd_is_refused_naming_it() -> None:
+    label = "N° de bordereau de suivi des déchets (BSD)"
+    assert _refusal({"bsd_number": "7" * (BSD_MAX + 1)}) == (
+        "bsd_number", f"Le champ « {label} » dépasse 60 caractères.")  # fmt: skip
+    odd = (
+        "bsd_number",
+        f"Le champ « {label} » ne peut contenir que des lettres, des chiffres, des espaces et "
+        "les signes - / . _ : recopiez le numéro tel qu’il figure sur le bordereau.",
+    )
+    for bad in ("BSD#12", "-12", "12-", "BSD 12 ; drop", "n°12"):
+        assert _refusal({"bsd_number": bad}) == odd, bad
+    assert _refusal({"bsd_number": "BSD\n12"})[0] == "bsd_number"
+    assert _refusal({"bsd_number": 12})[0] == "bsd_number"
+
+
+def test_a_weighed_weight_is_above_0_and_at_most_1000_kg() -> None:
+    def weight(value: float) -> float | None:
+        data = decode({"action": "recycle", "channel": "X", "weight_kg": value})
+        return data.weight_kg  # type: ignore[attr-defined, no-any-return]
+
+    assert weight(0.001) == 0.001 and weight(1000) == 1000 and weight(2.35) == 2.35
+    assert _refusal({"weight_kg": 0}) == (
+        "weight_kg", "Le champ « Poids (kg) » doit être supérieur à 0.")  # fmt: skip
+    assert _refusal({"weight_kg": 1000.001}) == (
+        "weight_kg", "Le champ « Poids (kg) » doit être inférieur ou égal à 1000.")  # fmt: skip
+
+
+def test_a_recycling_names_its_operator_by_name_or_id() -> None:
+    assert _refusal({"channel": None}) == (
+        "channel",
+        "Le champ « Filière de recyclage » est obligatoire : choisissez l’opérateur de "
+        "traitement à qui les appareils sont remis.",
+    )
+    by_id = decode({"action": "recycle", "treatment_operator_id": 3})
+    assert by_id.event_data() == {"channel": None, "treatment_operator_id": 3, "weight_kg": None}
+    assert _refusal({"treatment_operator_id": 0})[0] == "treatment_operator_id"
 
 
 def test_the_union_decodes_to_the_struct_of_each_action() -> None:

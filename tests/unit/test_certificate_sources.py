@@ -18,6 +18,7 @@ ROW: dict[str, Any] = {
     "model": "Latitude 5490",
     "serial_number": "SN1",
     "weight_kg": 2.0,
+    "weight_estimated": True,
     "estimated_value_xpf": 40_000,
     "grade": "B",
     "donor": 3,
@@ -107,6 +108,22 @@ def test_a_weight_weighed_at_the_recycling_replaces_the_estimate() -> None:
     assert line(CertificateKind.RECYCLING, {"weight_kg": 2.35}).weight_kg == 2.35
     assert line(CertificateKind.RECYCLING, {"weight_kg": None}).weight_kg == 2.0
     assert line(CertificateKind.DONATION).weight_kg == 2.0
+
+
+def test_a_recycling_line_says_how_its_weight_is_known() -> None:
+    weighed = line(CertificateKind.RECYCLING, {"weight_kg": 2.35})
+    estimated = line(CertificateKind.RECYCLING)
+    ROW["weight_estimated"] = False
+    try:
+        declared = line(CertificateKind.RECYCLING)
+    finally:
+        ROW["weight_estimated"] = True
+
+    assert (weighed.weight_kg, weighed.weight_source) == (2.35, "weighed")
+    assert (estimated.weight_kg, estimated.weight_source) == (2.0, "estimated")
+    assert (declared.weight_kg, declared.weight_source) == (2.0, "declared")
+    # The other kinds do not say it.
+    assert line(CertificateKind.DONATION).weight_source is None
 
 
 def test_the_receipt_goes_to_the_association_the_others_to_the_donor() -> None:

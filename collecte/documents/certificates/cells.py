@@ -55,6 +55,13 @@ def weight(_i: int, d: CertificateDevice, lang: str) -> Cell:
     return "—" if d.weight_kg is None else t.format_kg(d.weight_kg, lang)
 
 
+def weight_source(_i: int, d: CertificateDevice, lang: str) -> Cell:
+    """Return whether the weight was weighed, declared or estimated, or a dash."""
+    if d.weight_source is None or d.weight_kg is None:
+        return "—"
+    return t.text(lang, f"weight_{d.weight_source}")
+
+
 def erasure_device(_i: int, d: CertificateDevice, lang: str) -> Cell:
     """Return the category, make/model and serial of a wiped device, and where it goes next."""
     lines = [f"<b>{safe(t.category_label(d.category, lang))}</b>"]

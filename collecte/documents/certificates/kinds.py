@@ -62,8 +62,20 @@ def _beneficiary(doc: CertificateDocument) -> Party:
 
 
 def _channel(doc: CertificateDocument) -> Party:
-    """Return the treatment organisation as a party."""
-    return Party(name=doc.channel or "")
+    """Return the treatment organisation as a party, with its address where known."""
+    return Party(name=doc.channel or "", address=doc.channel_address)
+
+
+def _channel_lines(doc: CertificateDocument) -> Sequence[str]:
+    """Return the treatment organisation's authorisation (ICPE) number, where known."""
+    if not doc.channel_authorization:
+        return ()
+    return [t.text(doc.language, "channel_authorization", number=doc.channel_authorization)]
+
+
+def _bsd(doc: CertificateDocument) -> Markup | None:
+    """Return the waste tracking slip's number, when the devices left with one."""
+    return mono(doc.bsd_number) if doc.bsd_number else None
 
 
 def _operator_line(doc: CertificateDocument) -> Sequence[str]:
@@ -207,6 +219,33 @@ def _total_weight(doc: CertificateDocument) -> Markup:
     missing = len(doc.devices) - len(_weights(doc))
     if missing:
         value += " — " + escape(t.text(doc.language, "weight_missing", count=missing))
+    return value
+
+
+def _weights_from(doc: CertificateDocument, source: str) -> list[float]:
+    """Return the weights known from one source (weighed, declared, estimated)."""
+    return [
+        d.weight_kg for d in doc.devices if d.weight_kg is not None and d.weight_source == source
+    ]
+
+
+def _weight_share(
+    source: str, always: bool = False
+) -> Callable[[CertificateDocument], Markup | None]:
+    """Return the part of the total weight from one source and its device count; left out when
+    no device's weight comes from it (unless `always`), or on a certificate issued before the
+    source of weights was recorded."""
+
+    def value(doc: CertificateDocument) -> Markup | None:
+        if all(d.weight_source is None for d in doc.devices):
+            return None
+        weights = _weights_from(doc, source)
+        if not weights and not always:
+            return None
+        lang = doc.language
+        figure = t.format_kg(t.sum_kg(weights), lang)
+        return f"<b>{escape(figure)}</b> ({escape(t.plural(lang, len(weights)))})"
+
     return value
 
 
@@ -390,19 +429,27 @@ RECYCLING = CertificateSpec(
     parties=(
         PartyBox("party_donor", _donor),
         PartyBox("party_reconditioner", _reconditioner, optional=True),
-        PartyBox("party_channel", _channel),
+        PartyBox("party_channel", _channel, extra=_channel_lines),
     ),
-    facts=(Fact("recycling_when", _issued_at),),
+    facts=(Fact("recycling_when", _issued_at), Fact("recycling_bsd", _bsd)),
     columns=(
         INDEX,
         TAG,
-        Column("col_category", 28, cells.category),
-        Column("col_model", 46, cells.make_model),
-        Column("col_serial", 46, cells.serial, font="mono"),
-        Column("col_weight", 26, cells.weight, align="right"),
+        Column("col_category", 26, cells.category),
+        Column("col_model", 40, cells.make_model),
+        Column("col_serial", 38, cells.serial, font="mono"),
+        Column("col_weight", 24, cells.weight, align="right"),
+        Column("col_weight_source", 18, cells.weight_source),
     ),
     table_total=_weight_figure,
-    summary=(DEVICE_COUNT, SummaryRow("total_weight", _total_weight)),
+    summary=(
+        DEVICE_COUNT,
+        SummaryRow("total_weight", _total_weight),
+        SummaryRow("total_weighed", _weight_share("weighed", always=True)),
+        SummaryRow("total_declared", _weight_share("declared")),
+        SummaryRow("total_estimated", _weight_share("estimated")),
+    ),
+    summary_note=Wording("weight_sources_note"),
     signatures=(None, PROGRAMME_SIGNS),
 )
 

@@ -90,6 +90,9 @@ class CertificateDevice:
     serial_number: str | None = None
     declared_value_xpf: int | None = None
     weight_kg: float | None = None
+    # recycling: how the weight was known: "weighed" (at the recycling), "declared" (given when
+    # the device was registered) or "estimated" (its category's average weight).
+    weight_source: str | None = None
     grade: str | None = None
     media: tuple[CertificateMedium, ...] = ()  # erasure: one record per storage medium
     destination: str | None = None
@@ -113,6 +116,11 @@ class CertificateDocument:
     verified_by: str | None = None  # erasure: the second person who checked
     handover_date: date | None = None
     channel: str | None = None
+    # recycling: the treatment operator's authorisation (ICPE) number and address, and the waste
+    # tracking slip (BSD) the devices left with, where known.
+    channel_authorization: str | None = None
+    channel_address: str | None = None
+    bsd_number: str | None = None
     received_by: str | None = None
     place: str | None = None
     devices: tuple[CertificateDevice, ...] = ()
@@ -130,6 +138,10 @@ class CertificateDocument:
     verify_url: str = ""
     content_fingerprint: str = ""
 
+
+# Recycling's operator details and slip, only where set, likewise.
+_RECYCLING_FIELDS = ("channel_authorization", "channel_address", "bsd_number")
+WEIGHT_SOURCES = ("weighed", "declared", "estimated")
 
 _PICKUP_FIELDS: Mapping[str, Any] = {
     "pickup_number": None,
@@ -159,6 +171,8 @@ def check(doc: CertificateDocument) -> None:
             raise ValueError(f"declared_value_xpf: negative for device {device.tag}")
         if device.weight_kg is not None and device.weight_kg < 0:
             raise ValueError(f"weight_kg: negative for device {device.tag}")
+        if device.weight_source is not None and device.weight_source not in WEIGHT_SOURCES:
+            raise ValueError(f"weight_source: unknown {device.weight_source!r}")
 
 
 def canonical_content(doc: CertificateDocument) -> bytes:
@@ -173,6 +187,12 @@ def canonical_content(doc: CertificateDocument) -> bytes:
     for name, unset in _PICKUP_FIELDS.items():
         if data[name] == unset:
             del data[name]
+    for name in _RECYCLING_FIELDS:
+        if data[name] is None:
+            del data[name]
+    for device in data["devices"]:
+        if device["weight_source"] is None:
+            del device["weight_source"]
     if doc.signature_image is not None:
         data["signature_image"] = hashlib.sha256(doc.signature_image).hexdigest()
     # One instant, one text: the same moment given in any time zone hashes the same.

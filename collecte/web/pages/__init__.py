@@ -32,6 +32,7 @@ from collecte.web.pages import (
     second_factor,
     security,
     signin,
+    treatment_operators,
     workshop,
 )
 from collecte.web.pages.errors import PAGE_EXCEPTION_HANDLERS
@@ -72,6 +73,7 @@ def routers() -> list[Any]:
         *public.ROUTES,
         *security.ROUTES,
         *programme_settings.ROUTES,
+        *treatment_operators.ROUTES,
     ]
     pages = Router(
         path="/",

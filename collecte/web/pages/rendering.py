@@ -55,6 +55,7 @@ _NAV: dict[Role, list[tuple[str, str]]] = {
         ("/coordination/organisations", N_("Organisations")),
         ("/coordination/comptes", N_("Comptes")),
         ("/coordination/etiquettes-vierges", N_("Étiquettes vierges")),
+        ("/coordination/filieres", N_("Filières de recyclage")),
         ("/certificats", N_("Certificats")),
         ("/coordination/securite", N_("Sécurité")),
         ("/coordination/reglages", N_("Réglages")),

@@ -27,6 +27,7 @@ from collecte.services import (
     labels,
     scanning,
     transitions,
+    treatment_operators,
     workshops,
 )
 from collecte.web.pages import forms
@@ -39,7 +40,8 @@ _ACTIONS = {action.value for action in Action}
 
 
 async def action_options(principal: Principal, actions: Iterable[str]) -> dict[str, Any]:
-    """The choices the actions' forms offer: destination workshops and associations."""
+    """The choices the actions' forms offer: destination workshops, associations, and the
+    treatment operators a recycling is handed to."""
     wanted = set(actions)
     options: dict[str, Any] = {}
     if principal.role is Role.COORDINATOR:
@@ -52,6 +54,8 @@ async def action_options(principal: Principal, actions: Iterable[str]) -> dict[s
     # A return or a transfer names a workshop, whoever does it.
     if wanted & {"return", "transfer"} and "reconditioners" not in options:
         options["reconditioners"] = await workshops.workshops()
+    if "recycle" in wanted:
+        options["treatment_operators"] = await treatment_operators.active_operators()
     return options
 
 
