@@ -30,6 +30,7 @@ from collecte.domain.actions import ActionData, Collect, ConfirmReceipt, Recycle
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
+from collecte.domain.signature import Signature
 from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
 from collecte.services.certificate_sources import SOURCES, Source
@@ -158,6 +159,13 @@ async def issue_for_transition(
     organizations = await _organizations(wanted)
     erasures = await _erasure_numbers([r["id"] for r in rows]) if source.erasure_numbers else {}
     programme = _programme(settings)
+    # A receipt is rendered after the association's representative signed: their name and
+    # drawing go in its signature block (the person who received, when named, in its facts).
+    signed: Signature | None = None
+    received_by: str | None = None
+    if isinstance(data, ConfirmReceipt):
+        signed = data.signed()
+        received_by = data.received_by or signed.name
     issued: list[Issued] = []
     for (recipient_id, _), group in sorted(groups.items()):
         recipient = organizations[recipient_id]
@@ -184,7 +192,9 @@ async def issue_for_transition(
                 verified_by=data.verified_by if isinstance(data, Wipe) else None,
                 handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
                 channel=data.channel if isinstance(data, Recycle) else None,
-                received_by=data.received_by if isinstance(data, ConfirmReceipt) else None,
+                received_by=received_by,
+                signed_by=signed.name if signed else None,
+                signature_image=signed.image if signed else None,
                 place=recipient["city"] if source.place_is_city else None,
                 devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
             )
