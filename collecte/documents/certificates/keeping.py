@@ -54,8 +54,18 @@ class KeepWithTable(_ContainerSpace, Flowable):  # type: ignore[misc]
         if len(parts) == 2:
             first, rest = parts
             return [first, FrameBreak(), KeepWithTable(rest, self._ending)]
-        if at_top:  # too tall for any page: let it flow, the layout's own checks will speak
-            return [self._table, *self._ending]
+        if at_top:
+            # The last lines and the ending are taller than a page (a few devices with very
+            # long texts): nothing can keep them together, so the table splits where it must
+            # (reportlab wants the first part of a split to fit as it is).
+            self._table._rowSplitRange = None
+            parts = self._table.split(available_width, available_height)
+            if len(parts) == 1:  # the table fits, the ending follows on the next page
+                return [self._table, *self._ending]
+            if not parts:
+                return []  # not even one line fits a page: the layout's own error speaks
+            first, rest = parts
+            return [first, FrameBreak(), KeepWithTable(rest, self._ending)]
         return [FrameBreak(), KeepWithTable(self._table, self._ending)]
 
     def __repr__(self) -> str:
