@@ -346,7 +346,6 @@ class ConfirmReceipt(ActionData, tag="confirm_receipt"):
                     N_("Reçu par (nom, facultatif)"),
                     autocomplete="name",
                     said=N_("Reçu par {value}"),
-                    hidden=True,  # the signer's name says it on the pages
                 ),
             ),
         ]
