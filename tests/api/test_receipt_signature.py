@@ -14,6 +14,7 @@ from pypdf import PdfReader
 
 from collecte.db.tables import Certificate, Device, DeviceEvent
 from collecte.domain.signature import IMAGE_MAX_BYTES
+from tests.api.test_pages import post_form, sign_in
 from tests.api.test_pickups import data_url, drawn_png, padded_png
 from tests.documents.reading import page_texts
 from tests.factory import World, make_donation, make_world, walk_to
@@ -244,3 +245,26 @@ async def test_the_rules_speak_before_the_missing_signature(client: httpx.AsyncC
     )
 
     assert response.status_code == 404, response.text
+
+
+async def test_the_page_without_a_name_says_what_is_missing_and_the_typed_name_signs(
+    client: httpx.AsyncClient,
+) -> None:
+    world = await make_world()
+    [tag] = await allocated(client, world, count=1)
+    await sign_in(client, world.association)
+
+    unsigned = await post_form(client, "/association", "/association/reception", {"tags": tag})
+    signed = await post_form(
+        client,
+        "/association",
+        "/association/reception",
+        {"tags": tag, "signature_name": REPRESENTATIVE, "signature_image": ""},
+    )
+
+    assert unsigned.status_code == 422, unsigned.text[:500]
+    assert "le nom du représentant de l’association qui signe" in unsigned.text
+    assert signed.status_code == 303, signed.text[:500]
+    number = signed.headers["location"].split("certificat=")[1]
+    pdf = await client.get(f"/certificats/{number}.pdf")
+    assert f"Signé par : {REPRESENTATIVE}" in flat(" ".join(page_texts(pdf.content)))
