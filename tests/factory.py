@@ -209,7 +209,12 @@ async def walk_to(client: httpx.AsyncClient, world: World, tag: str, target: str
             "allocate",
             {"association_id": world.association.organization_id},
         ),
-        ("delivered", world.association, "confirm_receipt", {"received_by": "Marie Wayenece"}),
+        (
+            "delivered",
+            world.association,
+            "confirm_receipt",
+            {"signature": {"name": "Marie Wayenece"}},
+        ),
     ]
     body: dict[str, Any] = {}
     for status, account, action, data in steps:

@@ -28,6 +28,7 @@ from collecte.domain.erasure import (
 from collecte.domain.errors import Invalid
 from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import InvalidData, parse_action
+from collecte.domain.signature import Signature, parse_signature
 from collecte.domain.text import FILLED_LINE, SINGLE_LINE, WHITESPACE
 from collecte.domain.validation import describe
 from collecte.domain.vocabulary import Action, Destination, Grade, Labelled, Role, WipeMethod
@@ -388,8 +389,18 @@ class Allocate(ActionData, tag="allocate"):
         return {"association": self.association_id}
 
 
+class SignatureData(Struct, kw_only=True, forbid_unknown_fields=False):
+    """A signature given on a screen: the signer's name, and the PNG data URL their finger drew
+    (checked as a pickup close checks it, by `collecte.domain.signature`)."""
+
+    name: Annotated[str, Meta(max_length=TEXT_MAX)] | None = None
+    image: str | None = None
+
+
 class ConfirmReceipt(ActionData, tag="confirm_receipt"):
-    """The association confirms it received the device."""
+    """The association confirms it received the device; its representative signs the receipt
+    (the name typed, and a drawing where the screen allows). Version 1's `received_by` alone
+    stays accepted as the typed name."""
 
     received_by: (
         Annotated[
@@ -406,6 +417,55 @@ class ConfirmReceipt(ActionData, tag="confirm_receipt"):
         ]
         | None
     ) = None
+    signature: (
+        Annotated[
+            SignatureData,
+            Meta(
+                extra=_form(
+                    N_("Signature du représentant de l’association"),
+                    layout="signature",
+                    said=N_("Signé par {value}"),
+                )
+            ),
+        ]
+        | None
+    ) = None
+
+    def check(self) -> None:
+        self.signed()
+
+    def signed(self) -> Signature:
+        """The representative's signature, checked: `signature`, else version 1's
+        `received_by` as the typed name; InvalidData naming the field otherwise."""
+        if self.signature is None and self.received_by is None:
+            raise InvalidData(
+                msg(
+                    "Le champ « {field} » est obligatoire : le nom du représentant de "
+                    "l’association qui signe l’attestation de réception.",
+                    field=field_label("signature"),
+                ),
+                "signature",
+            )
+        given = (
+            {"name": self.received_by}
+            if self.signature is None
+            else msgspec.to_builtins(self.signature)
+        )
+        try:
+            return parse_signature(given)
+        except Invalid as error:  # said as every other refusal of an action's data
+            raise InvalidData(error.sentence, error.field) from None
+
+    def event_data(self, device: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Who received and who signed; the drawing itself stays on the certificate only.
+        Version 1's `received_by` alone is recorded as version 1 recorded it."""
+        signed = self.signed()
+        if self.signature is None:
+            return {"received_by": self.received_by}
+        return {
+            "received_by": self.received_by,
+            "signature": {"name": signed.name, "drawn": signed.image is not None},
+        }
 
 
 class Withdraw(ActionData, tag="withdraw"):
@@ -564,8 +624,8 @@ class FieldSpec:
     """One field of an action's data, as forms, histories and checks need it."""
 
     name: str
-    # "text", "choice", "bool", "organization", "lines", "number", "datetime", or "rows" (a list
-    # of records, each with the `columns` given)
+    # "text", "choice", "bool", "organization", "lines", "number", "datetime", "rows" (a list
+    # of records, each with the `columns` given), or "signature" (a name and a drawing)
     kind: str
     required: bool
     label: str  # French msgid
@@ -628,6 +688,8 @@ def fields_of(struct: type[msgspec.Struct]) -> tuple[FieldSpec, ...]:
                 extra=form,
                 **common,
             )
+        elif isinstance(kind, msgspec.inspect.StructType):
+            spec = FieldSpec(kind="signature", extra=form, **common)
         elif isinstance(kind, msgspec.inspect.ListType):
             spec = FieldSpec(
                 kind="lines",

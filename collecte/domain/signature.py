@@ -3,17 +3,21 @@
 The image arrives as a data URL (`data:image/png;base64,…`) written by the page's canvas. It is
 checked strictly before anything is stored or printed: the exact prefix, strict base64, at most
 `IMAGE_MAX_BYTES` decoded, the PNG signature and a first IHDR chunk whose dimensions a page can
-hold. A refusal names `signature.image` (or `signature.name`).
+hold, then a real PNG reader draws it (a certificate must be able to print it). A refusal names
+`signature.image` (or `signature.name`). Used by a pickup's close and by `confirm_receipt`.
 """
 
 from __future__ import annotations
 
 import base64
 import binascii
+import io
 import struct
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from PIL import Image, UnidentifiedImageError
 
 from collecte.domain.errors import Invalid
 from collecte.domain.fields import field_label
@@ -81,11 +85,29 @@ def png_from_data_url(value: object) -> bytes:
                 max=MAX_SIDE,
             )
         )
+    _readable(image)
     return image
 
 
+def _readable(png: bytes) -> None:
+    """Refuse an image that passes the checks but that no PNG reader can draw."""
+    try:
+        with Image.open(io.BytesIO(png)) as image:
+            if image.format != "PNG":
+                raise ValueError(image.format)
+            image.load()
+    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
+        raise _image_error(
+            msg(
+                "Le champ « {field} » n’est pas une image PNG lisible.",
+                field=field_label(IMAGE_FIELD),
+            )
+        ) from None
+
+
 def parse_signature(value: object) -> Signature:
-    """The signature of a pickup's close: `{"name", "image"?}`, checked; Invalid otherwise."""
+    """A signature `{"name", "image"?}` (a pickup's close, a receipt), checked; Invalid
+    otherwise."""
     if not isinstance(value, Mapping):
         raise Invalid(
             msg("Le champ « {field} » doit donner « {name} » et, au besoin, « {image} ».",

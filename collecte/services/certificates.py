@@ -30,6 +30,7 @@ from collecte.domain.actions import ActionData, Collect, ConfirmReceipt, Recycle
 from collecte.domain.clock import NOUMEA
 from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX, certificate_for
+from collecte.domain.signature import Signature
 from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
 from collecte.services import treatment_operators
@@ -162,6 +163,13 @@ async def issue_for_transition(
         await treatment_operators.details_of(data) if isinstance(data, Recycle) else None
     )
     programme = _programme(settings)
+    # A receipt is rendered after the association's representative signed: their name and
+    # drawing go in its signature block (the person who received, when named, in its facts).
+    signed: Signature | None = None
+    received_by: str | None = None
+    if isinstance(data, ConfirmReceipt):
+        signed = data.signed()
+        received_by = data.received_by or signed.name
     issued: list[Issued] = []
     for (recipient_id, _), group in sorted(groups.items()):
         recipient = organizations[recipient_id]
@@ -193,7 +201,9 @@ async def issue_for_transition(
                 ),
                 channel_address=operator_details.address if operator_details else None,
                 bsd_number=data.bsd_number if isinstance(data, Recycle) else None,
-                received_by=data.received_by if isinstance(data, ConfirmReceipt) else None,
+                received_by=received_by,
+                signed_by=signed.name if signed else None,
+                signature_image=signed.image if signed else None,
                 place=recipient["city"] if source.place_is_city else None,
                 devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
             )

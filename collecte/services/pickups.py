@@ -14,7 +14,6 @@ on PostgreSQL; the close then lists the devices the collect committed, or the co
 
 from __future__ import annotations
 
-import io
 import secrets
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, replace
@@ -23,7 +22,6 @@ from typing import Any
 
 import anyio
 import msgspec
-from PIL import Image, UnidentifiedImageError
 
 from collecte.db.tables import Device, Donation, Organization, Pickup
 from collecte.db.transactions import retry_on_conflict, write_transaction
@@ -36,7 +34,7 @@ from collecte.domain.clock import NOUMEA, Clock, noumea_day_start, now
 from collecte.domain.errors import Conflict, Forbidden, Invalid, NotFound
 from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX
-from collecte.domain.signature import IMAGE_FIELD, Signature, parse_signature
+from collecte.domain.signature import Signature, parse_signature
 from collecte.domain.vocabulary import CertificateKind, PickupStatus, Role
 from collecte.i18n import msg
 from collecte.services.certificate_sources import donation_line
@@ -399,26 +397,6 @@ async def pickups_for_collect(
 # --- close -----------------------------------------------------------------------------------
 
 
-def _decodable(signature: Signature) -> Signature:
-    """Refuse an image that passes the checks but that no PNG reader can draw."""
-    if signature.image is None:
-        return signature
-    try:
-        with Image.open(io.BytesIO(signature.image)) as image:
-            if image.format != "PNG":
-                raise ValueError(image.format)
-            image.load()
-    except (UnidentifiedImageError, OSError, ValueError, SyntaxError):
-        raise Invalid(
-            msg(
-                "Le champ « {field} » n’est pas une image PNG lisible.",
-                field=field_label(IMAGE_FIELD),
-            ),
-            IMAGE_FIELD,
-        ) from None
-    return signature
-
-
 async def _issue(
     pickup: Mapping[str, Any],
     devices: Sequence[Mapping[str, Any]],
@@ -563,7 +541,7 @@ async def close_pickup(
         )
     if not isinstance(payload, Mapping):
         raise Invalid(msg("Le corps de la requête doit être un objet JSON."), "data")
-    signature = _decodable(parse_signature(payload.get("signature")))
+    signature = parse_signature(payload.get("signature"))
 
     async def run() -> dict[str, Any]:
         async with write_transaction():

@@ -137,7 +137,10 @@ BODIES: dict[str, Any] = {
         "action": "allocate",
         "association_id": "{assoc_org}",
     },
-    "POST /api/devices/{allocated}/transitions confirm_receipt": {"action": "confirm_receipt"},
+    "POST /api/devices/{allocated}/transitions confirm_receipt": {
+        "action": "confirm_receipt",
+        "signature": {"name": "Marie"},
+    },
     "POST /api/devices/{registered}/transitions withdraw": {"action": "withdraw", "reason": "Non"},
     "POST /api/transitions receive": {"action": "receive", "tags": ["{collected}"]},
     "POST /api/labels.pdf": {"tags": ["{tag}"]},

@@ -260,7 +260,9 @@ async def test_one_receipt_names_every_workshop_that_prepared_the_devices(
         association_id=world.association.organization_id,
     )
 
-    response = await batch(client, world.association, "confirm_receipt", [mine, theirs])
+    response = await batch(
+        client, world.association, "confirm_receipt", [mine, theirs], signature={"name": "Marie"}
+    )
 
     assert response.json()["certificates"] == [{"number": number("REC", 1), "kind": "receipt"}]
     text = text_of(await download(client, world.association, number("REC", 1)))

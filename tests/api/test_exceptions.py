@@ -67,7 +67,10 @@ async def test_a_wrong_allocation_is_fixed(client: httpx.AsyncClient) -> None:
 
     right = world.association.organization_id
     await ok(await act(client, world.coordinator, tag, "allocate", association_id=right))
-    delivered = await ok(await act(client, world.association, tag, "confirm_receipt"))
+    signed = {"name": "Marie Hnawia"}
+    delivered = await ok(
+        await act(client, world.association, tag, "confirm_receipt", signature=signed)
+    )
     assert delivered["status"] == "delivered"
     actions = [event["action"] for event in delivered["events"]]
     assert actions[-4:] == ["allocate", "deallocate", "allocate", "confirm_receipt"]

@@ -144,7 +144,7 @@ async def walk(
                 "allocate",
                 {"association_id": association.organization_id},
             ),
-            ("delivered", association, "confirm_receipt", {}),
+            ("delivered", association, "confirm_receipt", {"signature": {"name": "Marie"}}),
         ]
     for status, account, action, data in steps:
         response = await act(client, account, tag, action, **data)

@@ -20,13 +20,15 @@ class LiveServer:
 
 
 async def new_page(
-    browser: Browser, live: LiveServer, width: int = 390
+    browser: Browser, live: LiveServer, width: int = 390, javascript: bool = True
 ) -> tuple[BrowserContext, Page]:
-    """A fresh browser (its own cookies) showing the live server, `width` pixels wide."""
+    """A fresh browser (its own cookies) showing the live server, `width` pixels wide (with
+    scripts off when `javascript` is False)."""
     context = await browser.new_context(
         base_url=live.base_url,
         viewport={"width": width, "height": 800},
         locale="fr-FR",
+        java_script_enabled=javascript,
     )
     context.set_default_timeout(20_000)
     return context, await context.new_page()

@@ -251,8 +251,8 @@ def test_a_300_device_certificate_repeats_the_table_header_and_numbers_its_pages
     for number, text in enumerate(pages, start=1):
         assert f"page {number} / {total}" in text
         assert "DON-2026-00042" in text
-        if number < total:  # the last page may hold only the signatures
-            assert "Étiquette Catégorie Marque / modèle N° de série Valeur déclarée" in text
+        # The last page too: the signatures never stand alone, the table's end is with them.
+        assert "Étiquette Catégorie Marque / modèle N° de série Valeur déclarée" in text
     whole = " ".join(pages)
     assert all(f"SN{i:06d}X" in whole for i in range(1, 301))
     assert "Total · 300 appareils 12 000 000 XPF" in whole

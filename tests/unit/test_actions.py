@@ -90,7 +90,9 @@ VALID_DATA: list[tuple[Action, Actor, dict[str, Any], dict[str, Any]]] = [
     (Action.RECYCLE, COORD, {"channel": "X", "weight_kg": 0.01},
         {"channel": "X", "weight_kg": 0.01}),
     (Action.ALLOCATE, COORD, {"association_id": 30}, {"association_id": 30}),
-    (Action.CONFIRM_RECEIPT, ASSOC, {}, {"received_by": None}),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"signature": {"name": " Marie W. "}},
+        {"received_by": None, "signature": {"name": "Marie W.", "drawn": False}}),
+    # version 1's `received_by` alone is the typed name of the one who signs
     (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": " Marie W. "}, {"received_by": "Marie W."}),
     (Action.WITHDRAW, DONOR, {"reason": "Finalement gardé"}, {"reason": "Finalement gardé"}),
     # the exceptions: a reason for the people who read the history later
@@ -205,6 +207,16 @@ INVALID_DATA: list[tuple[Action, Actor, dict[str, Any], str]] = [
     # confirm_receipt
     (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": 7}, "received_by"),
     (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": "m" * 201}, "received_by"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {}, "signature"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"received_by": "  "}, "signature"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"signature": "Marie"}, "signature"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"signature": {}}, "signature.name"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"signature": {"name": " \t "}}, "signature.name"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"signature": {"name": 7}}, "signature.name"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"signature": {"name": "m" * 201}}, "signature.name"),
+    (Action.CONFIRM_RECEIPT, ASSOC, {"signature": {"name": "a\nb"}}, "signature.name"),
+    (Action.CONFIRM_RECEIPT, ASSOC,
+        {"signature": {"name": "M", "image": "data:image/jpeg;base64,/9j/"}}, "signature.image"),
 ]
 # fmt: on
 
@@ -440,7 +452,7 @@ def test_the_custody_log_records_the_data_without_the_action() -> None:
             {"weight_kg": 3.0, "weight_estimated": False},
         ),
         ({"action": "allocate", "association_id": 9}, {"association": 9}),
-        ({"action": "confirm_receipt"}, {}),
+        ({"action": "confirm_receipt", "signature": {"name": "M"}}, {}),
         ({"action": "withdraw", "reason": "x"}, {}),
     ],
 )

@@ -39,7 +39,7 @@ ACTION = {
     CertificateKind.DONATION: {"action": "collect", "reconditioner_id": 5},
     CertificateKind.ERASURE: WIPE,
     CertificateKind.RECYCLING: {"action": "recycle", "channel": "Ecotrade"},
-    CertificateKind.RECEIPT: {"action": "confirm_receipt"},
+    CertificateKind.RECEIPT: {"action": "confirm_receipt", "signature": {"name": "Marie"}},
 }
 
 

@@ -487,7 +487,10 @@ RECEIPT = CertificateSpec(
         None,
         Signature(
             Wording("sign_for_association"),
-            lambda doc: [_association(doc).name, doc.received_by or None],
+            # Signed at `confirm_receipt`: "signed by" the representative; a receipt issued
+            # before signatures names who received, or leaves a line to write a name on.
+            lambda doc: [_association(doc).name, None if doc.signed_by else doc.received_by],
+            on_screen=True,
         ),
     ),
 )

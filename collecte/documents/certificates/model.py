@@ -128,6 +128,7 @@ class CertificateDocument:
     replaces: str | None = None
     # Donation, from a pickup: its number, and the donor's representative who signed on the
     # workshop's screen (the name typed, and the PNG drawn), or a close at the day's end unsigned.
+    # Receipt: the association's representative who signed at `confirm_receipt`, likewise.
     pickup_number: str | None = None
     signed_by: str | None = None
     signature_image: bytes | None = None

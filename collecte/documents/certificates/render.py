@@ -24,6 +24,7 @@ from reportlab.platypus.doctemplate import LayoutError
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.bounds import bounded
+from collecte.documents.certificates.keeping import KeepWithTable
 from collecte.documents.certificates.kinds import spec_for
 from collecte.documents.certificates.layout import (
     CONTENT_WIDTH,
@@ -168,16 +169,15 @@ def _story(
             ]
         ),
         Spacer(1, 5 * mm),
-        _table(spec, doc, figure),
-        Spacer(1, 3 * mm),
-        *_summary(spec, doc),
     ]
+    ending: list[Flowable] = [Spacer(1, 3 * mm), *_summary(spec, doc)]
     if spec.legal_mention and doc.programme.legal_mention:
         legal = f"<b>{escape(t.text(lang, 'legal'))}.</b> {safe(doc.programme.legal_mention)}"
-        story += [Spacer(1, 2.5 * mm), para(legal, "note")]
-    story += [Spacer(1, 2.5 * mm), _authenticity(doc, url, fingerprint), Spacer(1, 5 * mm)]
-    story += _signatures(spec, doc)
-    return story
+        ending += [Spacer(1, 2.5 * mm), para(legal, "note")]
+    ending += [Spacer(1, 2.5 * mm), _authenticity(doc, url, fingerprint), Spacer(1, 5 * mm)]
+    ending += _signatures(spec, doc)
+    # The signatures never stand alone on a page: the table's last rows go with them.
+    return [*story, KeepWithTable(_table(spec, doc, figure), ending)]
 
 
 def render_certificate(doc: CertificateDocument) -> bytes:

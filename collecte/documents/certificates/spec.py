@@ -68,8 +68,9 @@ class Signature:
 
     heading: Wording
     lines: Callable[[CertificateDocument], Sequence[str | None]]
-    # Signed on the workshop's screen at a pickup's close: the document's `signed_by` (and its
-    # drawn image) fill the block, or it says the pickup closed unsigned.
+    # Signed on a screen (the donor at a pickup's close, the association at `confirm_receipt`):
+    # the document's `signed_by` (and its drawn image) fill the block, or it says the pickup
+    # closed unsigned.
     on_screen: bool = False
 
 

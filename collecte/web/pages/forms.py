@@ -73,6 +73,12 @@ def action_payload(form: Any, action: str | None = None) -> dict[str, Any]:
             if rows:
                 payload[field.name] = rows
             continue
+        if field.kind == "signature":
+            # The typed name, and the drawing the pad's script leaves in a hidden input.
+            signed = {key: text(form, f"{field.name}_{key}") for key in ("name", "image")}
+            if any(signed.values()):
+                payload[field.name] = signed
+            continue
         value = text(form, field.name)
         if field.kind == "bool":
             # An unticked checkbox sends nothing: the operator did not tick it.

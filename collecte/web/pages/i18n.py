@@ -162,6 +162,10 @@ class Words:
                 shown = gettext(self.lang, label_of(type(field.choices[0]), value))
             elif field.kind == "lines":
                 shown = ", ".join(str(item) for item in value)
+            elif field.kind == "signature":
+                if not isinstance(value, Mapping) or not value.get("name"):
+                    continue
+                shown = str(value["name"])
             elif field.kind == "number" and not isinstance(value, str):
                 shown = format_decimal(value, locale=self.lang)
             else:

@@ -1,14 +1,18 @@
-// The signature pad of a pickup's close form: the donor's representative draws with a finger (or
-// a mouse) on the canvas; on submit the drawing goes in the hidden `signature_image` input as a
-// PNG data URL. Without JavaScript the pad stays hidden and the typed name alone signs.
+// The signature pad of a form (a pickup's close, where the donor's representative signs; a
+// receipt, where the association's does): the signer draws with a finger (or a mouse) on the
+// canvas; on submit the drawing goes in the form's hidden `signature_image` input as a PNG data
+// URL. Without JavaScript the pad stays hidden and the typed name alone signs. Each page that
+// shows a pad loads this file; a pad already set up is left alone.
 (function () {
   "use strict";
 
-  function setUp(form) {
-    var pad = form.querySelector("[data-signature-pad]");
-    var canvas = form.querySelector("canvas");
+  function setUp(pad) {
+    var form = pad.closest("form");
+    if (!form || pad.getAttribute("data-signature-ready")) return;
+    var canvas = pad.querySelector("canvas");
     var input = form.querySelector('input[name="signature_image"]');
-    if (!pad || !canvas || !input || !canvas.getContext) return;
+    if (!canvas || !input || !canvas.getContext) return;
+    pad.setAttribute("data-signature-ready", "1");
     var context = canvas.getContext("2d");
     var drawn = false;
     var last = null;
@@ -52,7 +56,7 @@
         last = null;
       });
     });
-    form.querySelector("[data-signature-clear]").addEventListener("click", function () {
+    pad.querySelector("[data-signature-clear]").addEventListener("click", function () {
       context.clearRect(0, 0, canvas.width, canvas.height);
       drawn = false;
       input.value = "";
@@ -62,5 +66,5 @@
     });
   }
 
-  document.querySelectorAll("form[data-signature]").forEach(setUp);
+  document.querySelectorAll("[data-signature-pad]").forEach(setUp);
 })();
