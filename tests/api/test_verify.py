@@ -30,7 +30,7 @@ from tests.api.test_certificates_api import (
     text_of,
 )
 from tests.api.test_pages import csrf_token
-from tests.documents.reading import page_texts
+from tests.documents.reading import decode_qr_codes, page_texts
 from tests.factory import WIPE, Account, World, act, attest, make_world, walk_to
 
 PROGRAMME = (
@@ -119,8 +119,14 @@ def no_person_in(text: str) -> None:
 async def matches_its_pdf(
     client: httpx.AsyncClient, account: Account, answer: dict[str, Any]
 ) -> bytes:
-    """Assert the answer gives the printed fingerprint and the file's hash; return the PDF."""
+    """Assert the answer gives the printed fingerprint and the file's hash, and the document's
+    QR code (decoded from the rendered page, as a phone would) leads to its verification;
+    return the PDF."""
     pdf = await download(client, account, answer["number"])
+    codes = {code.text for code in decode_qr_codes(pdf, dpi=150)}
+    assert codes == {f"http://collecte.test/verify/{answer['number']}"}
+    scanned = await client.get(codes.pop().removeprefix("http://collecte.test"))
+    assert scanned.status_code == 200 and answer["content_sha256"] in scanned.text
     assert answer["content_sha256"] == printed_fingerprint(pdf)
     assert answer["sha256"] == hashlib.sha256(pdf).hexdigest()
     assert answer["content_sha256"] != answer["sha256"]

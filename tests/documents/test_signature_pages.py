@@ -56,4 +56,4 @@ def test_a_long_table_keeps_its_header_on_the_signatures_page() -> None:
 
     assert len(pages) == 2
     assert "Pour le donateur" in pages[1]
-    assert "Étiquette Catégorie Marque / modèle N° de série Valeur déclarée" in pages[1]
+    assert "Étiquette Catégorie Marque / modèle N° de série Valeur estimée" in pages[1]
