@@ -186,13 +186,14 @@ async def add_user(
             created_at=now(),
         )
         await user.save()
-        await record(SecurityEvent.USER_CREATED, email, actor=actor, detail=_role_in(organization))
+        detail = role_detail(organization["name"], organization["kind"])
+        await record(SecurityEvent.USER_CREATED, email, actor=actor, detail=detail)
     return _user_view(user.to_dict(), organization)
 
 
-def _role_in(organization: dict[str, Any]) -> str:
-    """The detail of an account's creation: its organisation and role (code)."""
-    return f"{organization['name']} ({organization['kind']})"
+def role_detail(organization_name: str, kind: str) -> str:
+    """The security log's detail of an account's organisation and role (code)."""
+    return f"{organization_name} ({kind})"
 
 
 @dataclass(frozen=True)

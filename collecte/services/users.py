@@ -24,7 +24,12 @@ from collecte.domain.errors import Conflict, Invalid, NotFound
 from collecte.domain.passwords import check_new_password
 from collecte.domain.vocabulary import Role, SecurityEvent, SessionEnd
 from collecte.i18n import Message, msg
-from collecte.services.accounts import LoginPolicy, confirm_password, require_coordinator
+from collecte.services.accounts import (
+    LoginPolicy,
+    confirm_password,
+    require_coordinator,
+    role_detail,
+)
 from collecte.services.security_log import record
 from collecte.services.sessions import end_user_sessions
 
@@ -130,12 +135,12 @@ async def update_user(principal: Principal, user_id: int, data: dict[str, Any]) 
             event = SecurityEvent.USER_REACTIVATED if active else SecurityEvent.USER_DEACTIVATED
             await record(event, row["email"], actor=principal)
         if move is not None:
-            was = f"{row['organization_name']} ({row['role']})"
+            was = role_detail(row["organization_name"], row["role"])
             await record(
                 SecurityEvent.ROLE_CHANGED,
                 row["email"],
                 actor=principal,
-                detail=f"{was} → {move['name']} ({move['kind']})",
+                detail=f"{was} → {role_detail(move['name'], move['kind'])}",
             )
     return await get_user(user_id)
 

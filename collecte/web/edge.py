@@ -24,6 +24,7 @@ from typing import Any
 from litestar import Litestar
 from litestar.datastructures import MutableScopeHeaders
 from litestar.serialization import encode_json
+from litestar.status_codes import HTTP_503_SERVICE_UNAVAILABLE
 from litestar.types import HTTPResponseBodyEvent, HTTPResponseStartEvent, Receive, Scope, Send
 
 from collecte.auth.passwords import HashGate
@@ -48,11 +49,10 @@ class _WithoutRefusedSignIns(logging.Filter):
             isinstance(args, tuple)
             and len(args) == 5
             and args[2] == SIGN_IN_PATH
-            and args[4] == SERVICE_UNAVAILABLE
+            and args[4] == HTTP_503_SERVICE_UNAVAILABLE
         )
 
 
-SERVICE_UNAVAILABLE = 503
 _ACCESS_FILTER = _WithoutRefusedSignIns()
 
 
@@ -83,7 +83,7 @@ class SignInShedding:
         for name, value in headers.items():
             raw[name] = value
         add_security_headers(raw, SIGN_IN_PATH, self.app.state.settings)
-        assert status == SERVICE_UNAVAILABLE
+        assert status == HTTP_503_SERVICE_UNAVAILABLE
         return list(raw.headers), content
 
     @property
@@ -120,7 +120,7 @@ class SignInShedding:
         headers, content = self._answers[language]
         start: HTTPResponseStartEvent = {
             "type": "http.response.start",
-            "status": SERVICE_UNAVAILABLE,
+            "status": HTTP_503_SERVICE_UNAVAILABLE,
             "headers": headers,
         }
         await send(start)

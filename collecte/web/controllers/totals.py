@@ -17,30 +17,33 @@ from collecte.web.language import api_language
 from collecte.web.schemas import DAY_PATTERN
 from collecte.web.totals_responses import PublicTotalsOut, TotalsOut
 
+# The period of the totals and of the impact export. Documented, not enforced here: the
+# service's refusal names `from` / `to`.
+FirstDay = Annotated[
+    str | None,
+    QueryParameter(
+        name="from",
+        required=False,
+        schema_extra={"pattern": DAY_PATTERN},
+        description="First Nouméa day, YYYY-MM-DD (included)",
+    ),
+]
+LastDay = Annotated[
+    str | None,
+    QueryParameter(
+        name="to",
+        required=False,
+        schema_extra={"pattern": DAY_PATTERN},
+        description="Last Nouméa day, YYYY-MM-DD (included)",
+    ),
+]
+
 
 @get("/api/totals", tags=["totals"], summary="Totals and impact of a period")
 async def get_totals(
     request: Request[Any, Any, Any],
-    start: Annotated[
-        str | None,
-        QueryParameter(
-            name="from",
-            required=False,
-            # Documented, not enforced here: the service's refusal names `from` / `to`.
-            schema_extra={"pattern": DAY_PATTERN},
-            description="First Nouméa day, YYYY-MM-DD (included)",
-        ),
-    ] = None,
-    end: Annotated[
-        str | None,
-        QueryParameter(
-            name="to",
-            required=False,
-            # Documented, not enforced here: the service's refusal names `from` / `to`.
-            schema_extra={"pattern": DAY_PATTERN},
-            description="Last Nouméa day, YYYY-MM-DD (included)",
-        ),
-    ] = None,
+    start: FirstDay = None,
+    end: LastDay = None,
 ) -> TotalsOut:
     """Coordinators. Each figure counts the devices that entered a status during the period."""
     settings = request.app.state.settings
@@ -72,26 +75,8 @@ async def devices_csv(request: Request[Any, Any, Any]) -> Stream:
 )
 async def impact_csv(
     request: Request[Any, Any, Any],
-    start: Annotated[
-        str | None,
-        QueryParameter(
-            name="from",
-            required=False,
-            # Documented, not enforced here: the service's refusal names `from` / `to`.
-            schema_extra={"pattern": DAY_PATTERN},
-            description="First Nouméa day, YYYY-MM-DD (included)",
-        ),
-    ] = None,
-    end: Annotated[
-        str | None,
-        QueryParameter(
-            name="to",
-            required=False,
-            # Documented, not enforced here: the service's refusal names `from` / `to`.
-            schema_extra={"pattern": DAY_PATTERN},
-            description="Last Nouméa day, YYYY-MM-DD (included)",
-        ),
-    ] = None,
+    start: FirstDay = None,
+    end: LastDay = None,
 ) -> Response[bytes]:
     """Coordinators. The figures of `GET /api/totals` per category (reused, recycled, weight,
     yearly factor, years of extra use, CO₂e avoided, upper bound, sources), then the method,
