@@ -107,7 +107,18 @@ def certificate(draw: st.DrawFn, kind: str, devices: int, media: int) -> Certifi
             number=number,
             issued_at=datetime(2026, 11, 23, 3, 5, tzinfo=UTC),
             language=draw(st.sampled_from(["fr", "en"])),
-            programme=ProgrammeInfo(address="7 rue Suffren\n98800 Nouméa", ridet="1 234 567.001"),
+            # The programme's settings at their limits (1,000 characters on 12 lines of mention).
+            programme=ProgrammeInfo(
+                name=draw(text),
+                operator=draw(text),
+                address=draw(address()),
+                ridet="1 234 567.001",
+                signatory_name=draw(text),
+                signatory_title=draw(text),
+                legal_mention=draw(
+                    st.sampled_from(["", "\n".join(["W" * 83] * 12)[:1000], "é " * 500])
+                ),
+            ),
             recipient=draw(party()),
             donor=draw(party()),
             reconditioner=draw(party()),
@@ -116,7 +127,11 @@ def certificate(draw: st.DrawFn, kind: str, devices: int, media: int) -> Certifi
             verified_by=draw(text),
             handover_date=date(2026, 11, 20),
             channel=draw(text),
+            channel_authorization=draw(text),
+            channel_address=draw(address()),
+            bsd_number=draw(st.sampled_from(["W" * 60, "1" * 60, "BSD 2026/00042-A_b.c"])),
             received_by=draw(text),
+            signed_by=draw(text),
             place=draw(text),
             devices=tuple(rows),
         )
