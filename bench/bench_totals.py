@@ -54,7 +54,7 @@ from collecte.db.engine import close_pool, engine_for, start_pool, use_engine
 from collecte.db.migrate import migrate
 from collecte.domain.access import Principal
 from collecte.domain.vocabulary import Role
-from collecte.services import exports, totals
+from collecte.services import exports, tally_folding, totals
 from collecte.services.sessions import open_session
 from collecte.settings import DatabaseTimeouts, Settings
 from collecte.web.app import create_app
@@ -602,6 +602,9 @@ async def main() -> None:
     try:
         if args.regenerate or not await is_filled(connection):
             await generate(connection)
+        # What every server process does within the hour (housekeeping): past days, months
+        # and years read one row per figure instead of one per shard.
+        await timed("fold the closed periods' shards", tally_folding.fold_closed_periods())
         await bench_totals(connection, args.runs)
         if not args.skip_csv:
             await bench_csv(connection)

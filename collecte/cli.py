@@ -244,14 +244,19 @@ def _labels(args: argparse.Namespace, settings: Settings) -> int:
 
 def _purge(_: argparse.Namespace, settings: Settings) -> int:
     from collecte.services.housekeeping import purge_expired, retentions
+    from collecte.services.tally_folding import fold_closed_periods
 
     purged = asyncio.run(_with_database(settings, lambda: purge_expired(settings)))
+    folded = asyncio.run(_with_database(settings, fold_closed_periods))
     answers, attempts = retentions(settings)
     print(
         f"{purged.idempotency_records} réponse(s) rejouables de plus de {answers.days} jour(s), "
         f"{purged.login_attempts} tentative(s) de connexion de plus de {attempts.days} jour(s), "
         f"{purged.sessions} session(s) terminées depuis plus de {attempts.days} jour(s) et "
         f"{purged.security_log} entrée(s) du journal de sécurité de plus d’un an supprimées."
+    )
+    print(
+        f"Totaux : {folded} jour(s), mois ou année(s) terminés regroupés en une ligne par chiffre."
     )
     return 0
 

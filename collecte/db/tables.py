@@ -136,7 +136,8 @@ class DeviceTally(Table, tablename="device_tally"):
     the value or the organisation id. A period of days reads whole years, whole months and the
     remaining days: a year of totals reads a few thousand rows whatever the number of devices.
     The view `device_tally_expected` computes the same figures straight from `device` (summed
-    over shards), `device_tally_expected_shards` the same rows per shard.
+    over shards), `device_tally_expected_shards` the same rows per shard. Once a day, month or
+    year is over, its shards are folded into shard 0 (`collecte.services.tally_folding`).
     """
 
     id: Serial  # the primary key Piccolo adds; annotated so type checkers know it

@@ -10,7 +10,9 @@ session and a reset link 30 days past their expiry or end (kept that long to see
 security log entry for a year (`collecte.services.security_log.RETENTION` says why).
 
 Each server process purges at start-up and then every hour (`collecte.web.app`); several
-processes doing so at once is harmless. `collecte purge` does the same from a cron job.
+processes doing so at once is harmless. `collecte purge` does the same from a cron job. The same
+hourly run folds the totals' shards of the days, months and years that are over
+(`collecte.services.tally_folding`), so past periods read one row per figure.
 Rows go in batches, each its own short transaction, so scanners never wait long behind it.
 
 Each server process also closes, unsigned, the pickups still open at the end of the Nouméa day
@@ -35,6 +37,7 @@ from collecte.domain.clock import Clock, next_noumea_midnight, now
 from collecte.services import security_log
 from collecte.services.pickups import close_overdue_pickups
 from collecte.services.sessions import purge_sessions
+from collecte.services.tally_folding import fold_closed_periods
 from collecte.settings import Settings
 
 LOGIN_ATTEMPT_RETENTION = timedelta(days=30)
@@ -107,6 +110,15 @@ async def purge_periodically(settings: Settings) -> None:
                     purged.sessions,
                     purged.security_log,
                 )
+        try:
+            folded = await fold_closed_periods()
+        except Exception:  # as above: the next run folds what this one could not
+            log.exception(
+                "Folding the tally of closed periods failed; next attempt in %s", PURGE_EVERY
+            )
+        else:
+            if folded:
+                log.info("Folded the tally shards of %d closed days, months or years", folded)
         await asyncio.sleep(PURGE_EVERY.total_seconds())
 
 

@@ -2,7 +2,8 @@
 
 Every figure is read from `device_tally`, which database triggers keep equal to the devices' own
 dates (see the `device tally triggers` and `device tally shards` migrations), per Nouméa day,
-month and year, each figure spread over 16 shards (every query sums them): a period reads its
+month and year, each figure spread over 16 shards (every query sums them; the shards of a closed
+period are folded into one row, `collecte.services.tally_folding`): a period reads its
 whole years, whole months and remaining days, a bounded number of rows whatever the number of
 devices. One statement reads it all, so one round trip and one consistent view: sums by status
 and key (with the organisations' names), the monthly series, the year's collections.

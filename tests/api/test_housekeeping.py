@@ -1,5 +1,6 @@
 """Stored answers and sign-in attempts are forgotten after their retention, on both databases,
-by the server itself (at start-up, then hourly) and by `collecte purge`."""
+by the server itself (at start-up, then hourly) and by `collecte purge`; the same runs fold the
+totals' shards of closed periods."""
 
 from __future__ import annotations
 
@@ -7,12 +8,18 @@ import asyncio
 import os
 import subprocess
 import sys
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from collecte.db.tables import IdempotencyRecord, LoginAttempt, PasswordReset, UserSession
+from collecte.db.tables import (
+    DeviceTally,
+    IdempotencyRecord,
+    LoginAttempt,
+    PasswordReset,
+    UserSession,
+)
 from collecte.domain.clock import now
 from collecte.domain.vocabulary import Role
 from collecte.services import housekeeping
@@ -79,6 +86,31 @@ async def test_many_rows_go_in_batches(db: object, monkeypatch: pytest.MonkeyPat
     assert await IdempotencyRecord.count() == 1
 
 
+async def _unfolded_tally_rows() -> None:
+    """Two shards of one figure of a day long past, as transitions leave them."""
+    await DeviceTally.insert(
+        *[
+            DeviceTally(
+                grain="day",
+                day=date(2024, 3, 5),
+                status="registered",
+                dimension="all",
+                key="",
+                shard=shard,
+                devices=devices,
+                weight_g=0,
+                value_xpf=0,
+            )
+            for shard, devices in ((3, 2), (5, 1))
+        ]
+    )
+
+
+async def _folded() -> bool:
+    rows = await DeviceTally.select(DeviceTally.shard, DeviceTally.devices)
+    return rows == [{"shard": 0, "devices": 3}]
+
+
 @pytest.mark.parametrize("backend_name", ["sqlite", "postgres"])
 async def test_the_server_purges_when_it_starts(backend_name: str, tmp_path: Path) -> None:
     if backend_name == "postgres" and not POSTGRES_URL:
@@ -87,15 +119,21 @@ async def test_the_server_purges_when_it_starts(backend_name: str, tmp_path: Pat
         at = now()
         await _answers(timedelta(days=30), timedelta(minutes=5), at=at)
         await _attempts(timedelta(days=90), at=at)
+        await _unfolded_tally_rows()
 
         with running(LiveServer(url, tmp_path / "server.log", SECRET)):
             for _ in range(100):
-                if await IdempotencyRecord.count() == 1 and await LoginAttempt.count() == 0:
+                if (
+                    await IdempotencyRecord.count() == 1
+                    and await LoginAttempt.count() == 0
+                    and await _folded()
+                ):
                     break
                 await asyncio.sleep(0.1)
 
         assert await IdempotencyRecord.select(IdempotencyRecord.key) == [{"key": "1:key-1"}]
         assert await LoginAttempt.count() == 0
+        assert await _folded()
 
 
 async def test_the_purge_command(tmp_path: Path) -> None:
@@ -103,6 +141,7 @@ async def test_the_purge_command(tmp_path: Path) -> None:
         at = now()
         await _answers(timedelta(days=9), timedelta(days=3), at=at)
         await _attempts(timedelta(days=45), timedelta(days=1), at=at)
+        await _unfolded_tally_rows()
         environment = {**os.environ, "COLLECTE_DATABASE_URL": url, "COLLECTE_IDEMPOTENCY_DAYS": "2"}
 
         done = subprocess.run(
@@ -119,6 +158,8 @@ async def test_the_purge_command(tmp_path: Path) -> None:
         assert "1 tentative(s) de connexion de plus de 30 jour(s)" in done.stdout
         assert await IdempotencyRecord.count() == 0
         assert await LoginAttempt.count() == 1
+        assert "Totaux : 1 jour(s), mois ou année(s) terminés regroupés" in done.stdout
+        assert await _folded()
 
 
 async def test_sessions_and_reset_links_go_30_days_after_their_end(db: object) -> None:
