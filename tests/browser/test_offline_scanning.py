@@ -207,6 +207,49 @@ async def test_a_session_ended_offline_keeps_the_scans_until_sign_in(
     assert await _collect_events([tag]) == Counter({tag: 1})
 
 
+async def test_the_device_page_keeps_an_action_and_an_unseen_label_says_what_the_phone_knows(
+    browser: Browser, live: LiveServer, world: World, api: httpx.AsyncClient, artifacts: Path
+) -> None:
+    seen, unseen = (d["tag"] for d in (await make_donation(api, world.donor, count=2))["devices"])
+    context, page = await new_page(browser, live)
+    network = Network(context)
+    await network.start()
+    await sign_in(page, world.reconditioner)
+    await page.goto(f"/d/{seen}")
+    await _controlled(page)
+    await page.reload()  # served by the service worker now: kept for offline use
+    await network.go_offline()
+
+    await page.get_by_role("button", name="Collecter", exact=True).click()
+
+    await expect(page.locator(".action-collect .offline-note")).to_have_text(
+        "Pas de réseau : « Collecter » est gardé sur ce téléphone et sera envoyé au retour du "
+        "réseau."
+    )
+    await expect(page.locator("#queue-count")).to_have_text("1")
+    await expect(page.locator(".status-line")).to_have_text("Enregistré")  # nothing sent yet
+    # A label the phone never opened: the page kept for that, with what the phone knows.
+    await page.goto(f"/D/{unseen.lower()}")
+    await expect(page.get_by_role("heading", name="Pas de réseau")).to_be_visible()
+    await expect(page.locator("#offline-tag")).to_have_text(
+        f"Étiquette {display(unseen)} : jamais vue sur ce téléphone."
+    )
+    await expect(page.locator("#queue-count")).to_have_text("1")
+    await page.goto(f"/d/{seen}")
+    await page.screenshot(path=str(artifacts / "device-offline-390.png"), full_page=True)
+
+    await network.go_online()
+
+    await expect(page.locator("#queue-feedback")).to_have_text(
+        "Envoi terminé : 1 appliqué(s), 0 refusé(s)."
+    )
+    await expect(page.locator("#queue-list li.is-applied")).to_contain_text(
+        re.compile(r"« Collecter » enregistré, l’appareil est «\s*Collecté\s*»")
+    )
+    await context.close()
+    assert await _collect_events([seen, unseen]) == Counter({seen: 1})
+
+
 async def test_the_shipped_decoder_reads_a_label_from_the_camera(
     live: LiveServer, world: World, api: httpx.AsyncClient, tmp_path: Path, artifacts: Path
 ) -> None:
