@@ -209,6 +209,9 @@
     });
   }
 
+  var UNREADABLE = "unreadable";
+
+  // The server's check of one label; rejects with UNREADABLE when the answer is no check.
   function ask(code) {
     var controller = window.AbortController ? new AbortController() : null;
     var timer = controller && window.setTimeout(function () { controller.abort(); }, 8000);
@@ -220,7 +223,7 @@
       signal: controller ? controller.signal : undefined
     }).then(function (response) {
       window.clearTimeout(timer);
-      return response.json();
+      return response.json().catch(function () { throw UNREADABLE; });
     });
   }
 
@@ -232,8 +235,12 @@
       return ask(code).then(function (answer) {
         remember(answer);
         handle(answer, quiet, code);
-      }, function () { return keepOffline(code, quiet); });
-    });
+      }, function (reason) {
+        // No answer at all is no network: keep the label. An answer that is no check is not.
+        if (reason === UNREADABLE) show("refused", d.msgOffline, quiet);
+        else return keepOffline(code, quiet);
+      });
+    }).catch(function () { show("refused", d.msgOffline, quiet); });  // the next label still goes
     return pending;
   }
 
