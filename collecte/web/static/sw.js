@@ -11,6 +11,8 @@ var VERSION = "{{version}}"; // the pages' `?v=` on the files they name
 var SHELL = "collecte-shell-{{files}}"; // a digest of the files: new files, a new cache
 var PAGES = "collecte-pages";
 var OFFLINE_PAGE = "/hors-ligne";
+var MAX_DEVICE_PAGES = 300;
+var NETWORK_WAIT_MS = 6000;
 var SHELL_FILES = [
   "/static/app.css?v=" + VERSION,
   "/static/app.js?v=" + VERSION,
@@ -71,24 +73,44 @@ function keepable(url) {
   });
 }
 
+// Keep `response` as the page of `key`; of the device pages, only the most recent ones (a
+// workshop opens hundreds in a month: the phone's storage is not the archive).
+function keep(key, response) {
+  return caches.open(PAGES).then(function (cache) {
+    return cache.delete(key).then(function () { return cache.put(key, response); }).then(function () {
+      return cache.keys();
+    }).then(function (requests) {
+      var devices = requests.filter(function (request) { return new URL(request.url).pathname.indexOf("/d/") === 0; });
+      return Promise.all(devices.slice(0, Math.max(0, devices.length - MAX_DEVICE_PAGES)).map(function (request) {
+        return cache.delete(request);
+      }));
+    });
+  });
+}
+
+function keptPage(key) {
+  return caches.open(PAGES).then(function (cache) { return key ? cache.match(key) : undefined; });
+}
+
+// The network's page, kept for later; without network the kept one, or the "hors ligne" page.
+// A network that answers nothing for NETWORK_WAIT_MS (one bar in the brousse) loses to a kept
+// copy of the same page.
 function fromNetworkThenCache(request, url) {
   var key = pageKey(url);
-  return fetch(request)
-    .then(function (response) {
-      // Only a page the signed-in user was given: not a redirect to sign in, not an error.
-      if (response.ok && !response.redirected && key && keepable(url)) {
-        var copy = response.clone();
-        caches.open(PAGES).then(function (cache) { cache.put(key, copy); });
-      }
-      return response;
-    })
-    .catch(function () {
-      return caches.open(PAGES).then(function (cache) {
-        return (key ? cache.match(key) : Promise.resolve(undefined)).then(function (kept) {
-          return kept || caches.match(OFFLINE_PAGE);
-        });
-      }).then(function (kept) { return kept || Response.error(); });
-    });
+  var network = fetch(request).then(function (response) {
+    // Only a page the signed-in user was given: not a redirect to sign in, not an error.
+    if (response.ok && !response.redirected && key && keepable(url)) keep(key, response.clone());
+    return response;
+  });
+  network.catch(function () { /* answered below */ });
+  var slow = new Promise(function (resolve) { setTimeout(resolve, NETWORK_WAIT_MS); })
+    .then(function () { return keptPage(key); })
+    .then(function (kept) { return kept || network; });
+  return Promise.race([network, slow]).catch(function () {
+    return keptPage(key)
+      .then(function (kept) { return kept || caches.match(OFFLINE_PAGE); })
+      .then(function (kept) { return kept || Response.error(); });
+  });
 }
 
 function fromCacheThenNetwork(request) {
