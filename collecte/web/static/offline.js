@@ -110,7 +110,7 @@
     what.className = "what";
     var busy = sending && sending.id === scan.id;
     var said = scan.state === "waiting" ? actions[scan.action] + " · " + (busy ? d.msgSending : d.msgWaiting)
-      : scan.state === "refused" ? d.msgRefused + " : " + scan.message
+      : scan.state === "refused" ? fill(d.msgRefused, { reason: scan.message })
       : scan.message;
     what.textContent = " " + said;
     text.appendChild(tag);
