@@ -14,13 +14,17 @@ from collecte.domain.errors import Invalid, NotFound
 from collecte.domain.lifecycle import (
     ERASURE_GATED,
     RULES,
+    Actor,
+    DeviceState,
     ErasureIncomplete,
     LifecycleError,
+    NothingToWipe,
+    WrongStatus,
     check_erasure,
     check_transition,
     parse_action,
 )
-from collecte.domain.vocabulary import Action, MethodClass
+from collecte.domain.vocabulary import Action, MethodClass, Role, Status
 from collecte.i18n import Message, msg
 from collecte.services.devices import get_visible_row, parse_code, state_of
 from collecte.services.erasure_records import media_of
@@ -49,8 +53,33 @@ def _answer(
             category=row["category"],
             brand=row["brand"],
             model=row["model"],
+            has_storage=bool(row["has_storage"]),
         )
     return answer
+
+
+def offline_refusals(action_name: object) -> dict[str, dict[str, Message]]:
+    """What the rules answer to `action_name` for a device in each status it may not be done
+    in, for a device with storage (`storage`) and without (`no_storage`).
+
+    A phone without network refuses a scan with these words when the last status it saw of the
+    device rules the action out; every other check (whose device, the erasure) is the server's.
+    """
+    action = parse_action(action_name)
+    # The coordination may do every action on every device: only the status can refuse.
+    anyone = Actor(Role.COORDINATOR, 0)
+    refusals: dict[str, dict[str, Message]] = {}
+    for key, has_storage in (("storage", True), ("no_storage", False)):
+        said: dict[str, Message] = {}
+        for status in Status:
+            try:
+                check_transition(DeviceState(status, has_storage, 0), anyone, action)
+            except (WrongStatus, NothingToWipe) as refusal:
+                said[status.value] = refusal.sentence
+            except LifecycleError:
+                continue  # found, revert: the status they lead back to is the server's to know
+        refusals[key] = said
+    return refusals
 
 
 async def check_scan(

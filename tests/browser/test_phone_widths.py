@@ -105,9 +105,10 @@ async def test_no_page_is_wider_than_a_phone(
     )
     assert organization
 
-    # Signed out: the sign-in form, the public counters and a certificate's check.
+    # Signed out: the sign-in form, the public counters, a certificate's check, and the page
+    # shown without network.
     context, page = await new_page(browser, live, WIDTH)
-    for path in ("/connexion", "/programme", f"/verify/{certificate['number']}"):
+    for path in ("/connexion", "/programme", f"/verify/{certificate['number']}", "/hors-ligne"):
         await visits.visit(page, "public", path)
     await context.close()
 

@@ -26,6 +26,7 @@ from collecte.web.pages import (
     corrections,
     documents,
     donor,
+    offline,
     programme_settings,
     public,
     scan,
@@ -50,8 +51,12 @@ _HEADERS = {
     "X-Frame-Options": "DENY",
     "X-Content-Type-Options": "nosniff",
     "Referrer-Policy": "same-origin",
+    # The scan pages' service worker (/sw.js), manifest and QR decoder (a JavaScript module,
+    # no WebAssembly) are the site's own files: said explicitly, so that no later widening of
+    # default-src widens them.
     "Content-Security-Policy": (
         "default-src 'self'; img-src 'self' data: blob:; media-src 'self' blob:; "
+        "worker-src 'self'; manifest-src 'self'; "
         "object-src 'none'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
     ),
 }
@@ -64,6 +69,7 @@ def routers() -> list[Any]:
         *account.ROUTES,
         *second_factor.ROUTES,
         *scan.ROUTES,
+        *offline.ROUTES,
         *donor.ROUTES,
         *documents.ROUTES,
         *association.ROUTES,

@@ -67,6 +67,14 @@ class Words:
         """An action, as its button says it."""
         return self._named(Action, value)
 
+    def statuses(self) -> dict[str, str]:
+        """Every status by its value, as people say it (for the pages' scripts)."""
+        return {status.value: self.status(status) for status in Status}
+
+    def actions(self) -> dict[str, str]:
+        """Every action by its value, as its button says it (for the pages' scripts)."""
+        return {action.value: self.action(action) for action in Action}
+
     def event(self, value: object) -> str:
         """An event of the history."""
         return gettext(self.lang, event_label(str(getattr(value, "value", value))))

@@ -12,6 +12,7 @@ from litestar.response import Redirect, Template
 from msgspec import Struct
 
 from collecte.domain.access import Principal
+from collecte.domain.clock import now
 from collecte.domain.errors import NotFound
 from collecte.domain.lifecycle import LifecycleError
 from collecte.domain.tags import display
@@ -94,6 +95,8 @@ async def _device_page(
         status_code=status_code,
         principal=principal,
         device=device,
+        # When the status shown was read: the phone keeps the newest status it saw.
+        seen=now().isoformat(),
         options=await action_options(principal, device["allowed_actions"]),
         may_correct=corrections.may_edit_device(principal, device["donor"]["id"]),
         categories=[category.value for category in Category],
@@ -288,6 +291,11 @@ async def _batch_page(
 ) -> Template:
     actions = [a.value for a in scanning.batch_actions(principal)]
     chosen = action if action in actions else None
+    language = language_of(request)
+    refusals = {
+        kind: {status: say(language, sentence) for status, sentence in said.items()}
+        for kind, said in (scanning.offline_refusals(chosen).items() if chosen else ())
+    }
     return render(
         request,
         "scan/batch.html",
@@ -295,6 +303,7 @@ async def _batch_page(
         principal=principal,
         actions=actions,
         action=chosen,
+        refusals=refusals,
         options=await action_options(principal, [chosen] if chosen else []),
         **context,
     )
@@ -332,6 +341,7 @@ async def batch_check(request: Request[Any, Any, Any], data: JSONBody[ScanCheck]
         refused = {"result": "refused", "message": message_of(request, error)}
         return Response(refused, status_code=422)
     answer["message"] = say(language, answer["message"])
+    answer["seen"] = now().isoformat()  # the phone keeps the newest status it saw (offline.js)
     return Response(answer)
 
 

@@ -6,13 +6,22 @@
   // A submitted form's button says it is busy, so a second tap does not send it twice.
   document.addEventListener("submit", function (event) {
     var form = event.target;
-    if (form.method.toLowerCase() !== "post") return;
+    if (event.defaultPrevented || form.method.toLowerCase() !== "post") return;
     var button = form.querySelector("button[type=submit][data-busy]");
     if (!button) return;
     window.setTimeout(function () {
       button.disabled = true;
       button.textContent = button.getAttribute("data-busy");
     }, 0);
+  });
+
+  // Signing out: the service worker forgets the pages it kept for offline use (the scans kept
+  // on the phone stay, to be sent at this user's next sign-in).
+  document.querySelectorAll('form[action="/deconnexion"]').forEach(function (form) {
+    form.addEventListener("submit", function () {
+      var worker = navigator.serviceWorker && navigator.serviceWorker.controller;
+      if (worker) worker.postMessage("forget-pages");
+    });
   });
 
   // "Tout cocher".

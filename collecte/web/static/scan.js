@@ -1,8 +1,11 @@
 // Batch scanning: a handheld scanner types the label and Enter, or the phone's camera reads the
-// QR code (BarcodeDetector, where the browser has it). Each label is checked at once by the
-// server: accepted, already scanned, or refused with the reason, with a colour and a sound.
-// Refused labels stay listed with their reason until accepted or removed, so a pile can be sorted
-// after the scan, not only while the last message shows.
+// QR code (the browser's BarcodeDetector, or else the decoder shipped with the app). Each label
+// is checked at once by the server: accepted, already scanned, or refused with the reason, with a
+// colour and a sound. Refused labels stay listed with their reason until accepted or removed, so
+// a pile can be sorted after the scan, not only while the last message shows.
+// Without network, each label is checked against what the phone knows (its check character, the
+// last status the phone saw of the device) and kept on the phone, to be sent when the network is
+// back (offline.js); "Terminer" without network keeps the labels already accepted the same way.
 // Without JavaScript the form's text area takes the labels, one per line.
 (function () {
   "use strict";
@@ -19,6 +22,10 @@
   var refusedList = document.getElementById("refused-list");
   var refusedCount = document.getElementById("refused-count");
   var token = document.querySelector('meta[name="csrf-token"]').getAttribute("content");
+  var refusals = JSON.parse(d.refusals || "{}");
+  var queue = document.getElementById("queue");
+  var words = queue ? queue.dataset : {};
+  var tags = window.CollecteTags;
   var accepted = [];
   var pending = Promise.resolve();
   var audio = null;
@@ -31,7 +38,8 @@
     if (!AudioContext) return;
     try {
       audio = audio || new AudioContext();
-      var notes = { accepted: [[988, 0.12]], already: [[660, 0.09], [660, 0.09]], refused: [[196, 0.22], [147, 0.3]] }[kind];
+      var notes = { accepted: [[988, 0.12]], kept: [[784, 0.09], [988, 0.12]], already: [[660, 0.09], [660, 0.09]],
+        refused: [[196, 0.22], [147, 0.3]] }[kind];
       var start = audio.currentTime + 0.01;
       notes.forEach(function (note) {
         var osc = audio.createOscillator();
@@ -142,20 +150,97 @@
     }
   }
 
+  // What the server said of a device is what the phone now knows of it.
+  function remember(answer) {
+    if (!window.CollecteOffline || !answer.tag || !answer.status) return;
+    window.CollecteOffline.remember({ tag: answer.tag, label: answer.label, status: answer.status,
+      has_storage: answer.has_storage, brand: answer.brand, model: answer.model, seen: Date.parse(answer.seen) });
+  }
+
+  // The action form's fields as they are now ([name, value] pairs), for a scan kept offline.
+  function actionFields() {
+    var fields = [];
+    new FormData(form).forEach(function (value, name) {
+      if (typeof value === "string" && name !== "tags" && name !== "_csrf_token") fields.push([name, value]);
+    });
+    return fields;
+  }
+
+  // The rules' refusal of this action for a device last seen in `device.status`, if any (when
+  // the phone does not know whether it has storage, only what is refused either way).
+  function refusalFor(device) {
+    var storage = (refusals.storage || {})[device.status];
+    var none = (refusals.no_storage || {})[device.status];
+    if (device.has_storage === true) return storage;
+    if (device.has_storage === false) return none;
+    return storage && none ? storage : null;
+  }
+
+  // Without network: check the label against what the phone knows, then keep it to send later.
+  function keepOffline(code, quiet) {
+    var offline = window.CollecteOffline;
+    if (!offline || !tags) { show("refused", d.msgOffline, quiet); return null; }
+    var parsed = tags.parse(code);
+    if (parsed.error) {
+      handle({ result: "refused", message: offline.tagRefusal(parsed) }, quiet, code);
+      return null;
+    }
+    var label = tags.display(parsed.tag);
+    if (accepted.indexOf(parsed.tag) >= 0) {
+      handle({ result: "already", tag: parsed.tag, label: label }, quiet, code);
+      return null;
+    }
+    return Promise.all([offline.known(parsed.tag), offline.scans()]).then(function (found) {
+      var device = found[0];
+      var twice = found[1].some(function (scan) {
+        return scan.state === "waiting" && scan.tag === parsed.tag && scan.action === d.action && scan.user === Number(words.user);
+      });
+      if (twice) return handle({ result: "already", tag: parsed.tag, label: label }, quiet, code);
+      var refusal = device && refusalFor(device);
+      if (refusal) {
+        var why = refusal + " " + tags.fill(words.msgLastKnown, { when: offline.when(device.seen) });
+        return handle({ result: "refused", tag: parsed.tag, label: label, message: why }, quiet, code);
+      }
+      return offline.keep({ tag: parsed.tag, label: label, action: d.action, fields: actionFields() }).then(function () {
+        forgetRefused(parsed.tag);
+        var what = describe({ label: label, brand: device && device.brand, model: device && device.model });
+        show("kept", words.msgKept + " — " + what, quiet);
+      });
+    });
+  }
+
+  var UNREADABLE = "unreadable";
+
+  // The server's check of one label; rejects with UNREADABLE when the answer is no check.
+  function ask(code) {
+    var controller = window.AbortController ? new AbortController() : null;
+    var timer = controller && window.setTimeout(function () { controller.abort(); }, 8000);
+    return fetch(d.checkUrl, {
+      method: "POST",
+      credentials: "same-origin",
+      headers: { "Content-Type": "application/json", "X-CSRFToken": token },
+      body: JSON.stringify({ code: code, action: d.action, scanned: accepted }),
+      signal: controller ? controller.signal : undefined
+    }).then(function (response) {
+      window.clearTimeout(timer);
+      return response.json().catch(function () { throw UNREADABLE; });
+    });
+  }
+
   function check(code, quiet) {
     code = code.trim();
     if (!code) return pending;
     pending = pending.then(function () {
-      return fetch(d.checkUrl, {
-        method: "POST",
-        credentials: "same-origin",
-        headers: { "Content-Type": "application/json", "X-CSRFToken": token },
-        body: JSON.stringify({ code: code, action: d.action, scanned: accepted })
-      })
-        .then(function (response) { return response.json(); })
-        .then(function (answer) { handle(answer, quiet, code); })
-        .catch(function () { show("refused", d.msgOffline, quiet); });
-    });
+      if (!navigator.onLine) return keepOffline(code, quiet);
+      return ask(code).then(function (answer) {
+        remember(answer);
+        handle(answer, quiet, code);
+      }, function (reason) {
+        // No answer at all is no network: keep the label. An answer that is no check is not.
+        if (reason === UNREADABLE) show("refused", d.msgOffline, quiet);
+        else return keepOffline(code, quiet);
+      });
+    }).catch(function () { show("refused", d.msgOffline, quiet); });  // the next label still goes
     return pending;
   }
 
@@ -172,17 +257,42 @@
   textarea.value = "";
   kept.forEach(function (code) { check(code, true); });
 
-  form.addEventListener("submit", sync);
+  // "Terminer" without network: the labels accepted so far are kept, each to be sent alone.
+  form.addEventListener("submit", function (event) {
+    sync();
+    if (navigator.onLine || !window.CollecteOffline) return;
+    event.preventDefault();
+    var kept = accepted.slice();
+    var fields = actionFields();
+    kept.reduce(function (previous, tag) {
+      return previous.then(function () {
+        return window.CollecteOffline.keep({ tag: tag, label: tags.display(tag), action: d.action, fields: fields });
+      });
+    }, Promise.resolve()).then(function () {
+      accepted = [];
+      list.textContent = "";
+      sync();
+      show("kept", tags.fill(d.msgBatchKept, { count: kept.length }), false);
+    });
+  });
   input.focus();
 
-  // The camera, where the browser can read QR codes itself.
+  // The camera: the browser's own QR reader where it has one (Chrome on Android), else the
+  // decoder shipped with the app (static/vendor/qr, loaded only then).
   var cameraButton = document.getElementById("camera-button");
   var video = document.getElementById("camera");
-  if (!("BarcodeDetector" in window) || !navigator.mediaDevices) return;
+  if (!navigator.mediaDevices || !navigator.mediaDevices.getUserMedia) return;
   cameraButton.hidden = false;
   var stream = null;
   var last = { code: "", at: 0 };
   var detector = null;
+
+  function makeDetector() {
+    if ("BarcodeDetector" in window) return Promise.resolve(new window.BarcodeDetector({ formats: ["qr_code"] }));
+    return import(d.decoderUrl).then(function (decoder) {
+      return new decoder.BarcodeDetector({ formats: ["qr_code"] });
+    });
+  }
 
   function stop() {
     if (stream) stream.getTracks().forEach(function (track) { track.stop(); });
@@ -206,8 +316,11 @@
 
   cameraButton.addEventListener("click", function () {
     if (stream) { stop(); return; }
-    detector = detector || new window.BarcodeDetector({ formats: ["qr_code"] });
-    navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false })
+    (detector ? Promise.resolve(detector) : makeDetector())
+      .then(function (made) {
+        detector = made;
+        return navigator.mediaDevices.getUserMedia({ video: { facingMode: "environment" }, audio: false });
+      })
       .then(function (media) {
         stream = media;
         video.srcObject = media;
