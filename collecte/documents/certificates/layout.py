@@ -28,7 +28,6 @@ from reportlab.platypus import (
     Flowable,
     Image,
     KeepTogether,
-    Paragraph,
     Spacer,
     Table,
     TableStyle,
@@ -37,6 +36,8 @@ from reportlab.platypus import (
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.bounds import wrap
 from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
+from collecte.documents.certificates.table import DeviceTable, Grid, RowStyle, row
+from collecte.documents.certificates.text import Line, TextBlock, plain_lines
 from collecte.documents.qr import draw_qr
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
@@ -90,9 +91,9 @@ def safe(value: str) -> str:
     return escape(t.pdf_safe(value))
 
 
-def para(markup: str, style: str = "cell") -> Paragraph:
-    """Return a Paragraph of already-escaped markup."""
-    return Paragraph(markup, STYLES[style])
+def para(markup: str, style: str = "cell") -> TextBlock:
+    """Return a paragraph of already-escaped markup (`text.TextBlock`, set as Paragraph would)."""
+    return TextBlock(markup, STYLES[style])
 
 
 def mono(value: str) -> str:
@@ -357,59 +358,75 @@ class Column:
         return "\n".join(wrap(text, font, CELL_SIZE, room, CELL_LINES))
 
 
+# How the device table's rows are set: header, device lines (the line number muted), total.
+HEADER_ROW = RowStyle(CELL_SIZE, 9, 2.5, 3, (colors.white,))
+DEVICE_ROW = RowStyle(CELL_SIZE, 9, 2.5, 3, (MUTED, INK))
+TOTAL_ROW = RowStyle(8, 9, 4, 4, (INK,))
+
+
+def _cell_lines(value: Cell, font: str, room: float) -> list[Line]:
+    """Return a laid-out cell's lines: a text cell's own lines, a paragraph wrapped to `room`."""
+    if isinstance(value, TextBlock):
+        return value.lines(room)
+    if isinstance(value, str):
+        return plain_lines(value, font, CELL_SIZE)
+    raise TypeError(f"a device table cell is text or a paragraph, not {value!r}")
+
+
 def device_table(
     columns: Sequence[Column],
     devices: Sequence[CertificateDevice],
     lang: str,
     figure: str | None,
     total: str | None = None,
-) -> Table:
+) -> DeviceTable:
     """Return the device table, header repeated on every page, total row last.
 
     `figure` (a total value or weight) ends the total row under the last column, if given;
     `total` words the total row (default: the number of lines, as devices).
     """
-    header = [
-        para(escape(t.text(lang, c.heading)), "cell_head_right" if c.right else "cell_head")
-        for c in columns
-    ]
-    rows = [[c.layout(c.cell(i, d, lang)) for c in columns] for i, d in enumerate(devices, start=1)]
-    total_row: list[Cell] = [""] * len(columns)
-    total_row[0] = f"{t.text(lang, 'total')} · {total or t.plural(lang, len(devices))}"
-    if figure is not None:
-        total_row[-1] = figure
-    style: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 1), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
-        ("LEADING", (0, 1), (-1, -1), 9),
-        ("TEXTCOLOR", (0, 1), (-1, -1), INK),
-        ("TEXTCOLOR", (0, 1), (0, -2), MUTED),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, ZEBRA]),
-        ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE),
-        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-        ("FONTNAME", (0, -1), (-1, -1), BOLD),
-        ("FONTSIZE", (0, -1), (-1, -1), 8),
-        ("LINEABOVE", (0, -1), (-1, -1), 1, ACCENT),
-        ("TOPPADDING", (0, -1), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), 4),
-        ("SPAN", (0, -1), (-2 if figure is not None else -1, -1)),
-    ]
-    style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, c in enumerate(columns) if c.right]
-    style += [("FONTNAME", (i, 1), (i, -2), MONO) for i, c in enumerate(columns) if c.mono]
-    table = Table(
-        [header, *rows, total_row],
-        colWidths=[c.width * mm for c in columns],
-        repeatRows=1,
-        hAlign="LEFT",
+    rooms = [c.width * mm - 2 * CELL_PADDING for c in columns]
+    header = row(
+        [
+            para(
+                escape(t.text(lang, c.heading)), "cell_head_right" if c.right else "cell_head"
+            ).lines(room)
+            for c, room in zip(columns, rooms, strict=True)
+        ],
+        HEADER_ROW,
     )
-    table.setStyle(TableStyle(style))
-    return table
+    fonts = [MONO if c.mono else FONT for c in columns]
+    rows = tuple(
+        row(
+            [
+                _cell_lines(c.layout(c.cell(i, d, lang)), font, room)
+                for c, font, room in zip(columns, fonts, rooms, strict=True)
+            ],
+            DEVICE_ROW,
+        )
+        for i, d in enumerate(devices, start=1)
+    )
+    words = f"{t.text(lang, 'total')} · {total or t.plural(lang, len(devices))}"
+    total_cells = [plain_lines(t.pdf_safe(words), BOLD, TOTAL_ROW.size)]
+    if figure is not None:
+        total_cells.append(plain_lines(t.pdf_safe(figure), BOLD, TOTAL_ROW.size))
+    grid = Grid(
+        widths=tuple(c.width * mm for c in columns),
+        right=tuple(c.right for c in columns),
+        padding=CELL_PADDING,
+        header=header,
+        header_style=HEADER_ROW,
+        header_fill=ACCENT,
+        rows=rows,
+        row_style=DEVICE_ROW,
+        zebra=ZEBRA,
+        rule=RULE,
+        total=row(total_cells, TOTAL_ROW),
+        total_style=TOTAL_ROW,
+        total_rule=ACCENT,
+        total_span=len(columns) - 1 if figure is not None else len(columns),
+    )
+    return DeviceTable(grid)
 
 
 def signature_block(
