@@ -15,8 +15,6 @@ import re
 from dataclasses import fields, replace
 from typing import Any
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
-
 from collecte.documents.certificates.model import (
     CertificateDevice,
     CertificateDocument,
@@ -24,6 +22,7 @@ from collecte.documents.certificates.model import (
     Party,
     ProgrammeInfo,
 )
+from collecte.documents.certificates.text import width as stringWidth
 
 ELLIPSIS = "…"
 LINE_MAX = 200  # what validation accepts for one line

@@ -17,28 +17,29 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias
 from xml.sax.saxutils import escape
 
+from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    Flowable,
-    Image,
-    KeepTogether,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Flowable, Image, KeepTogether, Spacer
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.bounds import wrap
+from collecte.documents.certificates.grid import Grid, Padding, Rule
 from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
-from collecte.documents.certificates.table import DeviceTable, Grid, RowStyle, row
-from collecte.documents.certificates.text import Line, TextBlock, plain_lines
-from collecte.documents.qr import draw_qr
+from collecte.documents.certificates.table import DeviceTable, RowStyle, TableData, row
+from collecte.documents.certificates.text import Line, TextBlock, plain_lines, text_at
+from collecte.documents.certificates.text import width as text_width
+from collecte.documents.qr import ERROR_CORRECT_M, encode, pdf_operators
+
+# Streams deflated only: reportlab's default ASCII85 layer on top makes every stream a quarter
+# larger and costs a pure-Python pass over it. The certificates are all this process writes with
+# reportlab (the labels have their own writer), so the setting is theirs; set at import, it is
+# the same for every render, which the bytes depend on.
+rl_config.useA85 = 0
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 18 * mm
@@ -103,7 +104,7 @@ def mono(value: str) -> str:
 
 def fit(text: str, font: str, size: float, width: float, smallest: float = 5.0) -> float:
     """Return the largest font size up to `size` at which `text` fits in `width`."""
-    while size > smallest and stringWidth(text, font, size) > width:
+    while size > smallest and text_width(text, font, size) > width:
         size -= 0.25
     return size
 
@@ -155,15 +156,22 @@ class NumberedCanvas(Canvas):
 
 
 def draw_header(canvas: Canvas, doc: CertificateDocument, url: str) -> None:
-    """Draw the programme's letterhead, the number and the verification QR code."""
+    """Draw the programme's letterhead, the number and the verification QR code: the same on
+    every page, so one form XObject drawn by each (smaller file, same drawing)."""
+    if not canvas.hasForm("letterhead"):
+        canvas.beginForm("letterhead", 0, 0, PAGE_WIDTH, PAGE_HEIGHT)
+        canvas._code.append(_letterhead(canvas, doc, url))
+        canvas.endForm()
+    canvas.doForm("letterhead")
+
+
+def _letterhead(canvas: Canvas, doc: CertificateDocument, url: str) -> str:
+    """Return the operators of the header: letterhead, number, QR code and rule."""
     programme, lang = doc.programme, doc.language
-    canvas.saveState()
     left_width = 88 * mm
     y = HEADER_TOP - 11
-    canvas.setFillColor(ACCENT)
-    canvas.setFont(BOLD, fit(t.pdf_safe(programme.name), BOLD, 13, left_width))
-    canvas.drawString(MARGIN_X, y, t.pdf_safe(programme.name))
-    canvas.setFillColor(INK)
+    name = t.pdf_safe(programme.name)
+    ops = [text_at(canvas, name, BOLD, fit(name, BOLD, 13, left_width), MARGIN_X, y, ACCENT)]
     lines = [t.text(lang, "operated_by", operator=programme.operator)]
     lines += [line.strip() for line in programme.address.splitlines() if line.strip()]
     if programme.ridet:
@@ -171,40 +179,34 @@ def draw_header(canvas: Canvas, doc: CertificateDocument, url: str) -> None:
     y -= 13
     for line in lines[:5]:  # the letterhead has room for five lines beside the QR code
         line = t.pdf_safe(line)
-        canvas.setFont(FONT, fit(line, FONT, 8.5, left_width))
-        canvas.drawString(MARGIN_X, y, line)
+        ops.append(text_at(canvas, line, FONT, fit(line, FONT, 8.5, left_width), MARGIN_X, y, INK))
         y -= 10.5
 
     qr_x = PAGE_WIDTH - MARGIN_X - QR_SIZE
     qr_y = HEADER_TOP - QR_SIZE
-    # One form XObject for the QR code, reused by every page: smaller file, same drawing.
-    if not canvas.hasForm("verify_qr"):
-        canvas.beginForm("verify_qr", 0, 0, QR_SIZE, QR_SIZE)
-        draw_qr(canvas, url, 0, 0, QR_SIZE)
-        canvas.endForm()
-    canvas.saveState()
-    canvas.translate(qr_x, qr_y)
-    canvas.doForm("verify_qr")
-    canvas.restoreState()
+    ops.append(pdf_operators(encode(url, ERROR_CORRECT_M), qr_x, qr_y, QR_SIZE))
 
     right = qr_x - 1.5 * mm
     width = right - MARGIN_X - left_width - 4 * mm
-    number = t.text(lang, "number", number=doc.number)
-    canvas.setFont(BOLD, fit(number, BOLD, 11, width))
-    canvas.drawRightString(right, HEADER_TOP - 13, number)
-    canvas.setFillColor(MUTED)
-    canvas.setFont(FONT, 7.5)
-    canvas.drawRightString(right, HEADER_TOP - 32, t.text(lang, "verify_online"))
-    canvas.drawRightString(right, HEADER_TOP - 41, t.text(lang, "verify_scan"))
+    number = t.pdf_safe(t.text(lang, "number", number=doc.number))
+    size = fit(number, BOLD, 11, width)
+    ops.append(text_at(canvas, number, BOLD, size, right, HEADER_TOP - 13, INK, right=True))
+    for text, below in (("verify_online", 32), ("verify_scan", 41)):
+        said = t.pdf_safe(t.text(lang, text))
+        ops.append(text_at(canvas, said, FONT, 7.5, right, HEADER_TOP - below, MUTED, right=True))
     safe_url = t.pdf_safe(url)
-    canvas.setFont(FONT, fit(safe_url, FONT, 7, width))
-    canvas.drawRightString(right, HEADER_TOP - 50, safe_url)
+    size = fit(safe_url, FONT, 7, width)
+    ops.append(text_at(canvas, safe_url, FONT, size, right, HEADER_TOP - 50, MUTED, right=True))
 
-    canvas.setStrokeColor(ACCENT)
-    canvas.setLineWidth(1.2)
     rule_y = HEADER_TOP - QR_SIZE - 3 * mm
-    canvas.line(MARGIN_X, rule_y, PAGE_WIDTH - MARGIN_X, rule_y)
-    canvas.restoreState()
+    ops.append(_rule(MARGIN_X, PAGE_WIDTH - MARGIN_X, rule_y, 1.2, ACCENT))
+    return " ".join(ops)
+
+
+def _rule(left: float, right: float, y: float, width: float, color: colors.Color) -> str:
+    """Return the operators of a horizontal line."""
+    stroke = f"{color.red:.3f} {color.green:.3f} {color.blue:.3f} RG"
+    return f"q {width:g} w {stroke} {left:.2f} {y:.2f} m {right:.2f} {y:.2f} l S Q"
 
 
 def draw_footer(
@@ -212,22 +214,16 @@ def draw_footer(
 ) -> None:
     """Draw the title, number, fingerprint and "page N / M"."""
     lang = doc.language
-    canvas.saveState()
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.5)
-    canvas.line(MARGIN_X, 18 * mm, PAGE_WIDTH - MARGIN_X, 18 * mm)
-    canvas.setFillColor(INK)
-    canvas.setFont(FONT, 7.5)
-    canvas.drawString(MARGIN_X, 14 * mm, f"{title} · {doc.number}")
-    canvas.setFont(BOLD, 7.5)
-    canvas.drawRightString(
-        PAGE_WIDTH - MARGIN_X, 14 * mm, t.text(lang, "page", page=page, pages=pages)
-    )
-    canvas.setFillColor(MUTED)
-    line = t.text(lang, "fingerprint", fingerprint=fingerprint)
-    canvas.setFont(MONO, fit(line, MONO, 6.5, CONTENT_WIDTH))
-    canvas.drawString(MARGIN_X, 10 * mm, line)
-    canvas.restoreState()
+    line = t.pdf_safe(t.text(lang, "fingerprint", fingerprint=fingerprint))
+    right = PAGE_WIDTH - MARGIN_X
+    said = t.pdf_safe(t.text(lang, "page", page=page, pages=pages))
+    ops = [
+        _rule(MARGIN_X, right, 18 * mm, 0.5, RULE),
+        text_at(canvas, t.pdf_safe(f"{title} · {doc.number}"), FONT, 7.5, MARGIN_X, 14 * mm, INK),
+        text_at(canvas, said, BOLD, 7.5, right, 14 * mm, INK, right=True),
+        text_at(canvas, line, MONO, fit(line, MONO, 6.5, CONTENT_WIDTH), MARGIN_X, 10 * mm, MUTED),
+    ]
+    canvas._code.append(" ".join(ops))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -281,43 +277,28 @@ def party_box(
     return items
 
 
-def parties_table(boxes: list[list[Flowable]]) -> Table:
+def parties_table(boxes: list[list[Flowable]]) -> Grid:
     """Return the party boxes side by side."""
     width = CONTENT_WIDTH / len(boxes)
-    table = Table([boxes], colWidths=[width] * len(boxes), hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
-                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-                ("LINEAFTER", (0, 0), (-2, -1), 0.5, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
+    return Grid(
+        [boxes],
+        [width] * len(boxes),
+        Padding(left=6, right=6, top=5, bottom=6),
+        fill=PANEL,
+        box=Rule(0.5, RULE),
+        after_columns=Rule(0.5, RULE),
     )
-    return table
 
 
-def key_values(rows: list[tuple[str, str]], key_width: float = 52 * mm) -> Table:
+def key_values(rows: list[tuple[str, str]], key_width: float = 52 * mm) -> Grid:
     """Return a two-column table of labelled values (values already escaped)."""
-    data = [[para(escape(key), "key"), para(value, "small")] for key, value in rows]
-    table = Table(data, colWidths=[key_width, CONTENT_WIDTH - key_width], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
+    data = [[[para(escape(key), "key")], [para(value, "small")]] for key, value in rows]
+    return Grid(
+        data,
+        [key_width, CONTENT_WIDTH - key_width],
+        Padding(left=2),
+        below_rows=Rule(0.25, RULE),
     )
-    return table
 
 
 # A cell is raw text (laid out as plain lines, far cheaper than a Paragraph, wrapped to its
@@ -410,7 +391,7 @@ def device_table(
     total_cells = [plain_lines(t.pdf_safe(words), BOLD, TOTAL_ROW.size)]
     if figure is not None:
         total_cells.append(plain_lines(t.pdf_safe(figure), BOLD, TOTAL_ROW.size))
-    grid = Grid(
+    grid = TableData(
         widths=tuple(c.width * mm for c in columns),
         right=tuple(c.right for c in columns),
         padding=CELL_PADDING,
@@ -444,13 +425,11 @@ def signature_block(
         drawn = Image(io.BytesIO(image), width=60 * mm, height=12 * mm, kind="proportional")
         drawn.hAlign = "LEFT"
         content.append(drawn)
-    box = Table(
+    box = Grid(
         [[content]],
-        colWidths=[80 * mm],
-        rowHeights=[18 * mm if image is None else 20 * mm],
-    )
-    box.setStyle(
-        TableStyle([("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        [80 * mm],
+        box=Rule(0.5, RULE),
+        height=18 * mm if image is None else 20 * mm,
     )
     return [
         para(f"<b>{safe(heading)}</b>", "small"),
@@ -462,8 +441,5 @@ def signature_block(
 
 def signatures(made: str, blocks: list[list[Flowable]]) -> list[Flowable]:
     """Return the place-and-date line over two columns of signature blocks, kept together."""
-    table = Table([blocks], colWidths=[CONTENT_WIDTH / 2] * 2, hAlign="LEFT")
-    table.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-    )
+    table = Grid([blocks], [CONTENT_WIDTH / 2] * 2, Padding(left=0))
     return [KeepTogether([para(escape(made), "small"), Spacer(1, 3 * mm), table])]

@@ -44,7 +44,7 @@ class Row:
 
 
 @dataclass(frozen=True)
-class Grid:
+class TableData:
     """What every part of one table shares: columns, header, device lines and total row."""
 
     widths: tuple[float, ...]
@@ -87,7 +87,9 @@ def row(cells: Sequence[Sequence[Line]], style: RowStyle) -> Row:
 class DeviceTable(Flowable):  # type: ignore[misc]
     """Device lines `start` to `stop` of a grid under its header, and its total row if `total`."""
 
-    def __init__(self, grid: Grid, start: int = 0, stop: int | None = None, total: bool = True):
+    def __init__(
+        self, grid: TableData, start: int = 0, stop: int | None = None, total: bool = True
+    ):
         super().__init__()
         self.grid = grid
         self.start = start
@@ -185,7 +187,7 @@ class DeviceTable(Flowable):  # type: ignore[misc]
 
 def _cells(
     canvas: Canvas,
-    grid: Grid,
+    grid: TableData,
     line: Row,
     style: RowStyle,
     x: float,

@@ -25,6 +25,8 @@ from reportlab.pdfbase.pdfmetrics import getFont
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable
 
+from collecte.documents.certificate_text import pdf_safe
+
 Run = tuple[str, str]  # a font and text set in it
 
 # The bold and monospace faces of each standard family, keyed by (bold, monospace).
@@ -49,11 +51,18 @@ _ESCAPE = str.maketrans(
 )
 
 
+class _Widths(dict[str, float]):
+    """Advances by character; one the font lacks (never drawn: see `parse`) measures nothing."""
+
+    def __missing__(self, char: str) -> float:
+        return 0.0
+
+
 @cache
 def char_widths(font: str) -> dict[str, float]:
     """Return the advance of every character the standard font `font` draws, in font units."""
     widths = getFont(font).widths
-    table = {}
+    table = _Widths()
     for code in range(256):
         char = bytes([code]).decode("cp1252", errors="ignore")
         if char:
@@ -63,8 +72,7 @@ def char_widths(font: str) -> dict[str, float]:
 
 def width(text: str, font: str, size: float) -> float:
     """Return the width of `text` (Windows-1252 characters) in the standard font `font`."""
-    table = char_widths(font)
-    return sum(table.get(char, 0.0) for char in text) * size / 1000
+    return sum(map(char_widths(font).__getitem__, text)) * size / 1000
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,7 +112,11 @@ def parse(markup: str, font: str) -> list[list[Run]]:
         elif match.group(1) is not None:
             monos.append(match.group(1).startswith("Courier"))
         else:
-            text = _SPACES.sub(" ", html.unescape(token))
+            if "&" in token:
+                token = html.unescape(token)
+            if not token.isascii():
+                token = pdf_safe(token)
+            text = _SPACES.sub(" ", token)
             face = _FACES[(bold, monos[-1] if monos else family_mono)]
             lines[-1].append((face, text))
     for runs in lines:  # no space at either end of a line, as Paragraph
@@ -162,6 +174,11 @@ def break_lines(lines: Sequence[Sequence[Run]], size: float, room: float) -> lis
     """Return `lines` wrapped at spaces to `room` points; a word wider than that is cut."""
     out: list[Line] = []
     for runs in lines:
+        whole = sum(width(text, font, size) for font, text in runs)
+        if whole <= room:  # most texts: one line as it is
+            spaces = sum(text.count(" ") for _, text in runs)
+            out.append(Line(tuple(runs), whole, spaces, last=True))
+            continue
         current: list[Run] = []
         used, spaces, gaps = 0.0, 0, 0.0
         for space_font, word in _words(runs):
@@ -185,6 +202,7 @@ def break_lines(lines: Sequence[Sequence[Run]], size: float, room: float) -> lis
     return out
 
 
+@cache
 def rgb(color: Color) -> str:
     """Return the operator setting `color` as the fill colour."""
     return f"{color.red:.3f} {color.green:.3f} {color.blue:.3f} rg"
@@ -224,6 +242,22 @@ def operators(
             parts.append("0 Tw")
     parts.append("ET Q")
     return " ".join(parts)
+
+
+def text_at(
+    canvas: Canvas,
+    text: str,
+    font: str,
+    size: float,
+    x: float,
+    y: float,
+    color: Color,
+    right: bool = False,
+) -> str:
+    """Return the operators drawing one line of plain text (Windows-1252) on the baseline `y`,
+    from `x`, or ending at `x` when `right`."""
+    line = Line(((font, text),), width(text, font, size))
+    return operators(canvas, [line], x, y, size, size, color, 0.0, TA_RIGHT if right else 0)
 
 
 class TextBlock(Flowable):  # type: ignore[misc]
