@@ -15,7 +15,7 @@ import html
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 
 from reportlab import rl_config
 from reportlab.lib.colors import Color
@@ -202,6 +202,13 @@ def break_lines(lines: Sequence[Sequence[Run]], size: float, room: float) -> lis
     return out
 
 
+@lru_cache(maxsize=4096)
+def laid_out(markup: str, font: str, size: float, room: float) -> tuple[Line, ...]:
+    """Return markup wrapped to `room` points: a pure function of its arguments, kept for the
+    texts every certificate of a kind repeats (headings, labels, notes, column titles)."""
+    return tuple(break_lines(parse(markup, font), size, room))
+
+
 @cache
 def rgb(color: Color) -> str:
     """Return the operator setting `color` as the fill colour."""
@@ -278,7 +285,7 @@ class TextBlock(Flowable):  # type: ignore[misc]
             return self._fixed
         if room != self._room:
             style = self.style
-            self._lines = break_lines(parse(self._markup, style.fontName), style.fontSize, room)
+            self._lines = list(laid_out(self._markup, style.fontName, style.fontSize, room))
             self._room = room
         return self._lines
 
