@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import unicodedata
 from datetime import date, datetime
+from functools import cache
 
+from babel import Locale
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from num2words import num2words
@@ -255,12 +257,24 @@ def media_count(language: str, count: int) -> str:
     )
 
 
+@cache
+def _locale(language: str) -> Locale:
+    """The babel locale of a language, parsed once: babel builds a new one for every string."""
+    return Locale.parse(language)
+
+
+@cache
+def _month_names(language: str) -> dict[int, str]:
+    """The months' names in a language, by number."""
+    return dict(get_month_names("wide", locale=_locale(language)))
+
+
 def format_capacity(gigabytes: float, language: str) -> str:
     """Return a capacity: "512 Go", "1,5 To" / "512 GB", "1.5 TB"."""
     unit, value = ("To", gigabytes / 1000) if gigabytes >= 1000 else ("Go", gigabytes)
     if language == "en":
         unit = {"To": "TB", "Go": "GB"}[unit]
-    figures = format_decimal(round(value, 1), locale=language)
+    figures = format_decimal(round(value, 1), locale=_locale(language))
     return f"{_pdf_spaces(figures)}{NBSP}{unit}"
 
 
@@ -300,7 +314,7 @@ def to_noumea(moment: datetime) -> datetime:
 
 def format_date(day: date, language: str) -> str:
     """Return "1er novembre 2026" / "1 November 2026" (the month's name from the locale)."""
-    month = get_month_names("wide", locale=language)[day.month]
+    month = _month_names(language)[day.month]
     number = "1er" if language == "fr" and day.day == 1 else str(day.day)
     return f"{number} {month} {day.year}"
 
@@ -321,7 +335,7 @@ def _pdf_spaces(text: str) -> str:
 
 def format_int(value: int, language: str) -> str:
     """Return an integer with the locale's grouping: "120 000" (fr) / "120,000" (en)."""
-    return _pdf_spaces(format_decimal(value, locale=language))
+    return _pdf_spaces(format_decimal(value, locale=_locale(language)))
 
 
 def format_xpf(value: int, language: str) -> str:
@@ -343,7 +357,7 @@ def xpf_in_words(value: int, language: str) -> str:
 
 def format_kg(value: float, language: str) -> str:
     """Return a weight in kilograms with two decimals: "1 234,50 kg" (fr) / "1,234.50 kg" (en)."""
-    figures = format_decimal(round(value, 2), format="#,##0.00", locale=language)
+    figures = format_decimal(round(value, 2), format="#,##0.00", locale=_locale(language))
     return f"{_pdf_spaces(figures)}{NBSP}kg"
 
 
