@@ -17,12 +17,12 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias
 from xml.sax.saxutils import escape
 
-from reportlab import rl_config
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.pdfbase.pdfdoc import PDFDocument, PDFFormXObject, PDFStream, PDFZCompress
 from reportlab.pdfgen.canvas import Canvas
 from reportlab.platypus import Flowable, Image, KeepTogether, Spacer
 
@@ -34,12 +34,6 @@ from collecte.documents.certificates.table import DeviceTable, RowStyle, TableDa
 from collecte.documents.certificates.text import Line, TextBlock, plain_lines, text_at
 from collecte.documents.certificates.text import width as text_width
 from collecte.documents.qr import ERROR_CORRECT_M, encode, pdf_operators
-
-# Streams deflated only: reportlab's default ASCII85 layer on top makes every stream a quarter
-# larger and costs a pure-Python pass over it. The certificates are all this process writes with
-# reportlab (the labels have their own writer), so the setting is theirs; set at import, it is
-# the same for every render, which the bytes depend on.
-rl_config.useA85 = 0
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 18 * mm
@@ -152,7 +146,25 @@ class NumberedCanvas(Canvas):
             self.__dict__.update(state)
             self._footer(self, number, total)
             super().showPage()
+        _deflate_only(self._doc)
         super().save()
+
+
+def _deflate_only(document: PDFDocument) -> None:
+    """Give the pages' and forms' streams Flate alone.
+
+    reportlab wraps every deflated stream in ASCII85 too, a quarter larger and a pure-Python
+    pass over it (1 ms of a one-page certificate), unless its process-wide `rl_config.useA85`
+    is off: a setting that would change every other PDF the process writes with reportlab.
+    A stream given before the document is written is kept as it is.
+    """
+    for page in document.Pages.pages:
+        if page.Contents is None and page.stream:
+            page.Contents = PDFStream(content=page.stream, filters=[PDFZCompress])
+    for item in document.idToObject.values():
+        if isinstance(item, PDFFormXObject) and item.Contents is None and item.stream:
+            item.compression = 0  # else the form sets its filters again, ASCII85 included
+            item.Contents = PDFStream(content=item.stream, filters=[PDFZCompress])
 
 
 def draw_header(canvas: Canvas, doc: CertificateDocument, url: str) -> None:
