@@ -12,7 +12,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
 from PIL import Image, ImageDraw
+from reportlab import rl_config
 
 from collecte.documents.certificates.model import CertificateDocument, with_fingerprint
 from collecte.documents.certificates.render import render_certificate
@@ -89,3 +91,14 @@ def test_the_file_carries_the_issue_time_and_an_id_derived_from_it() -> None:
     assert b"/CreationDate (D:20261123030600+00'00')" in other
     trailer_id = pdf[pdf.rindex(b"/ID") :].split(b"]")[0]
     assert trailer_id and trailer_id not in other  # the ID follows the content's time, not chance
+
+
+def test_the_bytes_do_not_follow_reportlabs_process_wide_settings(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    doc = certificate("erasure", count=12)
+    first = render_certificate(doc)
+
+    monkeypatch.setattr(rl_config, "useA85", 0)  # another module of the process could set it
+    assert render_certificate(doc) == first
+    assert b"ASCII85Decode" not in first
