@@ -17,6 +17,7 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias
 from xml.sax.saxutils import escape
 
+from reportlab import platypus
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
@@ -24,7 +25,7 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase.pdfdoc import PDFDocument, PDFFormXObject, PDFStream, PDFZCompress
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import Flowable, Image, KeepTogether, Spacer
+from reportlab.platypus import Flowable, Image, KeepTogether
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.bounds import wrap
@@ -79,6 +80,14 @@ STYLES = {
     ),
     "key": ParagraphStyle("key", fontName=BOLD, fontSize=8, leading=10.2, textColor=INK),
 }
+
+
+class Spacer(platypus.Spacer):  # type: ignore[misc]
+    """Vertical space that draws nothing, without platypus's saving and restoring the canvas
+    state (and formatting a translation) to do so."""
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        return None
 
 
 def safe(value: str) -> str:
