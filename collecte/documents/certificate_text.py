@@ -333,9 +333,15 @@ def _pdf_spaces(text: str) -> str:
     return text.replace("\u202f", NBSP)
 
 
+# Each language's thousands separator, as its locale groups integers (fr: a narrow no-break
+# space, printed as a no-break space): Python's own grouping then does what babel does, without
+# its number-pattern machinery, once per amount of a certificate of thousands of devices.
+_THOUSANDS = {"fr": NBSP, "en": ","}
+
+
 def format_int(value: int, language: str) -> str:
     """Return an integer with the locale's grouping: "120 000" (fr) / "120,000" (en)."""
-    return _pdf_spaces(format_decimal(value, locale=_locale(language)))
+    return f"{value:,}".replace(",", _THOUSANDS[language])
 
 
 def format_xpf(value: int, language: str) -> str:
