@@ -25,7 +25,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
 
 from reportlab.lib.pagesizes import A4
@@ -50,6 +50,7 @@ ONE_DEVICE_TARGET = 0.005  # seconds of CPU
 LARGE, LARGE_TARGET = 2000, 2.0
 LINEAR_TARGET = 1.25  # the cost a device at 2,000 over that at 500
 SIZES = (1, 500, 2000, 5000)
+ERASED = datetime(2026, 11, 22, 9, 0, tzinfo=timezone(timedelta(hours=11)))
 CATEGORIES = ("laptop", "desktop", "monitor", "tablet", "smartphone", "printer", "network")
 PROGRAMME = ProgrammeInfo(
     address="7 rue Suffren\n98800 Nouméa",
@@ -77,8 +78,9 @@ def device(i: int, run: int) -> CertificateDevice:
         technique="block_erase",
         tool="nwipe",
         tool_version="0.36",
-        started_at="2026-11-22T09:00:00+11:00",
-        ended_at="2026-11-22T09:42:00+11:00",
+        # each medium erased at its own moment, as nwipe reports them
+        started_at=(ERASED + timedelta(minutes=i + run)).isoformat(),
+        ended_at=(ERASED + timedelta(minutes=i + run + 42)).isoformat(),
         verification="full",
         certified=True,
     )

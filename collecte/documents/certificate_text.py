@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import unicodedata
 from datetime import date, datetime
-from functools import cache
+from functools import cache, lru_cache
 
 from babel import Locale
 from babel.dates import get_month_names
@@ -269,6 +269,7 @@ def _month_names(language: str) -> dict[int, str]:
     return dict(get_month_names("wide", locale=_locale(language)))
 
 
+@lru_cache(maxsize=1024)  # a batch's media share a few capacities
 def format_capacity(gigabytes: float, language: str) -> str:
     """Return a capacity: "512 Go", "1,5 To" / "512 GB", "1.5 TB"."""
     unit, value = ("To", gigabytes / 1000) if gigabytes >= 1000 else ("Go", gigabytes)
@@ -278,6 +279,7 @@ def format_capacity(gigabytes: float, language: str) -> str:
     return f"{_pdf_spaces(figures)}{NBSP}{unit}"
 
 
+@lru_cache(maxsize=4096)  # and their erasures, a few moments
 def format_moment(moment: str | None, language: str) -> str | None:
     """Return a stored ISO 8601 moment as a date and time in Nouméa, or None."""
     if not moment:

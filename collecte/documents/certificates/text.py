@@ -70,6 +70,12 @@ def char_widths(font: str) -> dict[str, float]:
     return table
 
 
+def units(text: str, font: str) -> float:
+    """Return the width of `text` (Windows-1252 characters) in the standard font `font`, in
+    thousandths of the font size: a sum of whole numbers, exact whatever the order."""
+    return sum(map(char_widths(font).__getitem__, text))
+
+
 def width(text: str, font: str, size: float) -> float:
     """Return the width of `text` (Windows-1252 characters) in the standard font `font`."""
     return sum(map(char_widths(font).__getitem__, text)) * size / 1000
