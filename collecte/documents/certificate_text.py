@@ -198,7 +198,15 @@ def _french_spacing(language: str, text: str) -> str:
 
 def text(language: str, key: str, **values: object) -> str:
     """Return the wording `key` in `language`, with `values` filled in."""
+    if not values:
+        return _fixed_text(language, key)
     return _french_spacing(language, say(language, TEXT[key], **values))
+
+
+@cache
+def _fixed_text(language: str, key: str) -> str:
+    """A wording without placeholders: the same every time (a certificate prints dozens)."""
+    return _french_spacing(language, say(language, TEXT[key]))
 
 
 def title(kind: str, language: str) -> str:

@@ -234,21 +234,24 @@ def operators(
 ) -> str:
     """Return one text object drawing `lines` from the first baseline down, `leading` apart:
     left at `x`, or right or justified within `room` points from it."""
-    fonts = canvas._doc.getInternalFontName
+    fonts = canvas._doc.fontMapping  # a font's resource name, once the document uses it
     parts = ["q", rgb(color), "BT"]
     last_x, last_y = 0.0, 0.0
     current = ""
+    right = alignment == TA_RIGHT
+    justified = alignment == TA_JUSTIFY
     for index, line in enumerate(lines):
-        line_x = x + room - line.width if alignment == TA_RIGHT else x
+        line_x = x + room - line.width if right else x
         line_y = baseline - index * leading
         parts.append(f"{line_x - last_x:.2f} {line_y - last_y:.2f} Td")
         last_x, last_y = line_x, line_y
-        justify = alignment == TA_JUSTIFY and not line.last and line.spaces
+        justify = justified and not line.last and line.spaces
         if justify:
             parts.append(f"{(room - line.width) / line.spaces:.3f} Tw")
         for font, text in line.runs:
             if font != current:
-                parts.append(f"{fonts(font)} {size:g} Tf")
+                name = fonts.get(font) or canvas._doc.getInternalFontName(font)
+                parts.append(f"{name} {size:g} Tf")
                 current = font
             parts.append(f"({text.translate(_ESCAPE)}) Tj")
         if justify:
