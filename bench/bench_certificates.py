@@ -78,9 +78,10 @@ def device(i: int, run: int) -> CertificateDevice:
         technique="block_erase",
         tool="nwipe",
         tool_version="0.36",
-        # each medium erased at its own moment, as nwipe reports them
-        started_at=(ERASED + timedelta(minutes=i + run)).isoformat(),
-        ended_at=(ERASED + timedelta(minutes=i + run + 42)).isoformat(),
+        # each medium erased at its own moment, as nwipe reports them, and no two renders share
+        # one (the wording of a moment is kept once made)
+        started_at=(ERASED + timedelta(minutes=i + run * 20_000)).isoformat(),
+        ended_at=(ERASED + timedelta(minutes=i + run * 20_000 + 42)).isoformat(),
         verification="full",
         certified=True,
     )
