@@ -10,7 +10,9 @@ from __future__ import annotations
 import math
 import unicodedata
 from datetime import date, datetime
+from functools import cache, lru_cache
 
+from babel import Locale
 from babel.dates import get_month_names
 from babel.numbers import format_decimal
 from num2words import num2words
@@ -196,7 +198,15 @@ def _french_spacing(language: str, text: str) -> str:
 
 def text(language: str, key: str, **values: object) -> str:
     """Return the wording `key` in `language`, with `values` filled in."""
+    if not values:
+        return _fixed_text(language, key)
     return _french_spacing(language, say(language, TEXT[key], **values))
+
+
+@cache
+def _fixed_text(language: str, key: str) -> str:
+    """A wording without placeholders: the same every time (a certificate prints dozens)."""
+    return _french_spacing(language, say(language, TEXT[key]))
 
 
 def title(kind: str, language: str) -> str:
@@ -255,15 +265,29 @@ def media_count(language: str, count: int) -> str:
     )
 
 
+@cache
+def _locale(language: str) -> Locale:
+    """The babel locale of a language, parsed once: babel builds a new one for every string."""
+    return Locale.parse(language)
+
+
+@cache
+def _month_names(language: str) -> dict[int, str]:
+    """The months' names in a language, by number."""
+    return dict(get_month_names("wide", locale=_locale(language)))
+
+
+@lru_cache(maxsize=1024)  # a batch's media share a few capacities
 def format_capacity(gigabytes: float, language: str) -> str:
     """Return a capacity: "512 Go", "1,5 To" / "512 GB", "1.5 TB"."""
     unit, value = ("To", gigabytes / 1000) if gigabytes >= 1000 else ("Go", gigabytes)
     if language == "en":
         unit = {"To": "TB", "Go": "GB"}[unit]
-    figures = format_decimal(round(value, 1), locale=language)
+    figures = format_decimal(round(value, 1), locale=_locale(language))
     return f"{_pdf_spaces(figures)}{NBSP}{unit}"
 
 
+@lru_cache(maxsize=4096)  # and their erasures, a few moments
 def format_moment(moment: str | None, language: str) -> str | None:
     """Return a stored ISO 8601 moment as a date and time in Nouméa, or None."""
     if not moment:
@@ -300,7 +324,7 @@ def to_noumea(moment: datetime) -> datetime:
 
 def format_date(day: date, language: str) -> str:
     """Return "1er novembre 2026" / "1 November 2026" (the month's name from the locale)."""
-    month = get_month_names("wide", locale=language)[day.month]
+    month = _month_names(language)[day.month]
     number = "1er" if language == "fr" and day.day == 1 else str(day.day)
     return f"{number} {month} {day.year}"
 
@@ -319,9 +343,15 @@ def _pdf_spaces(text: str) -> str:
     return text.replace("\u202f", NBSP)
 
 
+# Each language's thousands separator, as its locale groups integers (fr: a narrow no-break
+# space, printed as a no-break space): Python's own grouping then does what babel does, without
+# its number-pattern machinery, once per amount of a certificate of thousands of devices.
+_THOUSANDS = {"fr": NBSP, "en": ","}
+
+
 def format_int(value: int, language: str) -> str:
     """Return an integer with the locale's grouping: "120 000" (fr) / "120,000" (en)."""
-    return _pdf_spaces(format_decimal(value, locale=language))
+    return f"{value:,}".replace(",", _THOUSANDS[language])
 
 
 def format_xpf(value: int, language: str) -> str:
@@ -343,7 +373,7 @@ def xpf_in_words(value: int, language: str) -> str:
 
 def format_kg(value: float, language: str) -> str:
     """Return a weight in kilograms with two decimals: "1 234,50 kg" (fr) / "1,234.50 kg" (en)."""
-    figures = format_decimal(round(value, 2), format="#,##0.00", locale=language)
+    figures = format_decimal(round(value, 2), format="#,##0.00", locale=_locale(language))
     return f"{_pdf_spaces(figures)}{NBSP}kg"
 
 

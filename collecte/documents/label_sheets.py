@@ -7,16 +7,15 @@ upper case) and texts.
 
 from __future__ import annotations
 
-import io
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 from reportlab.pdfbase.pdfmetrics import stringWidth
-from reportlab.pdfgen.canvas import Canvas
 
 from collecte.documents.label_stocks import LABELS_DIR, LabelFormat, load_formats
-from collecte.documents.qr import ERROR_CORRECT_M, encode, pdf_operators
+from collecte.documents.pdf_pages import PdfPages, number, pdf_string
+from collecte.documents.qr import ERROR_CORRECT_M, encode, pdf_image_mask
 from collecte.domain.tags import display
 
 __all__ = [
@@ -54,6 +53,7 @@ _TEXT_BOTTOM = 0.23  # descenders (g, p) go this low
 _MIN_TEXT_SIZE = 5.0  # below this a text is cut with an ellipsis rather than shrunk
 _MIN_PROGRAMME_SIZE = 4.0
 _ELLIPSIS = "…"
+_FONTS = (_TAG_FONT, _BOLD, _REGULAR, _SERIAL_FONT)
 
 
 @dataclass(frozen=True)
@@ -94,6 +94,10 @@ class _Layout:
     serial: _Line
     donor: _Line
     programme: _Line
+
+    def lines(self) -> tuple[_Line, ...]:
+        """Return the text slots, tag first."""
+        return (self.tag, self.category, self.detail, self.serial, self.donor, self.programme)
 
 
 # The tag as printed and read aloud (`7K3P-9QXM`): the one spelling of collecte.domain.tags.
@@ -138,41 +142,46 @@ def render_labels(
     layout = _layout(fmt)
     boxes = [label_box(fmt, position)[:2] for position in range(fmt.per_page)]
     programme = _fit(_printable(programme_name), layout.programme)
-    buffer = io.BytesIO()
-    # invariant: no creation date or random id, so the same labels give the same bytes
-    canvas = Canvas(
-        buffer,
-        pagesize=(fmt.page_width_mm * MM, fmt.page_height_mm * MM),
-        pageCompression=1,
-        invariant=1,
-    )
-    canvas.setTitle(_printable(title or fmt.name))
-    canvas.setAuthor(_printable(programme_name))
-    canvas.setCreator("collecte")
+    pages = PdfPages(fmt.page_width_mm * MM, fmt.page_height_mm * MM, _FONTS)
+    fonts = {line.font: pages.font(line.font) for line in layout.lines()}
+    # A roll prints one label a page, always at the same place: the programme's line, the same
+    # on every label, is then one form that each page draws (on a sheet it is drawn with each
+    # label, whose page is shared).
+    roll_form = None
+    if fmt.per_page == 1:
+        x, y = boxes[0]
+        roll_form = pages.define_form(_text(fonts, [(programme, layout.programme)], x, y))
+    page: list[bytes] = []
     position = skip
     for label in labels:
         if position == fmt.per_page:
-            canvas.showPage()
-            position = 0
+            pages.add_page(b"".join(page))
+            page, position = [], 0
         x, y = boxes[position]
-        _draw_label(canvas, label, x, y, layout, programme)
+        _draw_label(page, fonts, label, x, y, layout, None if roll_form else programme)
+        if roll_form:
+            page.append(f"{roll_form} Do\n".encode("ascii"))
         position += 1
-    canvas.showPage()
-    canvas.save()
-    return buffer.getvalue()
+    pages.add_page(b"".join(page))
+    # No creation date or random id: the same labels give the same bytes.
+    return pages.finish(
+        title=_printable(title or fmt.name), author=_printable(programme_name), creator="collecte"
+    )
 
 
 def _draw_label(
-    canvas: Canvas,
+    page: list[bytes],
+    fonts: dict[str, str],
     label: LabelContent,
     x: float,
     y: float,
     layout: _Layout,
-    programme: tuple[str, float],
+    programme: tuple[str, float] | None,
 ) -> None:
-    """Draw one label whose lower-left corner is (x, y)."""
+    """Append to `page` the operators drawing one label whose lower-left corner is (x, y); its
+    programme line too, unless None (a form draws it)."""
     symbol = encode(label.payload, LABEL_ERROR_CORRECTION)
-    canvas.addLiteral(pdf_operators(symbol, x + layout.qr_x, y + layout.qr_y, layout.qr_size))
+    page.append(pdf_image_mask(symbol, x + layout.qr_x, y + layout.qr_y, layout.qr_size))
     texts = (
         (format_tag(_printable(label.tag)), layout.tag),
         (label.category, layout.category),
@@ -180,18 +189,30 @@ def _draw_label(
         (SERIAL_PREFIX + label.serial_number if label.serial_number else None, layout.serial),
         (label.donor, layout.donor),
     )
-    for text, line in texts:
+    fitted = [(_fit(_printable(text), line), line) for text, line in texts if text]
+    if programme is not None:
+        fitted.append((programme, layout.programme))
+    page.append(_text(fonts, fitted, x, y))
+
+
+def _text(
+    fonts: dict[str, str], fitted: list[tuple[tuple[str, float], _Line]], x: float, y: float
+) -> bytes:
+    """Return one text object drawing fitted texts in their slots of the label at (x, y).
+
+    Each line is placed from the one before: the moves are the same on every label, so they
+    cost next to nothing once deflated.
+    """
+    parts = ["BT"]
+    at_x = at_y = 0.0
+    for (text, size), line in fitted:
         if text:
-            _draw_line(canvas, x, y, line, _fit(_printable(text), line))
-    _draw_line(canvas, x, y, layout.programme, programme)
-
-
-def _draw_line(canvas: Canvas, x: float, y: float, line: _Line, fitted: tuple[str, float]) -> None:
-    """Draw one fitted text in its slot of the label at (x, y)."""
-    text, size = fitted
-    if text:
-        canvas.setFont(line.font, size)
-        canvas.drawString(x + line.x, y + line.baseline, text)
+            line_x, line_y = float(number(x + line.x)), float(number(y + line.baseline))
+            move = f"{number(line_x - at_x)} {number(line_y - at_y)}"
+            parts.append(f"{fonts[line.font]} {number(size)} Tf {move} Td {pdf_string(text)} Tj")
+            at_x, at_y = line_x, line_y
+    parts.append("ET\n")
+    return " ".join(parts).encode("cp1252")
 
 
 def _fit(text: str, line: _Line) -> tuple[str, float]:

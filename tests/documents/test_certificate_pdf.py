@@ -8,6 +8,7 @@ from typing import Any
 
 import pypdfium2 as pdfium
 import pytest
+from babel.numbers import format_decimal
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.kinds import SPECS
@@ -463,3 +464,12 @@ def test_a_shorthand_medium_is_stated_by_its_class() -> None:
     text = text_of(render_certificate(certificate("erasure", devices=(device(1, media=(v1,)),))))
 
     assert "DISK9" in text and "Clear — effacement logique" in text and "Blancco" in text
+
+
+@pytest.mark.parametrize("language", t.LANGUAGES)
+def test_integers_are_grouped_as_the_locale_groups_them(language: str) -> None:
+    values = [0, 7, 999, 1_000, 12_345, 120_000, 999_999, 1_000_000, 2_147_483_647, 10**15]
+
+    for value in values:
+        expected = format_decimal(value, locale=language).replace("\u202f", "\u00a0")
+        assert t.format_int(value, language) == expected, value

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 import qrcode
+from pypdf import PdfReader
 from qrcode.constants import ERROR_CORRECT_H, ERROR_CORRECT_L, ERROR_CORRECT_M, ERROR_CORRECT_Q
 from reportlab.pdfbase.pdfmetrics import stringWidth
 from reportlab.pdfgen.canvas import Canvas
@@ -278,6 +279,27 @@ def test_the_thermal_roll_gets_one_page_per_label(formats: dict[str, LabelFormat
     ]
     for code in codes:
         assert inside(code, label_box(fmt, 0))
+
+
+def test_every_roll_page_reads_its_own_label_and_the_shared_programme_line(
+    formats: dict[str, LabelFormat],
+) -> None:
+    # The programme's line is one form drawn by every page of a roll; calibrated, it moves too.
+    fmt = dataclasses.replace(formats["thermal-62x29"], offset_x_mm=2, offset_y_mm=-1.5)
+    labels = device_labels(3)
+    pdf = render_labels(labels, fmt, title="Étiquettes × 3")
+
+    texts = page_texts(pdf)
+    assert len(texts) == 3
+    for text, label in zip(texts, labels, strict=True):
+        assert format_tag(label.tag) in text and "La Grande Collecte Numérique" in text
+        assert [format_tag(other.tag) in text for other in labels].count(True) == 1
+    x, y, width, height = label_box(fmt, 0)
+    for run in text_runs(pdf):
+        assert x <= run.x and y <= run.y <= y + height, run
+    assert PdfReader(io.BytesIO(pdf)).metadata.title == "Étiquettes × 3"
+    for code in decode_qr_codes(pdf):
+        assert inside(code, (x, y, width, height))
 
 
 def test_no_labels_give_one_empty_page(formats: dict[str, LabelFormat]) -> None:

@@ -15,8 +15,6 @@ import re
 from dataclasses import fields, replace
 from typing import Any
 
-from reportlab.pdfbase.pdfmetrics import stringWidth
-
 from collecte.documents.certificates.model import (
     CertificateDevice,
     CertificateDocument,
@@ -24,6 +22,8 @@ from collecte.documents.certificates.model import (
     Party,
     ProgrammeInfo,
 )
+from collecte.documents.certificates.text import units
+from collecte.documents.certificates.text import width as stringWidth
 
 ELLIPSIS = "…"
 LINE_MAX = 200  # what validation accepts for one line
@@ -107,18 +107,26 @@ def wrap(text: str, font: str, size: float, width: float, max_lines: int) -> lis
     word wider than the column broken, at most `max_lines` lines, the last ending with "…"
     when some text did not fit."""
     out: list[str] = []
+    space = units(" ", font)  # widths in thousandths of the size: sums of whole numbers, exact
     for paragraph in text.split("\n"):
-        line = ""
+        if units(paragraph, font) * size / 1000 <= width and not paragraph.startswith(" "):
+            # most values: one line as it is (a leading space would be dropped below)
+            out.append(paragraph)
+            if len(out) > max_lines:
+                break
+            continue
+        line, used = "", 0.0
         for word in paragraph.split(" "):
-            candidate = f"{line} {word}" if line else word
-            if stringWidth(candidate, font, size) <= width:
-                line = candidate
+            word_units = units(word, font)
+            candidate = used + space + word_units if line else word_units
+            if candidate * size / 1000 <= width:
+                line, used = (f"{line} {word}" if line else word), candidate
                 continue
             if line:
                 out.append(line)
             pieces = _break_word(word, font, size, width) or [""]
             out.extend(pieces[:-1])
-            line = pieces[-1]
+            line, used = pieces[-1], units(pieces[-1], font)
         out.append(line)
         if len(out) > max_lines:
             break

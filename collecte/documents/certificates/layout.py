@@ -17,27 +17,24 @@ from datetime import datetime
 from typing import Any, Literal, TypeAlias
 from xml.sax.saxutils import escape
 
+from reportlab import platypus
 from reportlab.lib import colors
 from reportlab.lib.enums import TA_JUSTIFY, TA_RIGHT
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase.pdfmetrics import stringWidth
+from reportlab.pdfbase.pdfdoc import PDFDocument, PDFFormXObject, PDFStream, PDFZCompress
 from reportlab.pdfgen.canvas import Canvas
-from reportlab.platypus import (
-    Flowable,
-    Image,
-    KeepTogether,
-    Paragraph,
-    Spacer,
-    Table,
-    TableStyle,
-)
+from reportlab.platypus import Flowable, Image, KeepTogether
 
 from collecte.documents import certificate_text as t
 from collecte.documents.certificates.bounds import wrap
+from collecte.documents.certificates.grid import Grid, Padding, Rule
 from collecte.documents.certificates.model import CertificateDevice, CertificateDocument, Party
-from collecte.documents.qr import draw_qr
+from collecte.documents.certificates.table import DeviceTable, RowStyle, TableData, row
+from collecte.documents.certificates.text import Line, TextBlock, plain_lines, text_at
+from collecte.documents.certificates.text import width as text_width
+from collecte.documents.qr import ERROR_CORRECT_M, encode, pdf_operators
 
 PAGE_WIDTH, PAGE_HEIGHT = A4
 MARGIN_X = 18 * mm
@@ -85,14 +82,22 @@ STYLES = {
 }
 
 
+class Spacer(platypus.Spacer):  # type: ignore[misc]
+    """Vertical space that draws nothing, without platypus's saving and restoring the canvas
+    state (and formatting a translation) to do so."""
+
+    def drawOn(self, canvas: Canvas, x: float, y: float, _sW: float = 0) -> None:
+        return None
+
+
 def safe(value: str) -> str:
     """Return user text made safe for the standard fonts and for Paragraph markup."""
     return escape(t.pdf_safe(value))
 
 
-def para(markup: str, style: str = "cell") -> Paragraph:
-    """Return a Paragraph of already-escaped markup."""
-    return Paragraph(markup, STYLES[style])
+def para(markup: str, style: str = "cell") -> TextBlock:
+    """Return a paragraph of already-escaped markup (`text.TextBlock`, set as Paragraph would)."""
+    return TextBlock(markup, STYLES[style])
 
 
 def mono(value: str) -> str:
@@ -102,7 +107,7 @@ def mono(value: str) -> str:
 
 def fit(text: str, font: str, size: float, width: float, smallest: float = 5.0) -> float:
     """Return the largest font size up to `size` at which `text` fits in `width`."""
-    while size > smallest and stringWidth(text, font, size) > width:
+    while size > smallest and text_width(text, font, size) > width:
         size -= 0.25
     return size
 
@@ -150,19 +155,44 @@ class NumberedCanvas(Canvas):
             self.__dict__.update(state)
             self._footer(self, number, total)
             super().showPage()
+        _deflate_only(self._doc)
         super().save()
 
 
+def _deflate_only(document: PDFDocument) -> None:
+    """Give the pages' and forms' streams Flate alone.
+
+    reportlab wraps every deflated stream in ASCII85 too, a quarter larger and a pure-Python
+    pass over it (1 ms of a one-page certificate), unless its process-wide `rl_config.useA85`
+    is off: a setting that would change every other PDF the process writes with reportlab.
+    A stream given before the document is written is kept as it is.
+    """
+    for page in document.Pages.pages:
+        if page.Contents is None and page.stream:
+            page.Contents = PDFStream(content=page.stream, filters=[PDFZCompress])
+    for item in document.idToObject.values():
+        if isinstance(item, PDFFormXObject) and item.Contents is None and item.stream:
+            item.compression = 0  # else the form sets its filters again, ASCII85 included
+            item.Contents = PDFStream(content=item.stream, filters=[PDFZCompress])
+
+
 def draw_header(canvas: Canvas, doc: CertificateDocument, url: str) -> None:
-    """Draw the programme's letterhead, the number and the verification QR code."""
+    """Draw the programme's letterhead, the number and the verification QR code: the same on
+    every page, so one form XObject drawn by each (smaller file, same drawing)."""
+    if not canvas.hasForm("letterhead"):
+        canvas.beginForm("letterhead", 0, 0, PAGE_WIDTH, PAGE_HEIGHT)
+        canvas._code.append(_letterhead(canvas, doc, url))
+        canvas.endForm()
+    canvas.doForm("letterhead")
+
+
+def _letterhead(canvas: Canvas, doc: CertificateDocument, url: str) -> str:
+    """Return the operators of the header: letterhead, number, QR code and rule."""
     programme, lang = doc.programme, doc.language
-    canvas.saveState()
     left_width = 88 * mm
     y = HEADER_TOP - 11
-    canvas.setFillColor(ACCENT)
-    canvas.setFont(BOLD, fit(t.pdf_safe(programme.name), BOLD, 13, left_width))
-    canvas.drawString(MARGIN_X, y, t.pdf_safe(programme.name))
-    canvas.setFillColor(INK)
+    name = t.pdf_safe(programme.name)
+    ops = [text_at(canvas, name, BOLD, fit(name, BOLD, 13, left_width), MARGIN_X, y, ACCENT)]
     lines = [t.text(lang, "operated_by", operator=programme.operator)]
     lines += [line.strip() for line in programme.address.splitlines() if line.strip()]
     if programme.ridet:
@@ -170,40 +200,34 @@ def draw_header(canvas: Canvas, doc: CertificateDocument, url: str) -> None:
     y -= 13
     for line in lines[:5]:  # the letterhead has room for five lines beside the QR code
         line = t.pdf_safe(line)
-        canvas.setFont(FONT, fit(line, FONT, 8.5, left_width))
-        canvas.drawString(MARGIN_X, y, line)
+        ops.append(text_at(canvas, line, FONT, fit(line, FONT, 8.5, left_width), MARGIN_X, y, INK))
         y -= 10.5
 
     qr_x = PAGE_WIDTH - MARGIN_X - QR_SIZE
     qr_y = HEADER_TOP - QR_SIZE
-    # One form XObject for the QR code, reused by every page: smaller file, same drawing.
-    if not canvas.hasForm("verify_qr"):
-        canvas.beginForm("verify_qr", 0, 0, QR_SIZE, QR_SIZE)
-        draw_qr(canvas, url, 0, 0, QR_SIZE)
-        canvas.endForm()
-    canvas.saveState()
-    canvas.translate(qr_x, qr_y)
-    canvas.doForm("verify_qr")
-    canvas.restoreState()
+    ops.append(pdf_operators(encode(url, ERROR_CORRECT_M), qr_x, qr_y, QR_SIZE))
 
     right = qr_x - 1.5 * mm
     width = right - MARGIN_X - left_width - 4 * mm
-    number = t.text(lang, "number", number=doc.number)
-    canvas.setFont(BOLD, fit(number, BOLD, 11, width))
-    canvas.drawRightString(right, HEADER_TOP - 13, number)
-    canvas.setFillColor(MUTED)
-    canvas.setFont(FONT, 7.5)
-    canvas.drawRightString(right, HEADER_TOP - 32, t.text(lang, "verify_online"))
-    canvas.drawRightString(right, HEADER_TOP - 41, t.text(lang, "verify_scan"))
+    number = t.pdf_safe(t.text(lang, "number", number=doc.number))
+    size = fit(number, BOLD, 11, width)
+    ops.append(text_at(canvas, number, BOLD, size, right, HEADER_TOP - 13, INK, right=True))
+    for text, below in (("verify_online", 32), ("verify_scan", 41)):
+        said = t.pdf_safe(t.text(lang, text))
+        ops.append(text_at(canvas, said, FONT, 7.5, right, HEADER_TOP - below, MUTED, right=True))
     safe_url = t.pdf_safe(url)
-    canvas.setFont(FONT, fit(safe_url, FONT, 7, width))
-    canvas.drawRightString(right, HEADER_TOP - 50, safe_url)
+    size = fit(safe_url, FONT, 7, width)
+    ops.append(text_at(canvas, safe_url, FONT, size, right, HEADER_TOP - 50, MUTED, right=True))
 
-    canvas.setStrokeColor(ACCENT)
-    canvas.setLineWidth(1.2)
     rule_y = HEADER_TOP - QR_SIZE - 3 * mm
-    canvas.line(MARGIN_X, rule_y, PAGE_WIDTH - MARGIN_X, rule_y)
-    canvas.restoreState()
+    ops.append(_rule(MARGIN_X, PAGE_WIDTH - MARGIN_X, rule_y, 1.2, ACCENT))
+    return " ".join(ops)
+
+
+def _rule(left: float, right: float, y: float, width: float, color: colors.Color) -> str:
+    """Return the operators of a horizontal line."""
+    stroke = f"{color.red:.3f} {color.green:.3f} {color.blue:.3f} RG"
+    return f"q {width:g} w {stroke} {left:.2f} {y:.2f} m {right:.2f} {y:.2f} l S Q"
 
 
 def draw_footer(
@@ -211,22 +235,16 @@ def draw_footer(
 ) -> None:
     """Draw the title, number, fingerprint and "page N / M"."""
     lang = doc.language
-    canvas.saveState()
-    canvas.setStrokeColor(RULE)
-    canvas.setLineWidth(0.5)
-    canvas.line(MARGIN_X, 18 * mm, PAGE_WIDTH - MARGIN_X, 18 * mm)
-    canvas.setFillColor(INK)
-    canvas.setFont(FONT, 7.5)
-    canvas.drawString(MARGIN_X, 14 * mm, f"{title} · {doc.number}")
-    canvas.setFont(BOLD, 7.5)
-    canvas.drawRightString(
-        PAGE_WIDTH - MARGIN_X, 14 * mm, t.text(lang, "page", page=page, pages=pages)
-    )
-    canvas.setFillColor(MUTED)
-    line = t.text(lang, "fingerprint", fingerprint=fingerprint)
-    canvas.setFont(MONO, fit(line, MONO, 6.5, CONTENT_WIDTH))
-    canvas.drawString(MARGIN_X, 10 * mm, line)
-    canvas.restoreState()
+    line = t.pdf_safe(t.text(lang, "fingerprint", fingerprint=fingerprint))
+    right = PAGE_WIDTH - MARGIN_X
+    said = t.pdf_safe(t.text(lang, "page", page=page, pages=pages))
+    ops = [
+        _rule(MARGIN_X, right, 18 * mm, 0.5, RULE),
+        text_at(canvas, t.pdf_safe(f"{title} · {doc.number}"), FONT, 7.5, MARGIN_X, 14 * mm, INK),
+        text_at(canvas, said, BOLD, 7.5, right, 14 * mm, INK, right=True),
+        text_at(canvas, line, MONO, fit(line, MONO, 6.5, CONTENT_WIDTH), MARGIN_X, 10 * mm, MUTED),
+    ]
+    canvas._code.append(" ".join(ops))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -280,43 +298,28 @@ def party_box(
     return items
 
 
-def parties_table(boxes: list[list[Flowable]]) -> Table:
+def parties_table(boxes: list[list[Flowable]]) -> Grid:
     """Return the party boxes side by side."""
     width = CONTENT_WIDTH / len(boxes)
-    table = Table([boxes], colWidths=[width] * len(boxes), hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("BACKGROUND", (0, 0), (-1, -1), PANEL),
-                ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-                ("LINEAFTER", (0, 0), (-2, -1), 0.5, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 6),
-                ("RIGHTPADDING", (0, 0), (-1, -1), 6),
-                ("TOPPADDING", (0, 0), (-1, -1), 5),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 6),
-            ]
-        )
+    return Grid(
+        [boxes],
+        [width] * len(boxes),
+        Padding(left=6, right=6, top=5, bottom=6),
+        fill=PANEL,
+        box=Rule(0.5, RULE),
+        after_columns=Rule(0.5, RULE),
     )
-    return table
 
 
-def key_values(rows: list[tuple[str, str]], key_width: float = 52 * mm) -> Table:
+def key_values(rows: list[tuple[str, str]], key_width: float = 52 * mm) -> Grid:
     """Return a two-column table of labelled values (values already escaped)."""
-    data = [[para(escape(key), "key"), para(value, "small")] for key, value in rows]
-    table = Table(data, colWidths=[key_width, CONTENT_WIDTH - key_width], hAlign="LEFT")
-    table.setStyle(
-        TableStyle(
-            [
-                ("VALIGN", (0, 0), (-1, -1), "TOP"),
-                ("LINEBELOW", (0, 0), (-1, -1), 0.25, RULE),
-                ("LEFTPADDING", (0, 0), (-1, -1), 2),
-                ("TOPPADDING", (0, 0), (-1, -1), 3),
-                ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-            ]
-        )
+    data = [[[para(escape(key), "key")], [para(value, "small")]] for key, value in rows]
+    return Grid(
+        data,
+        [key_width, CONTENT_WIDTH - key_width],
+        Padding(left=2),
+        below_rows=Rule(0.25, RULE),
     )
-    return table
 
 
 # A cell is raw text (laid out as plain lines, far cheaper than a Paragraph, wrapped to its
@@ -357,59 +360,75 @@ class Column:
         return "\n".join(wrap(text, font, CELL_SIZE, room, CELL_LINES))
 
 
+# How the device table's rows are set: header, device lines (the line number muted), total.
+HEADER_ROW = RowStyle(CELL_SIZE, 9, 2.5, 3, (colors.white,))
+DEVICE_ROW = RowStyle(CELL_SIZE, 9, 2.5, 3, (MUTED, INK))
+TOTAL_ROW = RowStyle(8, 9, 4, 4, (INK,))
+
+
+def _cell_lines(value: Cell, font: str, room: float) -> list[Line]:
+    """Return a laid-out cell's lines: a text cell's own lines, a paragraph wrapped to `room`."""
+    if isinstance(value, TextBlock):
+        return value.lines(room)
+    if isinstance(value, str):
+        return plain_lines(value, font, CELL_SIZE)
+    raise TypeError(f"a device table cell is text or a paragraph, not {value!r}")
+
+
 def device_table(
     columns: Sequence[Column],
     devices: Sequence[CertificateDevice],
     lang: str,
     figure: str | None,
     total: str | None = None,
-) -> Table:
+) -> DeviceTable:
     """Return the device table, header repeated on every page, total row last.
 
     `figure` (a total value or weight) ends the total row under the last column, if given;
     `total` words the total row (default: the number of lines, as devices).
     """
-    header = [
-        para(escape(t.text(lang, c.heading)), "cell_head_right" if c.right else "cell_head")
-        for c in columns
-    ]
-    rows = [[c.layout(c.cell(i, d, lang)) for c in columns] for i, d in enumerate(devices, start=1)]
-    total_row: list[Cell] = [""] * len(columns)
-    total_row[0] = f"{t.text(lang, 'total')} · {total or t.plural(lang, len(devices))}"
-    if figure is not None:
-        total_row[-1] = figure
-    style: list[tuple[Any, ...]] = [
-        ("FONTNAME", (0, 1), (-1, -1), FONT),
-        ("FONTSIZE", (0, 1), (-1, -1), CELL_SIZE),
-        ("LEADING", (0, 1), (-1, -1), 9),
-        ("TEXTCOLOR", (0, 1), (-1, -1), INK),
-        ("TEXTCOLOR", (0, 1), (0, -2), MUTED),
-        ("VALIGN", (0, 0), (-1, -1), "TOP"),
-        ("LEFTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("RIGHTPADDING", (0, 0), (-1, -1), CELL_PADDING),
-        ("TOPPADDING", (0, 0), (-1, -1), 2.5),
-        ("BOTTOMPADDING", (0, 0), (-1, -1), 3),
-        ("BACKGROUND", (0, 0), (-1, 0), ACCENT),
-        ("ROWBACKGROUNDS", (0, 1), (-1, -2), [colors.white, ZEBRA]),
-        ("LINEBELOW", (0, 1), (-1, -2), 0.25, RULE),
-        ("BOX", (0, 0), (-1, -1), 0.5, RULE),
-        ("FONTNAME", (0, -1), (-1, -1), BOLD),
-        ("FONTSIZE", (0, -1), (-1, -1), 8),
-        ("LINEABOVE", (0, -1), (-1, -1), 1, ACCENT),
-        ("TOPPADDING", (0, -1), (-1, -1), 4),
-        ("BOTTOMPADDING", (0, -1), (-1, -1), 4),
-        ("SPAN", (0, -1), (-2 if figure is not None else -1, -1)),
-    ]
-    style += [("ALIGN", (i, 1), (i, -1), "RIGHT") for i, c in enumerate(columns) if c.right]
-    style += [("FONTNAME", (i, 1), (i, -2), MONO) for i, c in enumerate(columns) if c.mono]
-    table = Table(
-        [header, *rows, total_row],
-        colWidths=[c.width * mm for c in columns],
-        repeatRows=1,
-        hAlign="LEFT",
+    rooms = [c.width * mm - 2 * CELL_PADDING for c in columns]
+    header = row(
+        [
+            para(
+                escape(t.text(lang, c.heading)), "cell_head_right" if c.right else "cell_head"
+            ).lines(room)
+            for c, room in zip(columns, rooms, strict=True)
+        ],
+        HEADER_ROW,
     )
-    table.setStyle(TableStyle(style))
-    return table
+    fonts = [MONO if c.mono else FONT for c in columns]
+    rows = tuple(
+        row(
+            [
+                _cell_lines(c.layout(c.cell(i, d, lang)), font, room)
+                for c, font, room in zip(columns, fonts, rooms, strict=True)
+            ],
+            DEVICE_ROW,
+        )
+        for i, d in enumerate(devices, start=1)
+    )
+    words = f"{t.text(lang, 'total')} · {total or t.plural(lang, len(devices))}"
+    total_cells = [plain_lines(t.pdf_safe(words), BOLD, TOTAL_ROW.size)]
+    if figure is not None:
+        total_cells.append(plain_lines(t.pdf_safe(figure), BOLD, TOTAL_ROW.size))
+    grid = TableData(
+        widths=tuple(c.width * mm for c in columns),
+        right=tuple(c.right for c in columns),
+        padding=CELL_PADDING,
+        header=header,
+        header_style=HEADER_ROW,
+        header_fill=ACCENT,
+        rows=rows,
+        row_style=DEVICE_ROW,
+        zebra=ZEBRA,
+        rule=RULE,
+        total=row(total_cells, TOTAL_ROW),
+        total_style=TOTAL_ROW,
+        total_rule=ACCENT,
+        total_span=len(columns) - 1 if figure is not None else len(columns),
+    )
+    return DeviceTable(grid)
 
 
 def signature_block(
@@ -427,13 +446,11 @@ def signature_block(
         drawn = Image(io.BytesIO(image), width=60 * mm, height=12 * mm, kind="proportional")
         drawn.hAlign = "LEFT"
         content.append(drawn)
-    box = Table(
+    box = Grid(
         [[content]],
-        colWidths=[80 * mm],
-        rowHeights=[18 * mm if image is None else 20 * mm],
-    )
-    box.setStyle(
-        TableStyle([("BOX", (0, 0), (-1, -1), 0.5, RULE), ("VALIGN", (0, 0), (-1, -1), "TOP")])
+        [80 * mm],
+        box=Rule(0.5, RULE),
+        height=18 * mm if image is None else 20 * mm,
     )
     return [
         para(f"<b>{safe(heading)}</b>", "small"),
@@ -445,8 +462,5 @@ def signature_block(
 
 def signatures(made: str, blocks: list[list[Flowable]]) -> list[Flowable]:
     """Return the place-and-date line over two columns of signature blocks, kept together."""
-    table = Table([blocks], colWidths=[CONTENT_WIDTH / 2] * 2, hAlign="LEFT")
-    table.setStyle(
-        TableStyle([("VALIGN", (0, 0), (-1, -1), "TOP"), ("LEFTPADDING", (0, 0), (-1, -1), 0)])
-    )
+    table = Grid([blocks], [CONTENT_WIDTH / 2] * 2, Padding(left=0))
     return [KeepTogether([para(escape(made), "small"), Spacer(1, 3 * mm), table])]

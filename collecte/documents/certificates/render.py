@@ -18,7 +18,6 @@ from reportlab.platypus import (
     Frame,
     KeepTogether,
     PageTemplate,
-    Spacer,
 )
 from reportlab.platypus.doctemplate import LayoutError
 
@@ -34,6 +33,7 @@ from collecte.documents.certificates.layout import (
     MONO,
     PAGE_HEIGHT,
     NumberedCanvas,
+    Spacer,
     device_table,
     draw_footer,
     draw_header,
