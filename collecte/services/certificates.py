@@ -1,8 +1,11 @@
 """Issuing certificates inside the transition that causes them, and reading them back.
 
-A certificate is numbered, rendered and stored in the same transaction as the status change and
-the events that cite it: a rolled-back transition leaves no certificate and gives its number
-back, so numbers stay gapless. Once stored, the bytes are served as they are, forever.
+A certificate is numbered and its content and fingerprint stored in the same transaction as the
+status change and the events that cite it: a rolled-back transition leaves no certificate and
+gives its number back, so numbers stay gapless. Its PDF is rendered once that transaction has
+committed, outside any lock, and stored once (`collecte.services.certificate_files`); whatever
+asks for the file, or its SHA-256, before then gets it rendered at once. Once stored, the bytes
+are served as they are, forever.
 """
 
 from __future__ import annotations
@@ -13,8 +16,6 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-import anyio
-
 from collecte.db.chunks import each_chunk
 from collecte.db.tables import Certificate, DeviceEvent, Organization
 from collecte.documents.certificate_facts import PublicFacts, public_facts
@@ -24,7 +25,6 @@ from collecte.documents.certificates.model import (
     ProgrammeInfo,
     with_fingerprint,
 )
-from collecte.documents.certificates.render import render_certificate
 from collecte.domain.access import Principal
 from collecte.domain.actions import ActionData, Collect, ConfirmReceipt, Recycle, Wipe
 from collecte.domain.clock import NOUMEA
@@ -34,9 +34,9 @@ from collecte.domain.signature import Signature
 from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
 from collecte.services import treatment_operators
+from collecte.services.certificate_files import decode_document, file_of, insert_issued, sha256_of
 from collecte.services.certificate_sources import SOURCES, Source
 from collecte.services.numbering import next_number
-from collecte.services.supersession import decode_document, encode_document
 from collecte.settings import Settings
 
 LANGUAGES = ("fr", "en")
@@ -208,26 +208,9 @@ async def issue_for_transition(
                 devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
             )
         )
-        # Rendering takes milliseconds to a fraction of a second: keep it off the event loop.
-        # It stays inside the transaction, so a failure gives the number back; its cost (the
-        # SQLite writer lock is held meanwhile) is measured by bench/bench_certificate_issue.py.
-        pdf = await anyio.to_thread.run_sync(render_certificate, document)
-        await Certificate.insert(
-            Certificate(
-                number=number,
-                kind=kind.value,
-                issued_at=at,
-                language=lang,
-                recipient=recipient_id,
-                issuer=principal.organization_id,
-                issued_by=principal.user_id,
-                device_count=len(group),
-                sha256=hashlib.sha256(pdf).hexdigest(),
-                content_fingerprint=document.content_fingerprint,
-                pdf=pdf,
-                document=encode_document(document),
-            )
-        )
+        # The PDF is rendered once the transaction commits, outside its locks (SQLite's writer,
+        # PostgreSQL's counter row): bench/bench_certificate_issue.py measures what is left.
+        await insert_issued(document, recipient_id, principal.organization_id, principal.user_id)
         issued.append(Issued(number, kind, tuple(r["id"] for r in group)))
     return issued
 
@@ -257,25 +240,10 @@ async def store_certificate(
     issuer_id: int | None,
     issued_by: int | None,
 ) -> Issued:
-    """Render a numbered document (its fingerprint filled) and store it once; call inside the
-    transaction that numbered it, so a failure gives the number back."""
-    pdf = await anyio.to_thread.run_sync(render_certificate, document)
-    await Certificate.insert(
-        Certificate(
-            number=document.number,
-            kind=document.kind,
-            issued_at=document.issued_at,
-            language=document.language,
-            recipient=recipient_id,
-            issuer=issuer_id,
-            issued_by=issued_by,
-            device_count=len(document.devices),
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            content_fingerprint=document.content_fingerprint,
-            pdf=pdf,
-            document=encode_document(document),  # so a supersession can replace it
-        )
-    )
+    """Store a numbered document (its fingerprint filled) as issued, its PDF rendered once the
+    transaction commits; call inside the transaction that numbered it, so a failure gives the
+    number back."""
+    await insert_issued(document, recipient_id, issuer_id, issued_by)
     return Issued(document.number, CertificateKind(document.kind), ())
 
 
@@ -332,13 +300,24 @@ def _listed(principal: Principal, query: Any, kind: str | None) -> Any:
     return query
 
 
+async def _with_files(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with the SHA-256 of each one's file, those not rendered yet rendered now."""
+    missing = [row["number"] for row in rows if row["sha256"] is None]
+    if missing:
+        digests = await sha256_of(missing)
+        for row in rows:
+            if row["sha256"] is None:
+                row["sha256"] = digests[row["number"]]
+    return rows
+
+
 async def list_certificates(
     principal: Principal, kind: str | None, public_url: str, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """The certificates the caller may see, newest first."""
     query = Certificate.select(*_META_COLUMNS).order_by(Certificate.id, ascending=False)
     rows = await _listed(principal, query, kind).limit(limit).offset(offset)
-    return [_meta(row, public_url) for row in rows]
+    return [_meta(row, public_url) for row in await _with_files(rows)]
 
 
 async def count_certificates(principal: Principal, kind: str | None) -> int:
@@ -363,14 +342,17 @@ async def _visible(principal: Principal, number: str, *columns: Any) -> dict[str
 
 
 async def get_certificate(principal: Principal, number: str, public_url: str) -> dict[str, Any]:
-    """A certificate's metadata, with the SHA-256 of its PDF."""
-    return _meta(await _visible(principal, number, *_META_COLUMNS), public_url)
+    """A certificate's metadata, with the SHA-256 of its PDF (rendered now if not yet)."""
+    [row] = await _with_files([await _visible(principal, number, *_META_COLUMNS)])
+    return _meta(row, public_url)
 
 
 async def certificate_pdf(principal: Principal, number: str) -> tuple[str, bytes]:
-    """The stored PDF bytes, exactly as issued."""
+    """The stored PDF bytes, exactly as issued (rendered and stored now if not yet)."""
     row = await _visible(principal, number, Certificate.number, Certificate.pdf)
-    return row["number"], bytes(row["pdf"])
+    if row["pdf"] is not None:
+        return row["number"], bytes(row["pdf"])
+    return row["number"], (await file_of(row["number"], stored_only=False)).pdf
 
 
 _PUBLIC_COLUMNS = (
@@ -413,6 +395,7 @@ async def _check(number: str) -> tuple[dict[str, Any], PublicFacts | None]:
             ),
         }
         return missing, None
+    [row] = await _with_files([row])
     facts = await _public_facts(row)
     found = {
         "valid": True,
