@@ -177,6 +177,12 @@ class Renderer:
         """Certificates waiting for this renderer."""
         return self._queue.qsize()
 
+    async def drained(self) -> None:
+        """Return once the start-up repair is queued and every certificate submitted so far is
+        rendered (or failed, which is logged)."""
+        await self.repaired.wait()
+        await self._queue.join()
+
     def _new_pool(self) -> ProcessPoolExecutor:
         # forkserver: a child made from a clean process, never a fork of this one's threads.
         return ProcessPoolExecutor(
@@ -207,6 +213,8 @@ class Renderer:
                 raise
             except Exception:
                 logger.exception("certificate %s: rendering failed", number)
+            finally:
+                self._queue.task_done()
 
     async def _repair(self) -> None:
         try:
