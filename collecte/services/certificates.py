@@ -11,11 +11,13 @@ are served as they are, forever.
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from collecte.db.certify_sql import Templates
 from collecte.db.chunks import each_chunk
 from collecte.db.tables import Certificate, DeviceEvent, Organization
 from collecte.documents.certificate_facts import PublicFacts, public_facts
@@ -23,6 +25,7 @@ from collecte.documents.certificates.model import (
     CertificateDocument,
     Party,
     ProgrammeInfo,
+    canonical_content,
     with_fingerprint,
 )
 from collecte.domain.access import Principal
@@ -34,7 +37,13 @@ from collecte.domain.signature import Signature
 from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
 from collecte.services import treatment_operators
-from collecte.services.certificate_files import decode_document, file_of, insert_issued, sha256_of
+from collecte.services.certificate_files import (
+    decode_document,
+    encode_document,
+    file_of,
+    insert_issued,
+    sha256_of,
+)
 from collecte.services.certificate_sources import SOURCES, Source
 from collecte.services.numbering import next_number
 from collecte.settings import Settings
@@ -132,19 +141,44 @@ def _group_key(source: Source, row: dict[str, Any], data: ActionData) -> tuple[i
     return source.recipient(row, data), workshop
 
 
-async def issue_for_transition(
+@dataclass(frozen=True)
+class Draft:
+    """A certificate ready to be numbered: its content but its number and fingerprint."""
+
+    kind: CertificateKind
+    recipient_id: int
+    document: CertificateDocument  # numbered "" until `numbered`
+    device_ids: tuple[int, ...]
+
+    def numbered(self, number: str) -> CertificateDocument:
+        """The content under `number`, its fingerprint filled."""
+        return with_fingerprint(replace(self.document, number=number))
+
+    def templates(self) -> Templates:
+        """The content with random placeholders for its number and fingerprint, for a statement
+        that takes the number itself (`collecte.db.certify_sql`)."""
+        number = f"{CERTIFICATE_PREFIX[self.kind]}-{secrets.token_hex(12)}"
+        fingerprint = secrets.token_hex(32)
+        document = replace(self.document, number=number, content_fingerprint=fingerprint)
+        canonical = canonical_content(document).decode()
+        return Templates(number, fingerprint, canonical, encode_document(document))
+
+
+async def drafts_for_transition(
     principal: Principal,
     rows: Sequence[dict[str, Any]],
     data: ActionData,
     at: datetime,
     settings: Settings,
     language: str | None = None,
-) -> list[Issued]:
-    """Issue the certificates `action` calls for; call inside the transition's transaction.
+    organizations: Mapping[int, dict[str, Any]] | None = None,
+) -> list[Draft]:
+    """The certificates `action` calls for, not numbered yet, in the order their numbers are
+    taken (recipient, workshop).
 
     `rows` are the devices as they were before the action. The donor receives donation, erasure
     and recycling certificates (one per workshop, which a coordinator's batch may mix), the
-    association its receipt. Numbers are taken in a stable order (recipient, workshop).
+    association its receipt. The organisations they name are read unless given (by id).
     """
     kind = certificate_for(data.action)
     if kind is None:
@@ -157,7 +191,8 @@ async def issue_for_transition(
         groups.setdefault(_group_key(source, row, data), []).append(row)
     wanted: set[int | None] = {recipient for recipient, _ in groups}
     wanted |= {_holder_id(row, data) for row in rows}
-    organizations = await _organizations(wanted)
+    if organizations is None or not {i for i in wanted if i is not None} <= set(organizations):
+        organizations = await _organizations(wanted)
     erasures = await _erasure_numbers([r["id"] for r in rows]) if source.erasure_numbers else {}
     operator_details = (
         await treatment_operators.details_of(data) if isinstance(data, Recycle) else None
@@ -170,48 +205,69 @@ async def issue_for_transition(
     if isinstance(data, ConfirmReceipt):
         signed = data.signed()
         received_by = data.received_by or signed.name
-    issued: list[Issued] = []
+    drafts: list[Draft] = []
     for (recipient_id, _), group in sorted(groups.items()):
         recipient = organizations[recipient_id]
         lang = language or (recipient["language"] if recipient["language"] in LANGUAGES else "fr")
         workshop_ids = list(dict.fromkeys(_holder_id(row, data) for row in group))
-        workshops = [organizations[i] for i in workshop_ids if i in organizations]
+        workshops = [organizations[i] for i in workshop_ids if i is not None and i in organizations]
         operator = principal.display_name
         if [w["id"] for w in workshops] != [principal.organization_id]:
             operator = f"{operator} ({principal.organization_name})"  # e.g. the coordination
-        number = await next_number(CERTIFICATE_PREFIX[kind], at.astimezone(NOUMEA).year)
         party = _party(recipient)
-        document = with_fingerprint(
-            CertificateDocument(
-                kind=kind.value,
-                number=number,
-                issued_at=at,
-                language=lang,
-                programme=programme,
-                recipient=party,  # type: ignore[arg-type]
-                donor=party if source.recipient_is == "donor" else None,
-                reconditioner=_parties(workshops),
-                association=party if source.recipient_is == "association" else None,
-                operator_name=operator,
-                verified_by=data.verified_by if isinstance(data, Wipe) else None,
-                handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
-                channel=data.channel if isinstance(data, Recycle) else None,
-                channel_authorization=(
-                    operator_details.authorization_number if operator_details else None
-                ),
-                channel_address=operator_details.address if operator_details else None,
-                bsd_number=data.bsd_number if isinstance(data, Recycle) else None,
-                received_by=received_by,
-                signed_by=signed.name if signed else None,
-                signature_image=signed.image if signed else None,
-                place=recipient["city"] if source.place_is_city else None,
-                devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
-            )
+        document = CertificateDocument(
+            kind=kind.value,
+            number="",
+            issued_at=at,
+            language=lang,
+            programme=programme,
+            recipient=party,  # type: ignore[arg-type]
+            donor=party if source.recipient_is == "donor" else None,
+            reconditioner=_parties(workshops),
+            association=party if source.recipient_is == "association" else None,
+            operator_name=operator,
+            verified_by=data.verified_by if isinstance(data, Wipe) else None,
+            handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
+            channel=data.channel if isinstance(data, Recycle) else None,
+            channel_authorization=(
+                operator_details.authorization_number if operator_details else None
+            ),
+            channel_address=operator_details.address if operator_details else None,
+            bsd_number=data.bsd_number if isinstance(data, Recycle) else None,
+            received_by=received_by,
+            signed_by=signed.name if signed else None,
+            signature_image=signed.image if signed else None,
+            place=recipient["city"] if source.place_is_city else None,
+            devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
         )
-        # The PDF is rendered once the transaction commits, outside its locks (SQLite's writer,
-        # PostgreSQL's counter row): bench/bench_certificate_issue.py measures what is left.
-        await insert_issued(document, recipient_id, principal.organization_id, principal.user_id)
-        issued.append(Issued(number, kind, tuple(r["id"] for r in group)))
+        drafts.append(Draft(kind, recipient_id, document, tuple(r["id"] for r in group)))
+    return drafts
+
+
+async def issue_for_transition(
+    principal: Principal,
+    rows: Sequence[dict[str, Any]],
+    data: ActionData,
+    at: datetime,
+    settings: Settings,
+    language: str | None = None,
+) -> list[Issued]:
+    """Issue the certificates `action` calls for (`drafts_for_transition`); call inside the
+    transition's transaction.
+
+    Each is numbered and its content stored; its PDF is rendered once the transaction commits,
+    outside its locks (SQLite's writer, PostgreSQL's counter row), so the content is made before
+    the first number is taken: the counter row is held only for what follows it.
+    """
+    drafts = await drafts_for_transition(principal, rows, data, at, settings, language)
+    issued: list[Issued] = []
+    for draft in drafts:
+        number = await next_number(CERTIFICATE_PREFIX[draft.kind], at.astimezone(NOUMEA).year)
+        document = draft.numbered(number)
+        await insert_issued(
+            document, draft.recipient_id, principal.organization_id, principal.user_id
+        )
+        issued.append(Issued(number, draft.kind, draft.device_ids))
     return issued
 
 

@@ -7,7 +7,10 @@ success and one 409, never two events.
 A single-device action without a certificate is the scanners' hot path: one statement reads the
 device with its history, one statement moves it and logs the event (`collecte.db.device_sql`), and
 the answer is built from the rows in hand. Actions that issue a certificate run in one write
-transaction, since the number, the PDF and the events that cite it commit together.
+transaction, since the number, the certificate's content and the events that cite it commit
+together (its PDF is rendered after the commit, `collecte.services.certificate_files`); on
+PostgreSQL a one-device `wipe` does so in one statement (`collecte.db.certify_sql`), so the
+counter row that keeps numbers gapless is held for no round trip.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from collecte.db.certify_sql import Issue, move_and_certify, read_for_certificate
 from collecte.db.chunks import each_chunk, insert_rows
 from collecte.db.device_sql import move_device, move_device_by_tag, read_device
 from collecte.db.engine import backend
@@ -25,11 +29,12 @@ from collecte.db.transactions import retry_on_conflict, write_transaction
 from collecte.domain import actions, tags
 from collecte.domain.access import Principal, can_see_device
 from collecte.domain.actions import ActionData, Collect, Recycle, Wipe
-from collecte.domain.clock import now
+from collecte.domain.clock import NOUMEA, now
 from collecte.domain.erasure import check_wipe_minimum
 from collecte.domain.errors import BatchRejected, Conflict, Invalid
 from collecte.domain.fields import field_label
 from collecte.domain.lifecycle import (
+    CERTIFICATE_PREFIX,
     ERASURE_GATED,
     FORWARD_ACTIONS,
     KEEPS_DATES,
@@ -51,7 +56,14 @@ from collecte.domain.lifecycle import (
 from collecte.domain.vocabulary import Action, MethodClass, Status
 from collecte.i18n import Message, msg
 from collecte.services import treatment_operators
-from collecte.services.certificates import LANGUAGES, Issued, issue_for_transition
+from collecte.services.certificate_files import render_after_commit
+from collecte.services.certificate_sources import SOURCES
+from collecte.services.certificates import (
+    LANGUAGES,
+    Issued,
+    drafts_for_transition,
+    issue_for_transition,
+)
 from collecte.services.custody import event_fields
 from collecte.services.devices import (
     device_select,
@@ -64,7 +76,7 @@ from collecte.services.devices import (
 )
 from collecte.services.erasure_records import media_of
 from collecte.services.pickups import fill_collect, pickups_for_collect
-from collecte.services.programme import with_current_programme
+from collecte.services.programme import programme_of, with_current_programme
 from collecte.services.supersession import certificates_to_cut, donation_numbers, take_out
 from collecte.settings import Settings
 
@@ -469,6 +481,71 @@ def _hot(action: Action) -> bool:
     )
 
 
+def _issues_in_one_statement(action: Action) -> bool:
+    """Whether a one-device action on PostgreSQL issues its certificate in the statement that
+    moves the device (`collecte.db.certify_sql`): one of the forward path's, issuing one
+    certificate whose content needs nothing but the device and the organisations (not the
+    erasure gate, nor a receipt's erasure numbers read from the log)."""
+    kind = certificate_for(action)
+    return (
+        kind is not None
+        and action in FORWARD_ACTIONS
+        and action not in ERASURE_GATED
+        and not SOURCES[kind].erasure_numbers
+    )
+
+
+async def _issue_one_postgres(
+    principal: Principal, tag: str, data: ActionData, context: Context
+) -> dict[str, Any] | None:
+    """A one-device action that issues a certificate, the counter row held by one statement
+    only: read, check the rules, make the certificate's content, then move, number, store and
+    log at once. None when the device changed in between (nothing written): the caller takes
+    the transaction's path, which answers as the rules say. Inside a caller's transaction (an
+    Idempotency-Key), the same statement joins it."""
+    read = await read_for_certificate(tag)
+    if read is None or not can_see_device(principal, state_of(read.found[0])):
+        raise not_visible(tag)
+    found = read.found
+    row = found[0]
+    from_status = Status(row["status"])
+    to_status = check_transition(state_of(row), principal.actor, data.action)
+    settings = context.settings
+    context = replace(
+        context,
+        settings=settings.with_(programme=programme_of(settings.programme, read.programme)),
+    )
+    data, names = await _checked_data(principal, data)
+    _check_wipe_minimum(data, context)
+    at = now()
+    changes = _changes(to_status, data, at)
+    event = _event_fields(principal, data, from_status, to_status, at, device=row)
+    [draft] = await drafts_for_transition(
+        principal, [row], data, at, context.settings, context.language, read.organizations
+    )
+    issue = Issue(
+        counter=f"{CERTIFICATE_PREFIX[draft.kind]}-{at.astimezone(NOUMEA).year}",
+        kind=draft.kind.value,
+        issued_at=at,
+        language=draft.document.language,
+        recipient=draft.recipient_id,
+        issuer=principal.organization_id,
+        issued_by=principal.user_id,
+        templates=draft.templates(),
+    )
+    moved = await move_and_certify(
+        row["id"], row["status"], row["updated_at"], changes, event, issue
+    )
+    if moved is None:
+        return None
+    number, event_id = moved
+    render_after_commit([number])
+    event = {**event, "id": event_id, "device": row["id"], "certificate_number": number}
+    changes["previous_status"] = row["status"]  # set by the statement itself
+    answer = _answer(principal, found, changes, names, event)
+    return {**answer, "certificate": Issued(number, draft.kind, (row["id"],)).as_json()}
+
+
 def _check_other_workshop(row: Mapping[str, Any], data: ActionData) -> None:
     """A transfer goes to another workshop than the one holding the device."""
     if isinstance(data, actions.Transfer) and data.reconditioner_id == row["reconditioner"]:
@@ -492,6 +569,10 @@ async def _transition_device(
     tag = parse_code(code, "tag")
     if _hot(data.action):
         return await _MOVE_ONE[backend()](principal, tag, data)
+    if backend() == "postgres" and _issues_in_one_statement(data.action):
+        answer = await _issue_one_postgres(principal, tag, data, context)
+        if answer is not None:
+            return answer
     async with write_transaction():
         context = await _in_force(context)
         row, _ = await _read_visible(principal, tag)

@@ -17,7 +17,7 @@ import httpx
 import pytest
 
 from collecte.db.tables import Certificate
-from collecte.services import certificate_files, transitions
+from collecte.services import certificate_files, idempotency
 from collecte.services.certificate_files import Renderer, file_of, render_stored, store, unrendered
 from tests.api.test_certificates_api import download, number, text_of
 from tests.api.test_pages import csrf_token, sign_in
@@ -243,25 +243,25 @@ async def test_the_renderer_renders_what_commits_and_nothing_rolled_back(
         assert reverted.status_code == 200, reverted.text
         replacement = reverted.json()["superseded"][0]["replaced_by"]
 
-        read = transitions.read_device
-        reads = []
-
-        async def broken(tag: str) -> Any:
-            reads.append(tag)
-            if len(reads) == 2:  # the answer's reading, after the certificate was stored
-                raise RuntimeError("disque plein")
-            return await read(tag)
+        def broken() -> Any:
+            # Storing the answer of an Idempotency-Key fails, after the certificate was stored
+            # in the same transaction: everything rolls back.
+            raise RuntimeError("disque plein")
 
         [more] = [d["tag"] for d in (await make_donation(client, world.donor, 1))["devices"]]
         await walk_to(client, world, more, "received")
         with monkeypatch.context() as patch:
-            patch.setattr(transitions, "read_device", broken)
-            failed = await act(client, world.reconditioner, more, "wipe", **WIPE)
+            patch.setattr(idempotency, "now", broken)
+            failed = await client.post(
+                f"/api/devices/{more}/transitions",
+                json={"action": "wipe", **WIPE},
+                headers={**world.reconditioner.headers, "Idempotency-Key": "essai"},
+            )
         await asyncio.wait_for(renderer.drained(), 60)
     finally:
         await renderer.stop()
 
-    assert failed.status_code == 500 and len(reads) == 2
+    assert failed.status_code == 500
     assert submitted == [cert, replacement]
     assert await unrendered() == []
     assert await Certificate.count() == 2
