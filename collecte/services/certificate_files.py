@@ -35,6 +35,7 @@ from typing import Any, TypeVar
 import anyio
 import msgspec
 
+from collecte.db.certify_sql import Templates
 from collecte.db.tables import Certificate
 from collecte.db.transactions import after_commit, write_transaction
 from collecte.documents.certificates.model import CertificateDocument, content_fingerprint
@@ -95,6 +96,40 @@ async def insert_issued(
         )
     )
     render_after_commit([document.number])
+
+
+async def insert_made(
+    draft: CertificateDocument,
+    made: Templates,
+    number: str,
+    recipient_id: int,
+    issuer_id: int | None,
+    issued_by: int | None,
+) -> None:
+    """`insert_issued` for a `draft` (not numbered) whose content was made ahead with
+    placeholders (`Draft.templates`): the number written in, the canonical content hashed, the
+    fingerprint written in."""
+    canonical = made.canonical.replace(made.number_placeholder, number)
+    fingerprint = hashlib.sha256(canonical.encode()).hexdigest()
+    document_json = made.document.replace(made.number_placeholder, number).replace(
+        made.fingerprint_placeholder, fingerprint
+    )
+    await Certificate.insert(
+        Certificate(
+            number=number,
+            kind=draft.kind,
+            issued_at=draft.issued_at,
+            language=draft.language,
+            recipient=recipient_id,
+            issuer=issuer_id,
+            issued_by=issued_by,
+            device_count=len(draft.devices),
+            content_fingerprint=fingerprint,
+            document=document_json,
+            replaces=draft.replaces,
+        )
+    )
+    render_after_commit([number])
 
 
 class ContentMismatch(ValueError):

@@ -42,9 +42,11 @@ from collecte.services.certificate_files import (
     encode_document,
     file_of,
     insert_issued,
+    insert_made,
     sha256_of,
 )
 from collecte.services.certificate_sources import SOURCES, Source
+from collecte.services.devices import in_turn
 from collecte.services.numbering import next_number
 from collecte.settings import Settings
 
@@ -149,6 +151,13 @@ class Draft:
     recipient_id: int
     document: CertificateDocument  # numbered "" until `numbered`
     device_ids: tuple[int, ...]
+    # Its canonical content and stored JSON made ahead, when `prepared`: numbering it then only
+    # writes the number in and hashes (no JSON made while a lock is held).
+    made: Templates | None = None
+
+    def prepared(self) -> Draft:
+        """This draft with its content made ahead (`templates`)."""
+        return replace(self, made=self.templates())
 
     def numbered(self, number: str) -> CertificateDocument:
         """The content under `number`, its fingerprint filled."""
@@ -215,6 +224,10 @@ async def drafts_for_transition(
         if [w["id"] for w in workshops] != [principal.organization_id]:
             operator = f"{operator} ({principal.organization_name})"  # e.g. the coordination
         party = _party(recipient)
+        lines = []
+        for row in group:
+            lines.append(source.line(row, data, lang, erasures.get(row["id"], ())))
+            await in_turn()
         document = CertificateDocument(
             kind=kind.value,
             number="",
@@ -238,35 +251,30 @@ async def drafts_for_transition(
             signed_by=signed.name if signed else None,
             signature_image=signed.image if signed else None,
             place=recipient["city"] if source.place_is_city else None,
-            devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
+            devices=tuple(lines),
         )
         drafts.append(Draft(kind, recipient_id, document, tuple(r["id"] for r in group)))
     return drafts
 
 
-async def issue_for_transition(
-    principal: Principal,
-    rows: Sequence[dict[str, Any]],
-    data: ActionData,
-    at: datetime,
-    settings: Settings,
-    language: str | None = None,
-) -> list[Issued]:
-    """Issue the certificates `action` calls for (`drafts_for_transition`); call inside the
-    transition's transaction.
+async def issue_drafts(principal: Principal, drafts: Sequence[Draft], at: datetime) -> list[Issued]:
+    """Number and store the certificates drafted for a transition (`drafts_for_transition`), in
+    their order; call inside the transition's transaction, after its devices moved.
 
-    Each is numbered and its content stored; its PDF is rendered once the transaction commits,
-    outside its locks (SQLite's writer, PostgreSQL's counter row), so the content is made before
-    the first number is taken: the counter row is held only for what follows it.
+    The content was made before, so a number is taken (PostgreSQL: the counter row held until
+    the commit) only for what follows it; the PDFs are rendered once the transaction commits,
+    outside its locks (SQLite's writer, PostgreSQL's counter row).
     """
-    drafts = await drafts_for_transition(principal, rows, data, at, settings, language)
     issued: list[Issued] = []
     for draft in drafts:
         number = await next_number(CERTIFICATE_PREFIX[draft.kind], at.astimezone(NOUMEA).year)
-        document = draft.numbered(number)
-        await insert_issued(
-            document, draft.recipient_id, principal.organization_id, principal.user_id
-        )
+        issuer, issued_by = principal.organization_id, principal.user_id
+        if draft.made is not None:
+            await insert_made(
+                draft.document, draft.made, number, draft.recipient_id, issuer, issued_by
+            )
+        else:
+            await insert_issued(draft.numbered(number), draft.recipient_id, issuer, issued_by)
         issued.append(Issued(number, draft.kind, draft.device_ids))
     return issued
 

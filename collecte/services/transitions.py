@@ -20,6 +20,7 @@ from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
+from collecte.db.batch_tally import counted_together
 from collecte.db.certify_sql import Issue, move_and_certify, read_for_certificate
 from collecte.db.chunks import each_chunk, insert_rows
 from collecte.db.device_sql import move_device, move_device_by_tag, read_device
@@ -60,15 +61,17 @@ from collecte.services.certificate_files import render_after_commit
 from collecte.services.certificate_sources import SOURCES
 from collecte.services.certificates import (
     LANGUAGES,
+    Draft,
     Issued,
     drafts_for_transition,
-    issue_for_transition,
+    issue_drafts,
 )
 from collecte.services.custody import event_fields
 from collecte.services.devices import (
     device_select,
     device_summary,
     event_view,
+    in_turn,
     not_visible,
     parse_code,
     state_of,
@@ -236,6 +239,10 @@ async def _update_where(
     return {row["id"] for row in await each_chunk(list(ids), update)}
 
 
+# From this many devices, a transition keeps the tally per statement (`counted_together`).
+BATCH_TALLY_FROM = 20
+
+
 @dataclass(frozen=True)
 class Context:
     """What a transition needs beyond the request: settings and the certificate language."""
@@ -244,23 +251,41 @@ class Context:
     language: str | None = None
 
 
-async def _apply(
+@dataclass(frozen=True)
+class _Plan:
+    """What a transition writes, made from the devices as read: their changes, grouped by what
+    is set, the events (their certificate numbers filled once taken) and the certificates'
+    drafts."""
+
+    rows: Sequence[dict[str, Any]]
+    data: ActionData
+    at: datetime
+    changes_of: dict[int, dict[str, Any]]
+    groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[int]]
+    pickup_of: dict[int, tuple[int, str]]
+    undone: dict[int, Mapping[str, Any]]
+    events: list[dict[str, Any]]
+    drafts: list[Draft]
+
+
+async def _plan(
     principal: Principal,
     rows: Sequence[dict[str, Any]],
     data: ActionData,
     context: Context,
-) -> tuple[list[int], list[Issued], list[dict[str, Any]]]:
-    """Update the devices conditionally, issue certificates (and supersede those the action takes
-    devices out of) and append the events citing them.
+    prepared: bool = False,
+) -> _Plan:
+    """Check the rules on every device and make what the transition writes (`_write`); with
+    `prepared`, the certificates' content too, so numbering them costs no JSON.
 
-    Call inside a write transaction, after the rules accepted every device; raise Conflict on a
-    lost race, which rolls everything back.
-    """
+    Reads only, but for a collect, which may open its pickup: call inside the write transaction,
+    or, for an action `_plannable`, before it (then `_moved_meanwhile` checks the devices)."""
     at = now()
     action = data.action
     targets: dict[int, Status] = {}
     for row in rows:
         targets[row["id"]] = check_transition(state_of(row), principal.actor, action)
+        await in_turn()
     # A collect joins a pickup (named, or its donation's open one for the workshop): resolved
     # before any device moves, so a closed pickup refuses the whole move.
     pickup_of: dict[int, tuple[int, str]] = {}
@@ -277,6 +302,7 @@ async def _apply(
         undone = {row["id"]: check_revert(histories[row["id"]]) for row in rows}
     changes_of: dict[int, dict[str, Any]] = {}
     groups: dict[tuple[str, tuple[tuple[str, Any], ...]], list[int]] = {}
+    events = []
     for row in rows:
         changes = _changes(targets[row["id"]], data, at, Status(row["status"]))
         if row["id"] in undone:
@@ -284,49 +310,90 @@ async def _apply(
         changes_of[row["id"]] = changes
         key = (row["status"], tuple(sorted(changes.items(), key=lambda item: item[0])))
         groups.setdefault(key, []).append(row["id"])
-    for (from_status, changed), ids in groups.items():
-        columns = {getattr(Device, name): value for name, value in changed}
-        updated = await _update_where(ids, columns, from_status)
-        if len(updated) != len(ids):
-            raise await _lost_race(sorted(set(ids) - updated))
+        events.append(_event_of(principal, row, data, targets, at, changes, undone, pickup_of))
+        await in_turn()
+    drafts = await drafts_for_transition(
+        principal, rows, data, at, context.settings, context.language
+    )
+    if prepared:
+        drafts = [draft.prepared() for draft in drafts]
+    return _Plan(rows, data, at, changes_of, groups, pickup_of, undone, events, drafts)
+
+
+def _event_of(
+    principal: Principal,
+    row: dict[str, Any],
+    data: ActionData,
+    targets: Mapping[int, Status],
+    at: datetime,
+    changes: Mapping[str, Any],
+    undone: Mapping[int, Mapping[str, Any]],
+    pickup_of: Mapping[int, tuple[int, str]],
+) -> dict[str, Any]:
+    """The event a transition appends to the device `row` (its certificate number not yet)."""
+    fields = _event_fields(
+        principal, data, Status(row["status"]), targets[row["id"]], at, device=row
+    )
+    if data.action not in FORWARD_ACTIONS:
+        # What the exceptions replace, so that a revert of them restores it.
+        fields["data"] = {**fields["data"], "previous": _previous(row, changes)}
+    if row["id"] in undone:
+        step = undone[row["id"]]
+        fields["data"] = {
+            **fields["data"],
+            "undone_event": step["id"],
+            "undone_action": step["action"],
+            "undone_certificate": step["certificate_number"],
+        }
+    if row["id"] in pickup_of:
+        pickup_id, pickup_number = pickup_of[row["id"]]
+        fields["data"] = {**fields["data"], "pickup_id": pickup_id, "pickup": pickup_number}
+    return {"device": row["id"], **fields}
+
+
+async def _write(
+    principal: Principal, plan: _Plan
+) -> tuple[list[int], list[Issued], list[dict[str, Any]]]:
+    """Update the devices conditionally, issue the certificates (and supersede those the action
+    takes devices out of) and append the events citing them.
+
+    Call inside a write transaction; raise Conflict on a lost race, which rolls everything back.
+    """
+    rows, data, at = plan.rows, plan.data, plan.at
+    # A batch counts its devices in the totals' tally in a few statements (SQLite's trigger
+    # would run once per device while the single writer is held).
+    tallied = [row["id"] for row in rows] if len(rows) >= BATCH_TALLY_FROM else []
+    changed_columns = sorted({name for _, changed in plan.groups for name, _ in changed})
+    async with counted_together(tallied, changed_columns):
+        for (from_status, changed), ids in plan.groups.items():
+            columns = {getattr(Device, name): value for name, value in changed}
+            updated = await _update_where(ids, columns, from_status)
+            if len(updated) != len(ids):
+                raise await _lost_race(sorted(set(ids) - updated))
     by_pickup: dict[int, list[int]] = {}
-    for device_id, (pickup_id, _) in pickup_of.items():
+    for device_id, (pickup_id, _) in plan.pickup_of.items():
         by_pickup.setdefault(pickup_id, []).append(device_id)
     for pickup_id, ids in sorted(by_pickup.items()):
         await _update_where(ids, {Device.pickup: pickup_id})
-    issued = await issue_for_transition(
-        principal, rows, data, at, context.settings, context.language
-    )
-    superseded = await _take_out(principal, rows, data, undone, at)
+    issued = await issue_drafts(principal, plan.drafts, at)
+    superseded = await _take_out(principal, rows, data, plan.undone, at)
     number_of = {device_id: item.number for item in issued for device_id in item.device_ids}
-    events = []
-    for row in rows:
-        fields = _event_fields(
-            principal,
-            data,
-            Status(row["status"]),
-            targets[row["id"]],
-            at,
-            number_of.get(row["id"]),
-            device=row,
-        )
-        if action not in FORWARD_ACTIONS:
-            # What the exceptions replace, so that a revert of them restores it.
-            fields["data"] = {**fields["data"], "previous": _previous(row, changes_of[row["id"]])}
-        if row["id"] in undone:
-            step = undone[row["id"]]
-            fields["data"] = {
-                **fields["data"],
-                "undone_event": step["id"],
-                "undone_action": step["action"],
-                "undone_certificate": step["certificate_number"],
-            }
-        if row["id"] in pickup_of:
-            pickup_id, pickup_number = pickup_of[row["id"]]
-            fields["data"] = {**fields["data"], "pickup_id": pickup_id, "pickup": pickup_number}
-        events.append({"device": row["id"], **fields})
+    events = [
+        {**event, "certificate_number": number_of.get(event["device"])} for event in plan.events
+    ]
     await insert_rows(DeviceEvent, events)
     return [row["id"] for row in rows], issued, superseded
+
+
+async def _apply(
+    principal: Principal,
+    rows: Sequence[dict[str, Any]],
+    data: ActionData,
+    context: Context,
+) -> tuple[list[int], list[Issued], list[dict[str, Any]]]:
+    """Plan and write a transition inside its write transaction, after the rules accepted every
+    device; Conflict on a lost race, which rolls everything back."""
+    return await _write(principal, await _plan(principal, rows, data, context))
 
 
 async def _take_out(
@@ -645,6 +712,7 @@ async def _accepted_or_rejected(
     by_tag = {row["tag"]: row for row in rows}
     accepted = []
     for tag in wanted:
+        await in_turn()
         row = by_tag.get(tag)
         if row is None or not can_see_device(principal, state_of(row)):
             failures.append(_failure(tag, 404, msg("Appareil inconnu.")))
@@ -718,11 +786,82 @@ async def transition_batch(
     return await retry_on_conflict(lambda: _transition_batch(principal, codes, data, context))
 
 
+def _plannable(action: Action) -> bool:
+    """Whether a batch of `action` is made before its write transaction: an action of the
+    forward path (the exceptions read and supersede certificates, a collect may open its
+    pickup), whose checks read nothing that changes without the device's `updated_at`."""
+    return action in FORWARD_ACTIONS and action is not Action.COLLECT
+
+
+async def _moved_meanwhile(rows: Sequence[dict[str, Any]]) -> bool:
+    """Whether any of these devices changed since it was read (every change of a device sets
+    its `updated_at`); call inside the write transaction."""
+    seen = {row["id"]: (row["status"], row["updated_at"]) for row in rows}
+    current = await each_chunk(
+        list(seen),
+        lambda part: Device.select(Device.id, Device.status, Device.updated_at).where(
+            Device.id.is_in(part)
+        ),
+    )
+    return len(current) != len(seen) or any(
+        (row["status"], row["updated_at"]) != seen[row["id"]] for row in current
+    )
+
+
+async def _moved_summaries(
+    principal: Principal, plan: _Plan, names: Mapping[str, str]
+) -> list[dict[str, Any]]:
+    """The devices of a batch as they are once it is written, from the rows in hand, by
+    increasing id (what `summaries` would read again)."""
+    shaped = []
+    for row in sorted(plan.rows, key=lambda r: r["id"]):
+        moved = {**row, **plan.changes_of[row["id"]]}
+        for field, name in names.items():
+            moved[f"{field.removesuffix('_id')}_name"] = name
+        shaped.append(device_summary(moved, principal))
+        await in_turn()
+    return shaped
+
+
+async def _batch_made_ahead(
+    principal: Principal, codes: Sequence[str], data: ActionData, context: Context
+) -> dict[str, Any] | None:
+    """A batch read, checked and made before its write transaction, which then only checks
+    that no device changed meanwhile and writes: on SQLite the single writer is held for the
+    status changes alone (a 2,000-device batch once held it for a second, every scan waiting).
+    None when a device changed meanwhile: nothing written, the caller does it all in the
+    transaction. Inside a caller's transaction (an Idempotency-Key) it all runs there."""
+    context = await _in_force(context)
+    minimum = context.settings.programme.reuse_minimum
+    accepted = await _accepted_or_rejected(principal, codes, data.action, minimum)
+    data, names = await _checked_data(principal, data)
+    _check_wipe_minimum(data, context)
+    for row in accepted:
+        _check_other_workshop(row, data)
+    plan = await _plan(principal, accepted, data, context, prepared=True)
+    devices = await _moved_summaries(principal, plan, names)
+    async with write_transaction():
+        if await _moved_meanwhile(accepted):
+            return None
+        _, issued, superseded = await _write(principal, plan)
+    return {
+        "action": data.action.value,
+        "devices": devices,
+        "certificate": issued[0].as_json() if issued else None,
+        "certificates": [item.as_json() for item in issued],
+        "superseded": superseded,
+    }
+
+
 async def _transition_batch(
     principal: Principal, codes: Sequence[str], data: ActionData, context: Context
 ) -> dict[str, Any]:
     _check_language(context.language)
     codes = batch_codes(list(codes), context.settings.max_devices_per_request)
+    if _plannable(data.action):
+        answer = await _batch_made_ahead(principal, codes, data, context)
+        if answer is not None:
+            return answer
     async with write_transaction():
         context = await _in_force(context)
         minimum = context.settings.programme.reuse_minimum
