@@ -114,6 +114,11 @@ class World:
             await self.move(action, tags)()
         return tags
 
+    def scan(self, action: str, tag: str) -> Callable[[], Awaitable[Any]]:
+        """One device's transition by the workshop (`POST /api/devices/{tag}/transitions`)."""
+        payload = {"action": action}
+        return lambda: transitions.act_on_device(self.workshop, tag, payload, self.context)
+
     def move(self, action: str, tags: list[str], **data: Any) -> Callable[[], Awaitable[Any]]:
         """The batch transition `action` on `tags` by the workshop, ready to be awaited."""
         payload = {"action": action, "tags": tags, **data}
@@ -166,7 +171,7 @@ async def one_round(directory: Path, index: int, args: argparse.Namespace) -> di
     figures: dict[str, Any] = {}
     try:
         spare = await world.devices(200, to="collected")
-        scans = [world.move("receive", [tag]) for tag in spare]
+        scans = [world.scan("receive", tag) for tag in spare]
         alone = [(await _timed(scan))[0] for scan in scans[:20]]
         figures["scan_alone"] = alone
         wiping = await world.devices(args.scan_devices, to="received")
@@ -215,7 +220,8 @@ async def run(args: argparse.Namespace) -> None:
     print(
         f"  the same during a {args.scan_devices:,}-device wipe batch   median "
         f"{statistics.median(waits) if waits else float('nan'):6.1f} ms   max {worst:6.1f} ms   "
-        f"({len(waits)} scans over the batch's {median('scan_batch_s'):.2f} s)"
+        f"({len(waits)} scans over the batch's {median('scan_batch_s'):.2f} s, "
+        f"{sum(w >= TARGET_SCAN_MS for w in waits)} of them ≥ {TARGET_SCAN_MS:.0f} ms)"
         f"   target: every one < {TARGET_SCAN_MS:.0f} ms  {_verdict(worst < TARGET_SCAN_MS)}"
     )
     print(

@@ -15,12 +15,13 @@ counter row that keeps numbers gapless is held for no round trip.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-from collecte.db.batch_tally import counted_together
+from collecte.db.batch_tally import Counted, counted_before, counted_together
 from collecte.db.certify_sql import Issue, move_and_certify, read_for_certificate
 from collecte.db.chunks import each_chunk, insert_rows
 from collecte.db.device_sql import move_device, move_device_by_tag, read_device
@@ -225,16 +226,23 @@ async def _lost_race(ids: Sequence[int]) -> Conflict:
 
 
 async def _update_where(
-    ids: Sequence[int], columns: dict[Any, Any], status: str | None = None
+    ids: Sequence[int], columns: Mapping[str, Any], status: str | None = None
 ) -> set[int]:
-    """Set `columns` on the devices `ids` (those still in `status`, when given); the ids
-    updated. In pieces, for a batch's thousands of ids."""
+    """Set `columns` (by name) on the devices `ids` (those still in `status`, when given); the
+    ids updated. In pieces, for a batch's thousands of ids; written by hand (Piccolo's query
+    building costs as much as SQLite's update, inside the write transaction)."""
+    names = list(columns)
+    for name in names:  # written into the statement: a device's column (ValueError if not)
+        Device._meta.get_column_by_name(name)
+    assignments = ", ".join(f"{name} = {{}}" for name in names)
 
     def update(part: list[int]) -> Any:
-        where: Any = Device.id.is_in(part)
+        where = f"id IN ({', '.join('{}' for _ in part)})"
+        arguments = [*columns.values(), *part]
         if status is not None:
-            where &= Device.status == status
-        return Device.update(columns).where(where).returning(Device.id)
+            where += " AND status = {}"
+            arguments.append(status)
+        return Device.raw(f"UPDATE device SET {assignments} WHERE {where} RETURNING id", *arguments)
 
     return {row["id"] for row in await each_chunk(list(ids), update)}
 
@@ -266,6 +274,13 @@ class _Plan:
     undone: dict[int, Mapping[str, Any]]
     events: list[dict[str, Any]]
     drafts: list[Draft]
+
+    def tallied(self) -> tuple[list[int], list[str]]:
+        """The devices counted in the tally per statement (a batch's), and the columns set."""
+        if len(self.rows) < BATCH_TALLY_FROM:
+            return [], []
+        columns = sorted({name for _, changed in self.groups for name, _ in changed})
+        return [row["id"] for row in self.rows], columns
 
 
 async def _plan(
@@ -310,7 +325,10 @@ async def _plan(
         changes_of[row["id"]] = changes
         key = (row["status"], tuple(sorted(changes.items(), key=lambda item: item[0])))
         groups.setdefault(key, []).append(row["id"])
-        events.append(_event_of(principal, row, data, targets, at, changes, undone, pickup_of))
+        event = _event_of(principal, row, data, targets, at, changes, undone, pickup_of)
+        # As stored: a batch's thousands of events are not serialised while a lock is held.
+        event["data"] = json.dumps(event["data"], ensure_ascii=False)
+        events.append(event)
         await in_turn()
     drafts = await drafts_for_transition(
         principal, rows, data, at, context.settings, context.language
@@ -352,29 +370,28 @@ def _event_of(
 
 
 async def _write(
-    principal: Principal, plan: _Plan
+    principal: Principal, plan: _Plan, ahead: Counted | None = None
 ) -> tuple[list[int], list[Issued], list[dict[str, Any]]]:
     """Update the devices conditionally, issue the certificates (and supersede those the action
-    takes devices out of) and append the events citing them.
+    takes devices out of) and append the events citing them; `ahead`: the devices' tally
+    contributions read before (`_tallied_ahead`).
 
     Call inside a write transaction; raise Conflict on a lost race, which rolls everything back.
     """
     rows, data, at = plan.rows, plan.data, plan.at
     # A batch counts its devices in the totals' tally in a few statements (SQLite's trigger
     # would run once per device while the single writer is held).
-    tallied = [row["id"] for row in rows] if len(rows) >= BATCH_TALLY_FROM else []
-    changed_columns = sorted({name for _, changed in plan.groups for name, _ in changed})
-    async with counted_together(tallied, changed_columns):
+    tallied, changed_columns = plan.tallied()
+    async with counted_together(tallied, changed_columns, ahead):
         for (from_status, changed), ids in plan.groups.items():
-            columns = {getattr(Device, name): value for name, value in changed}
-            updated = await _update_where(ids, columns, from_status)
+            updated = await _update_where(ids, dict(changed), from_status)
             if len(updated) != len(ids):
                 raise await _lost_race(sorted(set(ids) - updated))
     by_pickup: dict[int, list[int]] = {}
     for device_id, (pickup_id, _) in plan.pickup_of.items():
         by_pickup.setdefault(pickup_id, []).append(device_id)
     for pickup_id, ids in sorted(by_pickup.items()):
-        await _update_where(ids, {Device.pickup: pickup_id})
+        await _update_where(ids, {"pickup": pickup_id})
     issued = await issue_drafts(principal, plan.drafts, at)
     superseded = await _take_out(principal, rows, data, plan.undone, at)
     number_of = {device_id: item.number for item in issued for device_id in item.device_ids}
@@ -793,19 +810,27 @@ def _plannable(action: Action) -> bool:
     return action in FORWARD_ACTIONS and action is not Action.COLLECT
 
 
-async def _moved_meanwhile(rows: Sequence[dict[str, Any]]) -> bool:
-    """Whether any of these devices changed since it was read (every change of a device sets
-    its `updated_at`); call inside the write transaction."""
-    seen = {row["id"]: (row["status"], row["updated_at"]) for row in rows}
-    current = await each_chunk(
-        list(seen),
-        lambda part: Device.select(Device.id, Device.status, Device.updated_at).where(
-            Device.id.is_in(part)
+async def _last_event() -> int:
+    """The custody log's last event id: read before the devices, `_moved_since` then tells
+    whether any of them changed (every change of a device appends its event: a transition,
+    a correction)."""
+    rows = await DeviceEvent.raw("SELECT max(id) AS last FROM device_event")
+    return int(rows[0]["last"] or 0)
+
+
+async def _moved_since(ids: Sequence[int], last_event: int) -> bool:
+    """Whether any of the devices `ids` has an event after `last_event`; call inside the write
+    transaction. The log's newest events only are read (by their primary key)."""
+    found = await each_chunk(
+        list(ids),
+        lambda part: DeviceEvent.raw(
+            f"SELECT 1 AS moved FROM device_event WHERE id > {{}} "
+            f"AND device IN ({', '.join('{}' for _ in part)}) LIMIT 1",
+            last_event,
+            *part,
         ),
     )
-    return len(current) != len(seen) or any(
-        (row["status"], row["updated_at"]) != seen[row["id"]] for row in current
-    )
+    return bool(found)
 
 
 async def _moved_summaries(
@@ -833,17 +858,24 @@ async def _batch_made_ahead(
     transaction. Inside a caller's transaction (an Idempotency-Key) it all runs there."""
     context = await _in_force(context)
     minimum = context.settings.programme.reuse_minimum
+    last_event = await _last_event()
     accepted = await _accepted_or_rejected(principal, codes, data.action, minimum)
     data, names = await _checked_data(principal, data)
     _check_wipe_minimum(data, context)
     for row in accepted:
         _check_other_workshop(row, data)
     plan = await _plan(principal, accepted, data, context, prepared=True)
+    tallied, _ = plan.tallied()
+    ahead = (
+        await counted_before([(ids, dict(changed)) for (_, changed), ids in plan.groups.items()])
+        if tallied
+        else None
+    )
     devices = await _moved_summaries(principal, plan, names)
     async with write_transaction():
-        if await _moved_meanwhile(accepted):
+        if await _moved_since([row["id"] for row in accepted], last_event):
             return None
-        _, issued, superseded = await _write(principal, plan)
+        _, issued, superseded = await _write(principal, plan, ahead)
     return {
         "action": data.action.value,
         "devices": devices,
