@@ -152,6 +152,10 @@ def _lower_priority() -> None:
         os.nice(RENDER_NICENESS)
 
 
+def _ready() -> None:
+    """Nothing: run once in each rendering process as the renderer starts, to start it."""
+
+
 def _not_ready(number: str) -> Unavailable:
     return Unavailable(
         msg(
@@ -180,6 +184,9 @@ class Renderer:
         _renderers[asyncio.get_running_loop()] = self
         if self.processes > 0:
             self._pool = self._new_pool()
+            # Started now, not at the first certificate: a process and reportlab take a second.
+            for _ in range(self.processes):
+                self._pool.submit(_ready)
         workers = max(1, self.processes)
         self._tasks = [asyncio.create_task(self._work()) for _ in range(workers)]
         if repair:
@@ -196,7 +203,12 @@ class Renderer:
                 await task
         self._tasks = []
         if self._pool is not None:
+            # A rendering under way is not waited for (a large certificate takes seconds): its
+            # process is ended, the certificate rendered again on its download or next start.
+            processes = list(getattr(self._pool, "_processes", {}).values())
             self._pool.shutdown(wait=False, cancel_futures=True)
+            for process in processes:
+                process.terminate()
             self._pool = None
         loop = asyncio.get_running_loop()
         if _renderers.get(loop) is self:
