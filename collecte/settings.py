@@ -93,6 +93,9 @@ class Settings:
     # process opens its own pool, and SQLite's single writer would only make them queue.
     workers: int = 1
     db_timeouts: DatabaseTimeouts = field(default_factory=DatabaseTimeouts)
+    # Processes each server process renders certificate PDFs in, after their transaction
+    # (COLLECTE_RENDER_PROCESSES); 0: a thread of the server process itself.
+    render_processes: int = 1
     # Devices to collect per calendar year (Nouméa); 900 was the 2025 result.
     yearly_target: int = 900
     # A device in an open status with no event for longer is listed on the dashboard.
@@ -245,6 +248,7 @@ def load_settings() -> Settings:
         pool_max_size=pool_max_size,
         workers=workers,
         db_timeouts=_db_timeouts(),
+        render_processes=_at_least("COLLECTE_RENDER_PROCESSES", defaults.render_processes, 0),
         yearly_target=_int("COLLECTE_YEARLY_TARGET", defaults.yearly_target),
         stale_days=stale_days,
         labels_dir=Path(env["COLLECTE_LABELS_DIR"]) if env.get("COLLECTE_LABELS_DIR") else None,

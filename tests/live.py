@@ -83,8 +83,9 @@ class LiveServer:
                 stdout=log,
                 stderr=subprocess.STDOUT,
                 stdin=subprocess.DEVNULL,
-                # Its own process group, so kill() takes the workers down with their supervisor.
-                start_new_session=self.workers > 1,
+                # Its own process group, so kill() takes down with it the workers and the
+                # processes rendering certificates, as a crash of the machine would.
+                start_new_session=True,
             )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -102,10 +103,7 @@ class LiveServer:
     def kill(self) -> None:
         """SIGKILL: the process dies at once, mid-request, without any clean-up."""
         if self.process is not None and self.process.poll() is None:
-            if self.workers > 1:
-                os.killpg(self.process.pid, signal.SIGKILL)
-            else:
-                self.process.send_signal(signal.SIGKILL)
+            os.killpg(self.process.pid, signal.SIGKILL)
             self.process.wait(timeout=10)
         self.process = None
 

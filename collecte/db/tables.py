@@ -242,7 +242,9 @@ class DeviceEvent(Table, tablename="device_event"):
 
 
 class Certificate(Table, tablename="certificate"):
-    """An issued certificate: its PDF bytes and hash, stored once and never regenerated."""
+    """An issued certificate: its content (the JSON it is rendered from) and fingerprint, stored
+    by the transaction that issues it; its PDF bytes and their hash, stored once by whoever
+    renders it first (`collecte.services.certificate_files`), never regenerated differently."""
 
     id: Serial
     number = Varchar(length=20, unique=True, help_text="{PREFIX}-{YEAR}-{NNNNN}.")
@@ -255,9 +257,15 @@ class Certificate(Table, tablename="certificate"):
     )
     issued_by = ForeignKey(User, on_delete=OnDelete.set_null, null=True, default=None)
     device_count = Integer(default=0)
-    sha256 = Varchar(length=64, unique=True, help_text="SHA-256 of the PDF bytes.")
+    sha256 = Varchar(
+        length=64,
+        unique=True,
+        null=True,
+        default=None,
+        help_text="SHA-256 of the PDF bytes; null until the PDF is rendered.",
+    )
     content_fingerprint = Varchar(length=64, help_text="SHA-256 of the canonical content.")
-    pdf = Bytea(secret=True)
+    pdf = Bytea(secret=True, null=True, default=None, help_text="Null until rendered.")
     document = Text(
         null=True,
         default=None,

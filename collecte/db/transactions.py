@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import logging
 import weakref
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
+from contextvars import ContextVar
 from typing import Any, TypeVar
 
 import asyncpg
@@ -31,9 +33,48 @@ def _writer_lock() -> asyncio.Lock:
     return lock
 
 
+# What to do once the outermost write transaction has committed (None: no write transaction).
+_after_commit: ContextVar[list[Callable[[], None]] | None] = ContextVar(
+    "after_commit", default=None
+)
+logger = logging.getLogger("collecte")
+
+
+def after_commit(callback: Callable[[], None]) -> None:
+    """Call `callback` once the current write transaction has committed (never if it rolls
+    back); at once outside a write transaction. For work that must not hold the transaction's
+    locks, e.g. rendering the certificates it issued."""
+    callbacks = _after_commit.get()
+    if callbacks is None:
+        callback()
+    else:
+        callbacks.append(callback)
+
+
 @asynccontextmanager
 async def write_transaction() -> AsyncIterator[Any]:
     """Run the block in one transaction that may write; it commits or rolls back whole."""
+    if _after_commit.get() is not None:  # nested: joins the outer one, which commits
+        async with _joined() as transaction:
+            yield transaction
+        return
+    callbacks: list[Callable[[], None]] = []
+    token = _after_commit.set(callbacks)
+    try:
+        async with _joined() as transaction:
+            yield transaction
+    finally:
+        _after_commit.reset(token)
+    for callback in callbacks:  # committed: an exception never reaches here
+        try:
+            callback()
+        except Exception:  # the commit stands: a follow-up that fails is only logged
+            logger.exception("after-commit callback failed")
+
+
+@asynccontextmanager
+async def _joined() -> AsyncIterator[Any]:
+    """The engine's write transaction, or the one already open in this task."""
     engine = current_engine()
     if isinstance(engine, SQLiteEngine):
         if engine.current_transaction.get() is not None:

@@ -1,20 +1,23 @@
 """Issuing certificates inside the transition that causes them, and reading them back.
 
-A certificate is numbered, rendered and stored in the same transaction as the status change and
-the events that cite it: a rolled-back transition leaves no certificate and gives its number
-back, so numbers stay gapless. Once stored, the bytes are served as they are, forever.
+A certificate is numbered and its content and fingerprint stored in the same transaction as the
+status change and the events that cite it: a rolled-back transition leaves no certificate and
+gives its number back, so numbers stay gapless. Its PDF is rendered once that transaction has
+committed, outside any lock, and stored once (`collecte.services.certificate_files`); whatever
+asks for the file, or its SHA-256, before then gets it rendered at once. Once stored, the bytes
+are served as they are, forever.
 """
 
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
+import secrets
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import Any
 
-import anyio
-
+from collecte.db.certify_sql import Templates
 from collecte.db.chunks import each_chunk
 from collecte.db.tables import Certificate, DeviceEvent, Organization
 from collecte.documents.certificate_facts import PublicFacts, public_facts
@@ -22,9 +25,9 @@ from collecte.documents.certificates.model import (
     CertificateDocument,
     Party,
     ProgrammeInfo,
+    canonical_content,
     with_fingerprint,
 )
-from collecte.documents.certificates.render import render_certificate
 from collecte.domain.access import Principal
 from collecte.domain.actions import ActionData, Collect, ConfirmReceipt, Recycle, Wipe
 from collecte.domain.clock import NOUMEA
@@ -34,9 +37,17 @@ from collecte.domain.signature import Signature
 from collecte.domain.vocabulary import Action, CertificateKind, Role
 from collecte.i18n import msg
 from collecte.services import treatment_operators
+from collecte.services.certificate_files import (
+    decode_document,
+    encode_document,
+    file_of,
+    insert_issued,
+    insert_made,
+    sha256_of,
+)
 from collecte.services.certificate_sources import SOURCES, Source
+from collecte.services.devices import in_turn
 from collecte.services.numbering import next_number
-from collecte.services.supersession import decode_document, encode_document
 from collecte.settings import Settings
 
 LANGUAGES = ("fr", "en")
@@ -132,19 +143,51 @@ def _group_key(source: Source, row: dict[str, Any], data: ActionData) -> tuple[i
     return source.recipient(row, data), workshop
 
 
-async def issue_for_transition(
+@dataclass(frozen=True)
+class Draft:
+    """A certificate ready to be numbered: its content but its number and fingerprint."""
+
+    kind: CertificateKind
+    recipient_id: int
+    document: CertificateDocument  # numbered "" until `numbered`
+    device_ids: tuple[int, ...]
+    # Its canonical content and stored JSON made ahead, when `prepared`: numbering it then only
+    # writes the number in and hashes (no JSON made while a lock is held).
+    made: Templates | None = None
+
+    def prepared(self) -> Draft:
+        """This draft with its content made ahead (`templates`)."""
+        return replace(self, made=self.templates())
+
+    def numbered(self, number: str) -> CertificateDocument:
+        """The content under `number`, its fingerprint filled."""
+        return with_fingerprint(replace(self.document, number=number))
+
+    def templates(self) -> Templates:
+        """The content with random placeholders for its number and fingerprint, for a statement
+        that takes the number itself (`collecte.db.certify_sql`)."""
+        number = f"{CERTIFICATE_PREFIX[self.kind]}-{secrets.token_hex(12)}"
+        fingerprint = secrets.token_hex(32)
+        document = replace(self.document, number=number, content_fingerprint=fingerprint)
+        canonical = canonical_content(document).decode()
+        return Templates(number, fingerprint, canonical, encode_document(document))
+
+
+async def drafts_for_transition(
     principal: Principal,
     rows: Sequence[dict[str, Any]],
     data: ActionData,
     at: datetime,
     settings: Settings,
     language: str | None = None,
-) -> list[Issued]:
-    """Issue the certificates `action` calls for; call inside the transition's transaction.
+    organizations: Mapping[int, dict[str, Any]] | None = None,
+) -> list[Draft]:
+    """The certificates `action` calls for, not numbered yet, in the order their numbers are
+    taken (recipient, workshop).
 
     `rows` are the devices as they were before the action. The donor receives donation, erasure
     and recycling certificates (one per workshop, which a coordinator's batch may mix), the
-    association its receipt. Numbers are taken in a stable order (recipient, workshop).
+    association its receipt. The organisations they name are read unless given (by id).
     """
     kind = certificate_for(data.action)
     if kind is None:
@@ -157,7 +200,8 @@ async def issue_for_transition(
         groups.setdefault(_group_key(source, row, data), []).append(row)
     wanted: set[int | None] = {recipient for recipient, _ in groups}
     wanted |= {_holder_id(row, data) for row in rows}
-    organizations = await _organizations(wanted)
+    if organizations is None or not {i for i in wanted if i is not None} <= set(organizations):
+        organizations = await _organizations(wanted)
     erasures = await _erasure_numbers([r["id"] for r in rows]) if source.erasure_numbers else {}
     operator_details = (
         await treatment_operators.details_of(data) if isinstance(data, Recycle) else None
@@ -170,65 +214,68 @@ async def issue_for_transition(
     if isinstance(data, ConfirmReceipt):
         signed = data.signed()
         received_by = data.received_by or signed.name
-    issued: list[Issued] = []
+    drafts: list[Draft] = []
     for (recipient_id, _), group in sorted(groups.items()):
         recipient = organizations[recipient_id]
         lang = language or (recipient["language"] if recipient["language"] in LANGUAGES else "fr")
         workshop_ids = list(dict.fromkeys(_holder_id(row, data) for row in group))
-        workshops = [organizations[i] for i in workshop_ids if i in organizations]
+        workshops = [organizations[i] for i in workshop_ids if i is not None and i in organizations]
         operator = principal.display_name
         if [w["id"] for w in workshops] != [principal.organization_id]:
             operator = f"{operator} ({principal.organization_name})"  # e.g. the coordination
-        number = await next_number(CERTIFICATE_PREFIX[kind], at.astimezone(NOUMEA).year)
         party = _party(recipient)
-        document = with_fingerprint(
-            CertificateDocument(
-                kind=kind.value,
-                number=number,
-                issued_at=at,
-                language=lang,
-                programme=programme,
-                recipient=party,  # type: ignore[arg-type]
-                donor=party if source.recipient_is == "donor" else None,
-                reconditioner=_parties(workshops),
-                association=party if source.recipient_is == "association" else None,
-                operator_name=operator,
-                verified_by=data.verified_by if isinstance(data, Wipe) else None,
-                handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
-                channel=data.channel if isinstance(data, Recycle) else None,
-                channel_authorization=(
-                    operator_details.authorization_number if operator_details else None
-                ),
-                channel_address=operator_details.address if operator_details else None,
-                bsd_number=data.bsd_number if isinstance(data, Recycle) else None,
-                received_by=received_by,
-                signed_by=signed.name if signed else None,
-                signature_image=signed.image if signed else None,
-                place=recipient["city"] if source.place_is_city else None,
-                devices=tuple(source.line(r, data, lang, erasures.get(r["id"], ())) for r in group),
-            )
+        lines = []
+        for row in group:
+            lines.append(source.line(row, data, lang, erasures.get(row["id"], ())))
+            await in_turn()
+        document = CertificateDocument(
+            kind=kind.value,
+            number="",
+            issued_at=at,
+            language=lang,
+            programme=programme,
+            recipient=party,  # type: ignore[arg-type]
+            donor=party if source.recipient_is == "donor" else None,
+            reconditioner=_parties(workshops),
+            association=party if source.recipient_is == "association" else None,
+            operator_name=operator,
+            verified_by=data.verified_by if isinstance(data, Wipe) else None,
+            handover_date=at.astimezone(NOUMEA).date() if source.handover_on_issue else None,
+            channel=data.channel if isinstance(data, Recycle) else None,
+            channel_authorization=(
+                operator_details.authorization_number if operator_details else None
+            ),
+            channel_address=operator_details.address if operator_details else None,
+            bsd_number=data.bsd_number if isinstance(data, Recycle) else None,
+            received_by=received_by,
+            signed_by=signed.name if signed else None,
+            signature_image=signed.image if signed else None,
+            place=recipient["city"] if source.place_is_city else None,
+            devices=tuple(lines),
         )
-        # Rendering takes milliseconds to a fraction of a second: keep it off the event loop.
-        # It stays inside the transaction, so a failure gives the number back; its cost (the
-        # SQLite writer lock is held meanwhile) is measured by bench/bench_certificate_issue.py.
-        pdf = await anyio.to_thread.run_sync(render_certificate, document)
-        await Certificate.insert(
-            Certificate(
-                number=number,
-                kind=kind.value,
-                issued_at=at,
-                language=lang,
-                recipient=recipient_id,
-                issuer=principal.organization_id,
-                issued_by=principal.user_id,
-                device_count=len(group),
-                sha256=hashlib.sha256(pdf).hexdigest(),
-                content_fingerprint=document.content_fingerprint,
-                pdf=pdf,
-                document=encode_document(document),
+        drafts.append(Draft(kind, recipient_id, document, tuple(r["id"] for r in group)))
+    return drafts
+
+
+async def issue_drafts(principal: Principal, drafts: Sequence[Draft], at: datetime) -> list[Issued]:
+    """Number and store the certificates drafted for a transition (`drafts_for_transition`), in
+    their order; call inside the transition's transaction, after its devices moved.
+
+    The content was made before, so a number is taken (PostgreSQL: the counter row held until
+    the commit) only for what follows it; the PDFs are rendered once the transaction commits,
+    outside its locks (SQLite's writer, PostgreSQL's counter row).
+    """
+    issued: list[Issued] = []
+    for draft in drafts:
+        number = await next_number(CERTIFICATE_PREFIX[draft.kind], at.astimezone(NOUMEA).year)
+        issuer, issued_by = principal.organization_id, principal.user_id
+        if draft.made is not None:
+            await insert_made(
+                draft.document, draft.made, number, draft.recipient_id, issuer, issued_by
             )
-        )
-        issued.append(Issued(number, kind, tuple(r["id"] for r in group)))
+        else:
+            await insert_issued(draft.numbered(number), draft.recipient_id, issuer, issued_by)
+        issued.append(Issued(number, draft.kind, draft.device_ids))
     return issued
 
 
@@ -257,25 +304,10 @@ async def store_certificate(
     issuer_id: int | None,
     issued_by: int | None,
 ) -> Issued:
-    """Render a numbered document (its fingerprint filled) and store it once; call inside the
-    transaction that numbered it, so a failure gives the number back."""
-    pdf = await anyio.to_thread.run_sync(render_certificate, document)
-    await Certificate.insert(
-        Certificate(
-            number=document.number,
-            kind=document.kind,
-            issued_at=document.issued_at,
-            language=document.language,
-            recipient=recipient_id,
-            issuer=issuer_id,
-            issued_by=issued_by,
-            device_count=len(document.devices),
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            content_fingerprint=document.content_fingerprint,
-            pdf=pdf,
-            document=encode_document(document),  # so a supersession can replace it
-        )
-    )
+    """Store a numbered document (its fingerprint filled) as issued, its PDF rendered once the
+    transaction commits; call inside the transaction that numbered it, so a failure gives the
+    number back."""
+    await insert_issued(document, recipient_id, issuer_id, issued_by)
     return Issued(document.number, CertificateKind(document.kind), ())
 
 
@@ -332,13 +364,24 @@ def _listed(principal: Principal, query: Any, kind: str | None) -> Any:
     return query
 
 
+async def _with_files(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """`rows` with the SHA-256 of each one's file, those not rendered yet rendered now."""
+    missing = [row["number"] for row in rows if row["sha256"] is None]
+    if missing:
+        digests = await sha256_of(missing)
+        for row in rows:
+            if row["sha256"] is None:
+                row["sha256"] = digests[row["number"]]
+    return rows
+
+
 async def list_certificates(
     principal: Principal, kind: str | None, public_url: str, limit: int, offset: int
 ) -> list[dict[str, Any]]:
     """The certificates the caller may see, newest first."""
     query = Certificate.select(*_META_COLUMNS).order_by(Certificate.id, ascending=False)
     rows = await _listed(principal, query, kind).limit(limit).offset(offset)
-    return [_meta(row, public_url) for row in rows]
+    return [_meta(row, public_url) for row in await _with_files(rows)]
 
 
 async def count_certificates(principal: Principal, kind: str | None) -> int:
@@ -363,14 +406,17 @@ async def _visible(principal: Principal, number: str, *columns: Any) -> dict[str
 
 
 async def get_certificate(principal: Principal, number: str, public_url: str) -> dict[str, Any]:
-    """A certificate's metadata, with the SHA-256 of its PDF."""
-    return _meta(await _visible(principal, number, *_META_COLUMNS), public_url)
+    """A certificate's metadata, with the SHA-256 of its PDF (rendered now if not yet)."""
+    [row] = await _with_files([await _visible(principal, number, *_META_COLUMNS)])
+    return _meta(row, public_url)
 
 
 async def certificate_pdf(principal: Principal, number: str) -> tuple[str, bytes]:
-    """The stored PDF bytes, exactly as issued."""
+    """The stored PDF bytes, exactly as issued (rendered and stored now if not yet)."""
     row = await _visible(principal, number, Certificate.number, Certificate.pdf)
-    return row["number"], bytes(row["pdf"])
+    if row["pdf"] is not None:
+        return row["number"], bytes(row["pdf"])
+    return row["number"], (await file_of(row["number"], stored_only=False)).pdf
 
 
 _PUBLIC_COLUMNS = (
@@ -413,6 +459,7 @@ async def _check(number: str) -> tuple[dict[str, Any], PublicFacts | None]:
             ),
         }
         return missing, None
+    [row] = await _with_files([row])
     facts = await _public_facts(row)
     found = {
         "valid": True,

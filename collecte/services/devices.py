@@ -233,7 +233,7 @@ async def summaries(principal: Principal, ids: Sequence[int]) -> list[dict[str, 
     return await each_chunk(sorted(ids), piece)
 
 
-_TURN = 200
+_TURN = 50
 _turns = itertools.count()
 
 

@@ -46,12 +46,16 @@ async def _latest() -> dict[str, Any] | None:
     return row
 
 
-async def current_programme(defaults: ProgrammeSettings) -> ProgrammeSettings:
-    """The programme's settings in force: the latest change, else the environment's."""
-    row = await _latest()
+def programme_of(defaults: ProgrammeSettings, row: dict[str, Any] | None) -> ProgrammeSettings:
+    """The settings in force when `row` is the latest change (None: the environment's)."""
     if row is None:
         return defaults
     return replace(defaults, **{name: row[name] for name in rules.FIELDS})
+
+
+async def current_programme(defaults: ProgrammeSettings) -> ProgrammeSettings:
+    """The programme's settings in force: the latest change, else the environment's."""
+    return programme_of(defaults, await _latest())
 
 
 async def with_current_programme(settings: Settings) -> Settings:

@@ -6,43 +6,29 @@ remaining devices is issued under the next number of its kind (the same gapless 
 printing the number it replaces; when no device remains it becomes `revoked`. A device taken out
 of a certificate that was already replaced is taken out of its current replacement.
 
-The replacement is the issued content itself (stored as JSON beside the PDF) with the device
-lines removed, a new number and date: nothing is regenerated from data that may have changed
-since. A certificate issued before its content was stored cannot be replaced: it is revoked,
-and its reason says so.
+The replacement is the issued content itself (stored as JSON, what the PDF is rendered from)
+with the device lines removed, a new number and date: nothing is regenerated from data that may
+have changed since. A certificate issued before its content was stored cannot be replaced: it
+is revoked, and its reason says so.
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-import anyio
-import msgspec
-
 from collecte.db.tables import Certificate, Device, DeviceEvent, Pickup
-from collecte.documents.certificates.model import CertificateDocument, with_fingerprint
-from collecte.documents.certificates.render import render_certificate
+from collecte.documents.certificates.model import with_fingerprint
 from collecte.domain.access import Principal
 from collecte.domain.clock import NOUMEA
 from collecte.domain.vocabulary import Action, CertificateKind, CertificateStatus, Status
+from collecte.services.certificate_files import decode_document, insert_issued
 from collecte.services.numbering import next_number
 
 # Bounded by the table's column: a reason is one line of at most 200 characters.
 REASON_MAX = 200
-
-
-def encode_document(document: CertificateDocument) -> str:
-    """The issued content as stored beside the PDF, to make a replacement from."""
-    return msgspec.json.encode(document).decode()
-
-
-def decode_document(text: str) -> CertificateDocument:
-    """The issued content as `encode_document` stored it."""
-    return msgspec.json.decode(text, type=CertificateDocument)
 
 
 async def donation_numbers(device_id: int) -> list[str]:
@@ -142,24 +128,8 @@ async def _supersede(
             content_fingerprint="",
         )
     )
-    pdf = await anyio.to_thread.run_sync(render_certificate, replacement)
-    await Certificate.insert(
-        Certificate(
-            number=new_number,
-            kind=row["kind"],
-            issued_at=at,
-            language=row["language"],
-            recipient=row["recipient"],
-            issuer=row["issuer"],
-            issued_by=principal.user_id,
-            device_count=len(remaining),
-            sha256=hashlib.sha256(pdf).hexdigest(),
-            content_fingerprint=replacement.content_fingerprint,
-            pdf=pdf,
-            document=encode_document(replacement),
-            replaces=row["number"],
-        )
-    )
+    # Rendered once the transaction commits, like every certificate issued.
+    await insert_issued(replacement, row["recipient"], row["issuer"], principal.user_id)
     await Certificate.update(
         {
             Certificate.status: CertificateStatus.SUPERSEDED.value,

@@ -22,6 +22,7 @@ from collecte import __version__
 from collecte.db.engine import close_pool, current_engine, engine_for, start_pool, use_engine
 from collecte.domain.impact_factors import check_impact_factors
 from collecte.services.accounts import signing_secret
+from collecte.services.certificate_files import Renderer
 from collecte.services.housekeeping import close_pickups_at_day_end, purge_periodically
 from collecte.services.security_log import set_client
 from collecte.settings import Settings, load_settings
@@ -196,6 +197,10 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
             )
             app.state.housekeeping = asyncio.create_task(purge_periodically(settings))
             app.state.pickup_closer = asyncio.create_task(close_pickups_at_day_end(settings))
+            # Certificates are rendered here, after their transaction; those a crash left
+            # without their PDF first.
+            app.state.renderer = Renderer(settings.render_processes)
+            await app.state.renderer.start()
         if app.state.secret_key is None:
             app.state.secret_key = await signing_secret()
             pages.use_signing_secret(csrf, app.state.secret_key)
@@ -208,6 +213,9 @@ def create_app(settings: Settings | None = None, *, manage_database: bool = True
                     task.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await task
+            renderer = app.state.get("renderer")
+            if renderer is not None:
+                await renderer.stop()
             await close_pool(current_engine())
 
     document_errors(ROUTES)

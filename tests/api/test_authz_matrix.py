@@ -25,10 +25,11 @@ from typing import Any
 import httpx
 import pytest
 
-from collecte.db.tables import Certificate, Device, DeviceEvent
+from collecte.db.tables import Device, DeviceEvent
 from collecte.domain import actions, tags
 from collecte.domain.clock import now
 from collecte.domain.vocabulary import REGISTER_EVENT, Status
+from collecte.services.certificate_files import file_of
 from tests.factory import (
     PASSWORD,
     WIPE,
@@ -265,9 +266,7 @@ async def _scene(client: httpx.AsyncClient) -> Scene:
     closed = await close_pickup(client, world.reconditioner, tag)
     assert closed.status_code == 200, closed.text
     number = closed.json()["certificate"]["number"]
-    row = await Certificate.select(Certificate.pdf).where(Certificate.number == number).first()
-    assert row is not None
-    scene = Scene(world, donation["id"], tag, number, bytes(row["pdf"]))
+    scene = Scene(world, donation["id"], tag, number, (await file_of(number)).pdf)
     await scene.fresh_device(Status.ALLOCATED)  # so the association sees the donation
     return scene
 

@@ -329,12 +329,12 @@ async def test_a_transition_failing_after_numbering_gives_its_number_back(
     world = await make_world()
     tags = await tags_of(client, world.donor, 2)
 
-    def broken(*_: Any) -> bytes:
-        raise RuntimeError("imprimante en panne")
+    async def broken(*_: Any) -> None:
+        raise RuntimeError("disque plein")  # storing the certificate fails, after its numbering
 
     await batch(client, world.reconditioner, "collect", tags)
     with monkeypatch.context() as patch:
-        patch.setattr(certificates_service, "render_certificate", broken)
+        patch.setattr(certificates_service, "insert_issued", broken)
         failed = await close_pickup(client, world.reconditioner, tags[0])
     after = await close_pickup(client, world.reconditioner, tags[0])
 
@@ -775,14 +775,14 @@ async def test_concurrent_closes_failing_after_numbering_leave_no_gap(
     everything = [*good[:5], *doomed, *good[5:]]
     for tags in everything:
         assert (await batch(client, world.reconditioner, "collect", tags)).status_code == 200
-    render = certificates_service.render_certificate
+    insert = certificates_service.insert_issued
 
-    def render_unless_doomed(document: Any) -> bytes:
+    async def insert_unless_doomed(document: Any, *args: Any) -> None:
         if any(d.serial_number == "PANNE" for d in document.devices):
-            raise RuntimeError("imprimante en panne")  # after the number was taken
-        return render(document)
+            raise RuntimeError("disque plein")  # after the number was taken
+        await insert(document, *args)
 
-    monkeypatch.setattr(certificates_service, "render_certificate", render_unless_doomed)
+    monkeypatch.setattr(certificates_service, "insert_issued", insert_unless_doomed)
 
     responses = await asyncio.gather(
         *[close_pickup(client, world.reconditioner, tags[0]) for tags in everything]

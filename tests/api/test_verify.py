@@ -17,7 +17,7 @@ import pytest
 
 from collecte.db.tables import Certificate, Organization, User
 from collecte.documents.certificates.render import render_certificate
-from collecte.services.supersession import decode_document
+from collecte.services.certificate_files import decode_document
 from collecte.settings import Settings
 from collecte.web.app import create_app
 from tests.api.test_certificates_api import (

@@ -10,9 +10,11 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, replace
+from dataclasses import dataclass, replace
 from datetime import UTC, date, datetime
 from typing import Any
+
+import msgspec
 
 from collecte.documents import certificate_text as t
 from collecte.domain.lifecycle import CERTIFICATE_PREFIX
@@ -179,7 +181,10 @@ def check(doc: CertificateDocument) -> None:
 def canonical_content(doc: CertificateDocument) -> bytes:
     """Return the deterministic JSON of everything on the certificate except its fingerprint."""
     check(doc)
-    data: dict[str, Any] = asdict(doc)
+    # The same dictionary as `dataclasses.asdict` (dates and bytes kept, tuples as lists: the
+    # same JSON), without its deep copies: 20 times cheaper, and a certificate's fingerprint is
+    # computed in the transaction that issues it (tests/documents/test_canonical_content.py).
+    data: dict[str, Any] = msgspec.to_builtins(doc, builtin_types=(datetime, date, bytes))
     del data["content_fingerprint"]
     if data["replaces"] is None:
         del data["replaces"]  # the fingerprints of certificates issued before replacements
