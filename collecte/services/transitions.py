@@ -11,6 +11,10 @@ transaction, since the number, the certificate's content and the events that cit
 together (its PDF is rendered after the commit, `collecte.services.certificate_files`); on
 PostgreSQL a one-device `wipe` does so in one statement (`collecte.db.certify_sql`), so the
 counter row that keeps numbers gapless is held for no round trip.
+
+A batch of the forward path is read, checked and made (`_plan`) before its write transaction,
+which only checks that no device changed meanwhile and writes (`_write`): SQLite's single writer
+is held for the status changes, not for thousands of devices' reading and checking.
 """
 
 from __future__ import annotations

@@ -16,7 +16,7 @@ from typing import Any
 import httpx
 import pytest
 
-from collecte.db.tables import Certificate
+from collecte.db.tables import Certificate, Counter
 from collecte.services import certificate_files, idempotency
 from collecte.services.certificate_files import Renderer, file_of, render_stored, store, unrendered
 from tests.api.test_certificates_api import download, number, text_of
@@ -265,6 +265,9 @@ async def test_the_renderer_renders_what_commits_and_nothing_rolled_back(
     assert submitted == [cert, replacement]
     assert await unrendered() == []
     assert await Certificate.count() == 2
+    # The failed wipe's number was given back: the counter stands at the replacement's.
+    [counter] = await Counter.select(Counter.value).where(Counter.name == cert.rsplit("-", 1)[0])
+    assert counter["value"] == 2 and replacement == number("EFF", 2)
     for made in (cert, replacement):
         row = await _row(made)
         # Rendered in another process, the file is the one this process renders.
