@@ -266,24 +266,27 @@ _WEIGHT_SQL = (
     f" THEN replace({_WEIGHT_TEXT}, '.', ',') END"
 )
 _DATES_SQL = ", ".join(_date_sql(f"d.{key}") for key in _STEP_KEYS)
+# Organisations' names and lot numbers are formatted once each, where they are joined, not once
+# per device (a tenth of the export's time at 10^6 devices).
+_NAME_CELLS = f"(SELECT id, {_text_sql('name')} AS cell FROM organization)"
 # $1/$2: yes/no as cells, then the scope's arguments. (Dates formatted by Python's `local_time`
 # instead of `to_char` made the export twice slower: most devices have dates of their own.)
 _LINES_SQL = f"""
 SELECT concat_ws(';', left(d.tag, 4) || '-' || substr(d.tag, 5), d.status, d.category,
                  {_text_sql("d.brand")}, {_text_sql("d.model")}, {_text_sql("d.serial_number")},
                  {_number_sql("d.year")}, CASE WHEN d.has_storage THEN $1 ELSE $2 END,
-                 {_text_sql("d.condition")}, {_text_sql("n.number")}, {_text_sql("o.name")},
-                 {_text_sql("r.name")}, {_text_sql("a.name")}, {_text_sql("d.grade")},
+                 {_text_sql("d.condition")}, n.cell, o.cell, coalesce(r.cell, ''),
+                 coalesce(a.cell, ''), {_text_sql("d.grade")},
                  {_number_sql("d.estimated_value_xpf")}) || ';' AS head,
        {_WEIGHT_SQL} AS weight,
        d.weight_kg,
        ';' || concat_ws(';', CASE WHEN d.weight_estimated THEN $1 ELSE $2 END, {_DATES_SQL})
            || E'\\r\\n' AS tail
 FROM device d
-JOIN donation n ON n.id = d.donation
-JOIN organization o ON o.id = d.donor
-LEFT JOIN organization r ON r.id = d.reconditioner
-LEFT JOIN organization a ON a.id = d.association
+JOIN (SELECT id, {_text_sql("number")} AS cell FROM donation) n ON n.id = d.donation
+JOIN {_NAME_CELLS} o ON o.id = d.donor
+LEFT JOIN {_NAME_CELLS} r ON r.id = d.reconditioner
+LEFT JOIN {_NAME_CELLS} a ON a.id = d.association
 WHERE {{scope}}
 ORDER BY d.id
 """
