@@ -80,22 +80,13 @@ async def insert_issued(
     """Store a numbered document (its fingerprint filled) as an issued certificate, its file to be
     rendered once the transaction commits; call inside the transaction that numbered it, so a
     failure gives the number back."""
-    await Certificate.insert(
-        Certificate(
-            number=document.number,
-            kind=document.kind,
-            issued_at=document.issued_at,
-            language=document.language,
-            recipient=recipient_id,
-            issuer=issuer_id,
-            issued_by=issued_by,
-            device_count=len(document.devices),
-            content_fingerprint=document.content_fingerprint,
-            document=encode_document(document),
-            replaces=document.replaces,
-        )
+    await _insert(
+        document,
+        document.number,
+        document.content_fingerprint,
+        encode_document(document),
+        (recipient_id, issuer_id, issued_by),
     )
-    render_after_commit([document.number])
 
 
 async def insert_made(
@@ -114,19 +105,32 @@ async def insert_made(
     document_json = made.document.replace(made.number_placeholder, number).replace(
         made.fingerprint_placeholder, fingerprint
     )
+    await _insert(draft, number, fingerprint, document_json, (recipient_id, issuer_id, issued_by))
+
+
+async def _insert(
+    document: CertificateDocument,
+    number: str,
+    fingerprint: str,
+    document_json: str,
+    parties: tuple[int, int | None, int | None],
+) -> None:
+    """The certificate's row without its file (`pdf`, `sha256`: null until rendered), and its
+    rendering asked for once the transaction commits."""
+    recipient_id, issuer_id, issued_by = parties
     await Certificate.insert(
         Certificate(
             number=number,
-            kind=draft.kind,
-            issued_at=draft.issued_at,
-            language=draft.language,
+            kind=document.kind,
+            issued_at=document.issued_at,
+            language=document.language,
             recipient=recipient_id,
             issuer=issuer_id,
             issued_by=issued_by,
-            device_count=len(draft.devices),
+            device_count=len(document.devices),
             content_fingerprint=fingerprint,
             document=document_json,
-            replaces=draft.replaces,
+            replaces=document.replaces,
         )
     )
     render_after_commit([number])
