@@ -31,6 +31,7 @@ from datetime import datetime, timedelta
 
 from piccolo.table import Table
 
+from collecte.db.outage import UNAVAILABLE_ERRORS, report_outage, sqlite_unavailable
 from collecte.db.tables import IdempotencyRecord, LoginAttempt, SecurityLogEntry
 from collecte.db.transactions import write_transaction
 from collecte.domain.clock import Clock, next_noumea_midnight, now
@@ -93,13 +94,22 @@ async def purge_expired(settings: Settings, at: datetime | None = None) -> Purge
     )
 
 
+def _failed(what: str, error: Exception, retry: str) -> None:
+    """Log a housekeeping step that failed: an unavailable database as the one line of its
+    incident (the requests report it too), anything else with its traceback."""
+    if isinstance(error, UNAVAILABLE_ERRORS) or sqlite_unavailable(error):
+        report_outage(error)
+        return
+    log.exception("%s failed; next attempt in %s", what, retry, exc_info=error)
+
+
 async def purge_periodically(settings: Settings) -> None:
     """Purge now and then every PURGE_EVERY, for the life of the process."""
     while True:
         try:
             purged = await purge_expired(settings)
-        except Exception:  # a database gone for a moment must not end the loop
-            log.exception("Purge of expired rows failed; next attempt in %s", PURGE_EVERY)
+        except Exception as error:  # a database gone for a moment must not end the loop
+            _failed("Purge of expired rows", error, str(PURGE_EVERY))
         else:
             if any(dataclasses.astuple(purged)):
                 log.info(
@@ -112,10 +122,8 @@ async def purge_periodically(settings: Settings) -> None:
                 )
         try:
             folded = await fold_closed_periods()
-        except Exception:  # as above: the next run folds what this one could not
-            log.exception(
-                "Folding the tally of closed periods failed; next attempt in %s", PURGE_EVERY
-            )
+        except Exception as error:  # as above: the next run folds what this one could not
+            _failed("Folding the tally of closed periods", error, str(PURGE_EVERY))
         else:
             if folded:
                 log.info("Folded the tally shards of %d closed days, months or years", folded)
@@ -136,8 +144,8 @@ async def close_pickups_at_day_end(
     while True:
         try:
             closed = await close_overdue_pickups(settings, clock)
-        except Exception:  # a database gone for a moment must not end the loop
-            log.exception("Closing the day's open pickups failed; next attempt in a minute")
+        except Exception as error:  # a database gone for a moment must not end the loop
+            _failed("Closing the day's open pickups", error, "a minute")
             await sleep(60)
             continue
         if closed:

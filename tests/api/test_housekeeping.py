@@ -5,6 +5,7 @@ totals' shards of closed periods."""
 from __future__ import annotations
 
 import asyncio
+import logging
 import os
 import subprocess
 import sys
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from collecte.db import outage
 from collecte.db.tables import (
     DeviceTally,
     IdempotencyRecord,
@@ -199,3 +201,24 @@ async def test_sessions_and_reset_links_go_30_days_after_their_end(db: object) -
     kept = await UserSession.select(UserSession.key).order_by(UserSession.key)
     assert kept == [{"key": "ended-29-days-ago"}, {"key": "expired-29-days-ago"}]
     assert await PasswordReset.select(PasswordReset.token_hash) == [{"token_hash": "recent"}]
+
+
+def test_a_step_failing_for_an_unavailable_database_logs_one_line_not_a_traceback(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.INFO)
+    outage.report_recovery()  # no incident open before
+    try:
+        housekeeping._failed("Folding the tally of closed periods", TimeoutError(), "1:00:00")
+        assert "Database unavailable (TimeoutError: no answer)" in caplog.text
+        assert "Traceback" not in caplog.text
+    finally:
+        outage.report_recovery()
+
+    caplog.clear()
+    try:
+        raise ValueError("a bug")
+    except ValueError as error:
+        housekeeping._failed("Folding the tally of closed periods", error, "1:00:00")
+    assert "Folding the tally of closed periods failed; next attempt in 1:00:00" in caplog.text
+    assert "Traceback" in caplog.text and "ValueError: a bug" in caplog.text
