@@ -246,8 +246,11 @@ def _purge(_: argparse.Namespace, settings: Settings) -> int:
     from collecte.services.housekeeping import purge_expired, retentions
     from collecte.services.tally_folding import fold_closed_periods
 
-    purged = asyncio.run(_with_database(settings, lambda: purge_expired(settings)))
-    folded = asyncio.run(_with_database(settings, fold_closed_periods))
+    async def both() -> tuple[Any, int]:
+        return await purge_expired(settings), await fold_closed_periods()
+
+    # One opening of the database (and its migration check) for both.
+    purged, folded = asyncio.run(_with_database(settings, both))
     answers, attempts = retentions(settings)
     print(
         f"{purged.idempotency_records} réponse(s) rejouables de plus de {answers.days} jour(s), "

@@ -75,10 +75,11 @@ async def _closed_groups(today: date) -> list[tuple[str, date]]:
         f"SELECT DISTINCT grain, day FROM device_tally WHERE {_CLOSED} ORDER BY grain, day",
         *closed_before(today),
     )
-    return [(row["grain"], _as_date(row["day"])) for row in rows]
+    return [(row["grain"], as_date(row["day"])) for row in rows]
 
 
-def _as_date(value: Any) -> date:
+def as_date(value: Any) -> date:
+    """A tally row's `day`: a date on PostgreSQL, ISO text on SQLite."""
     return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 

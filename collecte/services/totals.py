@@ -46,6 +46,7 @@ from collecte.domain.impact import (
 from collecte.domain.impact_factors import load_impact_factors
 from collecte.domain.vocabulary import Role, Status
 from collecte.i18n import msg
+from collecte.services.tally_folding import as_date
 
 _COUNTED = (Status.COLLECTED, Status.DELIVERED, Status.RECYCLED)
 # The dimensions that count each device once (`category`, or `all` where not by category).
@@ -202,14 +203,10 @@ async def _read(period: Period, year: int) -> _Read:
                 read.names[int(row["key"])] = row["name"]
         elif part == 1:
             if row["devices"]:
-                read.monthly.append((_as_date(row["day"]), row["status"], row["devices"]))
+                read.monthly.append((as_date(row["day"]), row["status"], row["devices"]))
         else:
             read.collected_in_year = row["devices"] or 0
     return read
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
 
 
 async def totals(
